@@ -1,0 +1,22 @@
+# `make run`: set up .venv and run the main job. `make test`: set up .venv and run the tests.
+# The venv is built once and reused (llama-cpp-python compiles from source, ~6 min on 2 cores);
+# it is rebuilt only when pyproject.toml changes.
+PY ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test clean
+
+$(STAMP): pyproject.toml
+	test -x $(VENV)/bin/python || $(PY) -m venv $(VENV)
+	$(VENV)/bin/pip install --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/edgebench run
+
+test: $(STAMP)
+	$(VENV)/bin/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) runs

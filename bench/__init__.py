@@ -1,0 +1,1 @@
+"""bench: suites, scoring, statistics, the runner and the reports."""

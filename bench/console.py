@@ -1,0 +1,63 @@
+"""Rich tables for the terminal: per-sample results, the run summary, device profiles."""
+
+from __future__ import annotations
+
+import sys
+
+from rich.console import Console
+from rich.table import Table
+
+from bench.runner import ItemResult
+from edge.profiles import Profile
+
+
+def results_table(results: list[ItemResult]) -> Table:
+    """One row per item: stop reason, tokens and tok/s at each budget."""
+    budgets = [v.budget for v in results[0].views] if results else []
+    table = Table(title="Samples", title_justify="left")
+    table.add_column("item")
+    table.add_column("family")
+    for b in budgets:
+        table.add_column(f"stop@{b}")
+        table.add_column(f"tokens@{b}", justify="right")
+    table.add_column("tok/s", justify="right")
+    for r in results:
+        cells = [r.item.id, r.item.family]
+        for v in r.views:
+            style = "yellow" if v.stop_reason == "length" else "green"
+            cells += [f"[{style}]{v.stop_reason}[/]", str(v.n_tokens)]
+        cells.append(f"{r.views[-1].generation_tps:.1f}")
+        table.add_row(*cells)
+    return table
+
+
+def summary_table(summary: dict, model_label: str) -> Table:
+    table = Table(title=f"Summary: {model_label}", title_justify="left", show_header=False)
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for budget, rate in summary["cap_hit_rate"].items():
+        table.add_row(f"cap-hit rate @ n_predict={budget}", f"{rate:.0%}")
+    table.add_row("generation tok/s", f"{summary['generation_tps']:.1f}")
+    table.add_row("mean time to first token", f"{summary['mean_ttft_s'] * 1000:.0f} ms")
+    table.add_row("load time", f"{summary['load_s']:.2f} s")
+    table.add_row("peak resident memory", f"{summary['peak_rss_bytes'] / 2**20:.0f} MiB")
+    return table
+
+
+def devices_table(profiles: dict[str, Profile], detected: str) -> Table:
+    table = Table(title="Device profiles (* = detected host)", title_justify="left")
+    for col in ("", "profile", "backends", "threads", "gpu layers", "memory GiB", "ladder", "tested"):
+        table.add_column(col)
+    for p in profiles.values():
+        mark = "*" if p.name == detected else ""
+        threads = str(p.threads) if p.threads else "auto"
+        table.add_row(mark, p.name, ", ".join(p.backends), threads, str(p.gpu_layers),
+                      f"{p.memory_budget_gb:g}", ", ".join(p.ladder), p.tested)
+    return table
+
+
+def print_tables(*tables: Table) -> None:
+    # Rich assumes 80 columns when output is piped; tables of ids and numbers read better wider.
+    console = Console(width=None if sys.stdout.isatty() else 140)
+    for t in tables:
+        console.print(t)

@@ -1,0 +1,115 @@
+"""The backend interface: one small class per runtime, found by name, imported lazily.
+
+A backend loads one model file with `RuntimeSettings` and turns chat messages into a
+`Generation`: the text, the token ids, why it stopped, and timings (load, prompt
+evaluation, and every generated token). Backends are addressed by short names
+("llamacpp"); the table below says where each lives and what to install for it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from edge.errors import EdgebenchError, MissingRuntime
+from edge.profiles import RuntimeSettings
+
+STOP_REASONS = ("stop", "length")
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """How to pick tokens. temperature 0 is greedy; otherwise `seed` makes it repeatable."""
+
+    max_tokens: int = 512
+    temperature: float = 0.0
+    top_k: int = 40
+    top_p: float = 0.95
+    seed: int = 0
+
+    @property
+    def greedy(self) -> bool:
+        return self.temperature <= 0.0
+
+
+@dataclass
+class Timings:
+    """Seconds spent: loading the model, evaluating the prompt, and per generated token."""
+
+    load_s: float = 0.0
+    prompt_eval_s: float = 0.0
+    token_s: list[float] = field(default_factory=list)
+
+    @property
+    def ttft_s(self) -> float:
+        """Time to first token: prompt evaluation plus the first decode step."""
+        return self.prompt_eval_s + (self.token_s[0] if self.token_s else 0.0)
+
+    @property
+    def generation_tps(self) -> float:
+        """Generated tokens per second, excluding prompt evaluation."""
+        total = sum(self.token_s)
+        return len(self.token_s) / total if total > 0 else 0.0
+
+
+@dataclass
+class Generation:
+    """One answer from a backend."""
+
+    text: str
+    token_ids: list[int]
+    stop_reason: str  # "stop" (end-of-generation token) or "length" (hit max_tokens)
+    prompt_tokens: int
+    timings: Timings
+
+    def __post_init__(self) -> None:
+        if self.stop_reason not in STOP_REASONS:
+            raise ValueError(f"stop_reason must be one of {STOP_REASONS}, got {self.stop_reason!r}")
+
+
+class Backend(Protocol):
+    """What every runtime module exports as its backend class."""
+
+    name: str
+    load_s: float
+
+    def __init__(self, model_path: Path, settings: RuntimeSettings) -> None: ...
+
+    def generate(self, messages: list[dict], sampling: Sampling) -> Generation: ...
+
+    def detokenize(self, token_ids: list[int]) -> str: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class BackendSpec:
+    module: str
+    cls: str
+    requires: str  # the import that proves the runtime is installed
+    install: str  # what to tell the user when it is not
+
+
+# One row per implemented backend. Add mlx/onnx/torch here when their modules exist.
+BACKENDS: dict[str, BackendSpec] = {
+    "llamacpp": BackendSpec("edge.llamacpp", "LlamaCppBackend", "llama_cpp", "pip install 'edgebench[edge]'"),
+}
+
+
+def backend_class(name: str) -> type:
+    """The backend class for a short name, importing its runtime only now."""
+    spec = BACKENDS.get(name)
+    if spec is None:
+        raise EdgebenchError(f"unknown backend '{name}'; available: {', '.join(BACKENDS)}")
+    try:
+        importlib.import_module(spec.requires)
+    except ImportError:
+        raise MissingRuntime(f"backend '{name}' needs {spec.requires}, which is not installed: {spec.install}")
+    return getattr(importlib.import_module(spec.module), spec.cls)
+
+
+def open_backend(name: str, model_path: Path, settings: RuntimeSettings) -> Backend:
+    """Load a model file with the named backend."""
+    return backend_class(name)(Path(model_path), settings)

@@ -1,0 +1,101 @@
+"""The llama.cpp backend (llama-cpp-python): GGUF on CPU, Metal or CUDA.
+
+Generation runs its own token loop over llama-cpp-python's low-level calls (eval one
+token, sample one token) rather than `create_chat_completion`, so that every token is
+timed and its id kept, and the per-token cost stays close to llama.cpp's own.
+The prompt is built with the chat template stored in the GGUF.
+
+Pinned to llama-cpp-python 0.3.36: `_init_sampler` and `_model.vocab` are internals.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import llama_cpp
+from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+from edge.backend import Generation, Sampling, Timings
+from edge.errors import EdgebenchError
+from edge.models import inspect_gguf
+from edge.profiles import RuntimeSettings
+
+
+class LlamaCppBackend:
+    """One GGUF loaded in llama.cpp."""
+
+    name = "llamacpp"
+
+    def __init__(self, model_path: Path, settings: RuntimeSettings) -> None:
+        self.info = inspect_gguf(model_path)  # refuse damaged files before llama.cpp sees them
+        if not self.info.chat_template:
+            raise EdgebenchError(f"{model_path} has no chat template in its metadata; export it with tokenizer.chat_template")
+        start = time.perf_counter()
+        try:
+            self.llm = llama_cpp.Llama(
+                model_path=str(model_path),
+                n_ctx=settings.n_ctx,
+                n_threads=settings.threads,
+                n_threads_batch=settings.threads,
+                n_gpu_layers=settings.gpu_layers,
+                verbose=False,
+            )
+        except ValueError as exc:
+            raise EdgebenchError(f"llama.cpp could not load {model_path} ({exc}); check that the file is a whole GGUF")
+        self.load_s = time.perf_counter() - start
+        self.formatter = Jinja2ChatFormatter(
+            template=self.info.chat_template,
+            eos_token=self._token_text(self.llm.token_eos()),
+            bos_token=self._token_text(self.llm.token_bos()),
+        )
+        self._first_generation = True
+
+    def _token_text(self, token: int) -> str:
+        return self.llm._model.token_get_text(token) if token != -1 else ""
+
+    def prompt_tokens(self, messages: list[dict]) -> list[int]:
+        """The chat-templated prompt as token ids (the template writes any BOS itself)."""
+        prompt = self.formatter(messages=messages).prompt
+        return self.llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
+
+    def generate(self, messages: list[dict], sampling: Sampling) -> Generation:
+        prompt = self.prompt_tokens(messages)
+        if len(prompt) + sampling.max_tokens > self.llm.n_ctx():
+            raise EdgebenchError(
+                f"prompt ({len(prompt)} tokens) plus max_tokens ({sampling.max_tokens}) exceeds the context of {self.llm.n_ctx()}; lower the budget"
+            )
+        timings = Timings(load_s=self.load_s if self._first_generation else 0.0)
+        self._first_generation = False
+        self.llm.reset()
+        self.llm.set_seed(sampling.seed)
+        sampler = self.llm._init_sampler(
+            temp=sampling.temperature, top_k=sampling.top_k, top_p=sampling.top_p
+        )
+        start = time.perf_counter()
+        self.llm.eval(prompt)
+        timings.prompt_eval_s = time.perf_counter() - start
+
+        tokens: list[int] = []
+        stop_reason = "length"
+        vocab = self.llm._model.vocab
+        while len(tokens) < sampling.max_tokens:
+            start = time.perf_counter()
+            if tokens:
+                self.llm.eval([tokens[-1]])
+            token = sampler.sample(self.llm._ctx, -1)
+            timings.token_s.append(time.perf_counter() - start)
+            if llama_cpp.llama_vocab_is_eog(vocab, token):
+                stop_reason = "stop"
+                break
+            tokens.append(token)
+        return Generation(
+            text=self.detokenize(tokens), token_ids=tokens, stop_reason=stop_reason,
+            prompt_tokens=len(prompt), timings=timings,
+        )
+
+    def detokenize(self, token_ids: list[int]) -> str:
+        return self.llm.detokenize(token_ids).decode("utf-8", errors="replace")
+
+    def close(self) -> None:
+        self.llm.close()

@@ -1,0 +1,148 @@
+"""Device profiles: load `devices.toml` into frozen dataclasses and pick the one that
+matches the detected host.
+
+Precedence of settings (resolved in `resolve_settings`): CLI flag > profile > the
+defaults of `RuntimeSettings`.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+from edge.errors import EdgebenchError
+
+REPO_DEVICES_TOML = Path(__file__).resolve().parent.parent / "devices.toml"
+MATCH_KEYS = ("os", "arch", "gpu", "board")
+REQUIRED_KEYS = ("description", "backends", "threads", "gpu_layers", "memory_budget_gb", "ladder")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One device class from devices.toml."""
+
+    name: str
+    description: str
+    backends: tuple[str, ...]
+    threads: int
+    gpu_layers: int
+    memory_budget_gb: float
+    ladder: tuple[str, ...]
+    tested: str = "untested"
+    match: dict[str, str] = field(default_factory=dict)
+
+    def matches(self, host: dict) -> bool:
+        """True if every match key of this profile agrees with the host facts."""
+        for key, wanted in self.match.items():
+            have = str(host.get(key) or "")
+            if key == "board":
+                if wanted.lower() not in have.lower():
+                    return False
+            elif have.lower() != str(wanted).lower():
+                return False
+        return True
+
+
+@dataclass(frozen=True)
+class RuntimeSettings:
+    """What a backend needs to load and run a model on this device."""
+
+    threads: int = 0  # 0 = one per physical core
+    gpu_layers: int = 0
+    n_ctx: int = 4096
+    memory_budget_gb: float = 8.0
+
+
+def devices_toml_path() -> Path:
+    """devices.toml in use: $EDGEBENCH_DEVICES if set, else the one beside the packages."""
+    return Path(os.environ.get("EDGEBENCH_DEVICES", REPO_DEVICES_TOML))
+
+
+def load_profiles(path: Path | None = None) -> dict[str, Profile]:
+    """Parse and validate devices.toml; every problem is one clear EdgebenchError."""
+    path = path or devices_toml_path()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise EdgebenchError(f"device profiles not found: {path} (set EDGEBENCH_DEVICES to a devices.toml)")
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise EdgebenchError(f"{path} is not valid TOML ({exc}); fix the file or restore it from git")
+    tables = data.get("profiles")
+    if not isinstance(tables, dict) or not tables:
+        raise EdgebenchError(f"{path} has no [profiles.NAME] tables; see the comment at the top of devices.toml")
+    return {name: _profile_from_table(path, name, table) for name, table in tables.items()}
+
+
+def _profile_from_table(path: Path, name: str, table: dict) -> Profile:
+    where = f"{path}: profile '{name}'"
+    if not isinstance(table, dict):
+        raise EdgebenchError(f"{where} must be a table")
+    missing = [k for k in REQUIRED_KEYS if k not in table]
+    if missing:
+        raise EdgebenchError(f"{where} lacks {', '.join(missing)}")
+    known = {f.name for f in fields(Profile)} - {"name"}
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise EdgebenchError(f"{where} has unknown keys {', '.join(unknown)}; valid keys: {', '.join(sorted(known))}")
+    match = table.get("match", {})
+    if not isinstance(match, dict) or set(match) - set(MATCH_KEYS):
+        raise EdgebenchError(f"{where}: match keys must be among {', '.join(MATCH_KEYS)}")
+    try:
+        profile = Profile(
+            name=name,
+            description=str(table["description"]),
+            backends=tuple(_str_list(table["backends"])),
+            threads=_int(table["threads"], minimum=0),
+            gpu_layers=_int(table["gpu_layers"], minimum=-1),
+            memory_budget_gb=float(table["memory_budget_gb"]),
+            ladder=tuple(_str_list(table["ladder"])),
+            tested=str(table.get("tested", "untested")),
+            match={k: str(v) for k, v in match.items()},
+        )
+    except (TypeError, ValueError) as exc:
+        raise EdgebenchError(f"{where}: {exc}")
+    if profile.memory_budget_gb <= 0 or not profile.backends:
+        raise EdgebenchError(f"{where}: memory_budget_gb must be > 0 and backends non-empty")
+    return profile
+
+
+def _str_list(value) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise TypeError(f"expected a list of strings, got {value!r}")
+    return value
+
+
+def _int(value, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"expected an integer >= {minimum}, got {value!r}")
+    return value
+
+
+def pick_profile(profiles: dict[str, Profile], host: dict) -> Profile:
+    """The matching profile with the most match keys (laptop-cpu-like fallbacks have none)."""
+    matching = [p for p in profiles.values() if p.matches(host)]
+    if not matching:
+        raise EdgebenchError("no device profile matches this host; add one with an empty match table to devices.toml")
+    return max(matching, key=lambda p: len(p.match))
+
+
+def get_profile(profiles: dict[str, Profile], name: str | None, host: dict) -> Profile:
+    """The named profile, or the detected one when name is None."""
+    if name is None:
+        return pick_profile(profiles, host)
+    if name not in profiles:
+        raise EdgebenchError(f"unknown device profile '{name}'; known profiles: {', '.join(profiles)}")
+    return profiles[name]
+
+
+def resolve_settings(profile: Profile, host: dict, **overrides) -> RuntimeSettings:
+    """Merge CLI overrides (None = not given) over the profile over the defaults."""
+    settings = RuntimeSettings(
+        threads=profile.threads or int(host.get("physical_cores") or host.get("logical_cores") or 1),
+        gpu_layers=profile.gpu_layers,
+        memory_budget_gb=profile.memory_budget_gb,
+    )
+    given = {k: v for k, v in overrides.items() if v is not None}
+    return replace(settings, **given)

@@ -1,0 +1,1 @@
+"""edgebench: does fine-tuned behaviour survive quantization on the device? (the CLI package)"""

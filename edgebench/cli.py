@@ -1,0 +1,83 @@
+"""The `edgebench` command line: each command parses its flags and calls one function.
+
+Errors a user can cause (EdgebenchError) end as one line on stderr and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from edge.errors import EdgebenchError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Benchmark fine-tuned small language models, quantized, on this device.",
+)
+
+
+def _budgets(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(sorted({int(v) for v in text.split(",") if v.strip()}))
+    except ValueError:
+        raise EdgebenchError(f"--budgets must be comma-separated token counts, e.g. 256,512 (got {text!r})")
+    return values
+
+
+@app.command()
+def run(
+    model: str = typer.Option("default", help="GGUF file to run, or 'default' for the embedded SmolLM2-135M-Instruct (Q4_1)."),
+    profile: Optional[str] = typer.Option(None, help="Device profile from devices.toml; default: the detected one."),
+    budgets: str = typer.Option("256,512", help="n_predict budgets in tokens, comma-separated; one generation at the largest scores all."),
+    limit: Optional[int] = typer.Option(None, min=1, help="Run only the first N prompts; default: all."),
+    threads: Optional[int] = typer.Option(None, min=1, help="CPU threads; default: the profile's (0 there = one per physical core)."),
+    seed: int = typer.Option(0, help="Sampling seed (used when --temperature > 0)."),
+    temperature: float = typer.Option(0.0, min=0.0, help="Sampling temperature; 0 = greedy."),
+    out: Path = typer.Option(Path("runs"), help="Folder that receives a new time-stamped run folder."),
+) -> None:
+    """Run a model on the disposition prompts at each n_predict budget and report stop reasons, speed and memory."""
+    from bench.quickrun import run as run_job
+    from bench.runner import RunConfig
+
+    config = RunConfig(budgets=_budgets(budgets), temperature=temperature, seed=seed)
+    run_job(model, profile, config, out, limit=limit, threads=threads)
+
+
+@app.command()
+def devices(
+    json_out: bool = typer.Option(False, "--json", help="Print the host facts and profiles as JSON."),
+) -> None:
+    """Show the device profiles of devices.toml and mark the one that matches this host."""
+    from dataclasses import asdict
+
+    from bench.console import devices_table, print_tables
+    from edge.host import detect_host
+    from edge.profiles import load_profiles, pick_profile
+
+    host = detect_host()
+    profiles = load_profiles()
+    detected = pick_profile(profiles, host).name
+    if json_out:
+        data = {"host": host, "detected": detected, "profiles": {n: asdict(p) for n, p in profiles.items()}}
+        print(json.dumps(data, indent=2))
+    else:
+        print_tables(devices_table(profiles, detected))
+
+
+def main() -> None:
+    """Entry point: run the app, turning user-caused errors into one line on stderr."""
+    try:
+        app()
+    except EdgebenchError as exc:
+        message = " ".join(str(exc).split())  # always one line
+        print(f"edgebench: error: {message}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        print("edgebench: interrupted", file=sys.stderr)
+        sys.exit(130)

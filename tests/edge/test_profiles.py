@@ -1,0 +1,59 @@
+"""devices.toml: the shipped profiles load, the host picks the right one, bad files fail clearly."""
+
+import pytest
+
+from edge.errors import EdgebenchError
+from edge.host import detect_host
+from edge.profiles import get_profile, load_profiles, pick_profile, resolve_settings
+
+LINUX_X86 = {"os": "linux", "arch": "x86_64", "gpu": "none", "board": None, "physical_cores": 4}
+
+
+def test_shipped_profiles_have_the_required_devices():
+    profiles = load_profiles()
+    assert {"laptop-cpu", "apple-silicon", "cuda-gpu", "rpi5"} <= set(profiles)
+    for p in profiles.values():
+        assert p.backends and p.ladder and p.memory_budget_gb > 0
+
+
+@pytest.mark.parametrize("host, expected", [
+    (LINUX_X86, "laptop-cpu"),
+    ({"os": "darwin", "arch": "arm64", "gpu": "metal"}, "apple-silicon"),
+    ({**LINUX_X86, "gpu": "cuda"}, "cuda-gpu"),
+    ({"os": "linux", "arch": "aarch64", "gpu": "none", "board": "Raspberry Pi 5 Model B Rev 1.0"}, "rpi5"),
+    ({"os": "linux", "arch": "aarch64", "gpu": "none", "board": "Raspberry Pi 4 Model B"}, "laptop-cpu"),
+])
+def test_pick_profile_matches_host(host, expected):
+    assert pick_profile(load_profiles(), host).name == expected
+
+
+def test_this_host_is_detected_with_facts():
+    host = detect_host()
+    assert host["logical_cores"] >= 1 and host["ram_gb"] > 0 and host["python"]
+    assert pick_profile(load_profiles(), host).name  # something always matches
+
+
+def test_unknown_profile_lists_known_ones():
+    with pytest.raises(EdgebenchError, match="unknown device profile 'nope'.*laptop-cpu"):
+        get_profile(load_profiles(), "nope", LINUX_X86)
+
+
+def test_cli_flag_beats_profile_beats_default():
+    profile = load_profiles()["laptop-cpu"]
+    assert resolve_settings(profile, LINUX_X86).threads == 4  # profile says 0 = physical cores
+    assert resolve_settings(profile, LINUX_X86, threads=1).threads == 1
+    assert resolve_settings(load_profiles()["rpi5"], LINUX_X86).threads == 4
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[profiles.x\nbackends = 1", "not valid TOML"),
+    ("title = 'no profiles'", "no \\[profiles.NAME\\]"),
+    ("[profiles.x]\ndescription = 'x'", "lacks backends"),
+    ("[profiles.x]\ndescription='x'\nbackends=['llamacpp']\nthreads=-2\ngpu_layers=0\nmemory_budget_gb=1\nladder=[]", "threads|integer"),
+    ("[profiles.x]\ndescription='x'\nbackends=['llamacpp']\nthreads=0\ngpu_layers=0\nmemory_budget_gb=1\nladder=[]\ncolour='red'", "unknown keys colour"),
+])
+def test_malformed_devices_toml_is_one_clear_error(tmp_path, text, message):
+    path = tmp_path / "devices.toml"
+    path.write_text(text)
+    with pytest.raises(EdgebenchError, match=message):
+        load_profiles(path)

@@ -1,0 +1,91 @@
+"""The CLI end to end: help, devices --json, a real run, and every bad input as one clean line."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, needs_llama
+
+
+def edgebench(*args, env=None, cwd=None):
+    return subprocess.run([sys.executable, "-m", "edgebench", *args], capture_output=True, text=True,
+                          cwd=cwd or REPO, env={**os.environ, **(env or {})}, timeout=600)
+
+
+def assert_one_line_error(result, fragment):
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("edgebench: error:") and fragment in lines[0], lines[0]
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize("args", [["--help"], ["run", "--help"], ["devices", "--help"]])
+def test_help(args):
+    result = edgebench(*args)
+    assert result.returncode == 0 and "Usage" in result.stdout
+
+
+def test_devices_json_marks_detected():
+    data = json.loads(edgebench("devices", "--json").stdout)
+    assert data["detected"] in data["profiles"] and data["host"]["logical_cores"] >= 1
+    assert set(data["profiles"]["rpi5"]) >= {"backends", "threads", "gpu_layers", "memory_budget_gb", "ladder"}
+
+
+def test_devices_table():
+    result = edgebench("devices")
+    assert result.returncode == 0 and "rpi5" in result.stdout and "*" in result.stdout
+
+
+def test_missing_model(tmp_path):
+    assert_one_line_error(edgebench("run", "--model", str(tmp_path / "none.gguf")), "not found")
+
+
+def test_not_a_gguf(tmp_path):
+    bad = tmp_path / "x.gguf"
+    bad.write_bytes(os.urandom(1024))
+    assert_one_line_error(edgebench("run", "--model", str(bad)), "not a GGUF")
+
+
+@needs_llama
+def test_truncated_gguf(tmp_path, default_gguf):
+    data = default_gguf.read_bytes()
+    half = tmp_path / "half.gguf"
+    half.write_bytes(data[: len(data) // 2])
+    assert_one_line_error(edgebench("run", "--model", str(half)), "truncated")
+
+
+def test_unknown_profile():
+    assert_one_line_error(edgebench("run", "--profile", "toaster"), "unknown device profile 'toaster'")
+
+
+def test_malformed_devices_toml(tmp_path):
+    bad = tmp_path / "devices.toml"
+    bad.write_text("[profiles.x\n")
+    assert_one_line_error(edgebench("devices", env={"EDGEBENCH_DEVICES": str(bad)}), "not valid TOML")
+    assert_one_line_error(edgebench("run", env={"EDGEBENCH_DEVICES": str(bad)}), "not valid TOML")
+
+
+def test_model_too_big_for_profile(tmp_path):
+    small = tmp_path / "devices.toml"
+    small.write_text("[profiles.tiny]\ndescription='x'\nbackends=['llamacpp']\nthreads=1\ngpu_layers=0\n"
+                     "memory_budget_gb=0.01\nladder=['gguf:q4_k_m']\n")
+    result = edgebench("run", "--profile", "tiny", env={"EDGEBENCH_DEVICES": str(small)})
+    assert_one_line_error(result, "allows 0.01 GiB")
+
+
+@pytest.mark.embedded
+@needs_llama
+def test_default_run_end_to_end(tmp_path, default_gguf):
+    result = edgebench("run", "--limit", "3", "--budgets", "16,48", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "cap-hit rate @ n_predict=16" in result.stdout and "peak resident memory" in result.stdout
+    (run_dir,) = list(tmp_path.iterdir())
+    rows = [json.loads(line) for line in (run_dir / "samples.jsonl").read_text().splitlines()]
+    assert len(rows) == 6 and {r["budget"] for r in rows} == {16, 48}
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["cap_hit_rate"]["16"] == 1.0 and summary["peak_rss_bytes"] > 0
