@@ -61,3 +61,19 @@ def print_tables(*tables: Table) -> None:
     console = Console(width=None if sys.stdout.isatty() else 140)
     for t in tables:
         console.print(t)
+
+
+def humaneval_tables(result: dict) -> tuple[Table, Table]:
+    """Per-task outcomes, then pass@1 with its confidence interval."""
+    tasks = Table(title="HumanEval per task", title_justify="left")
+    for col in ("task", "passed", "n", "status", "detail"):
+        tasks.add_column(col)
+    for task_id, row in result["per_task"].items():
+        colour = "green" if row["passed"] == row["n"] else "red"
+        tasks.add_row(task_id, f"[{colour}]{row['passed']}[/]", str(row["n"]), ",".join(row["statuses"]), row["detail"][:60])
+    p = result["pass@1"]
+    summary = Table(title="HumanEval", title_justify="left", show_header=False)
+    summary.add_row("pass@1", f"{p['value']:.1%}  (95% CI {p['ci95'][0]:.1%} to {p['ci95'][1]:.1%})")
+    summary.add_row("tasks / samples", f"{result['tasks']} / {result['samples']}")
+    summary.add_row("isolation", result["isolation"])
+    return tasks, summary

@@ -70,6 +70,28 @@ def devices(
         print_tables(devices_table(profiles, detected))
 
 
+@app.command()
+def score(
+    suite: str = typer.Argument(..., help="Which suite the samples belong to: humaneval."),
+    samples: Path = typer.Argument(..., help="JSONL file, one {\"task_id\", \"completion\"} per line."),
+    json_out: bool = typer.Option(False, "--json", help="Print the result as JSON instead of tables."),
+    timeout: float = typer.Option(10.0, min=0.1, help="Wall-clock limit per sample, in seconds."),
+    memory: int = typer.Option(1024, min=64, help="Address-space limit per sample process, in MiB."),
+) -> None:
+    """Score completions produced anywhere: run them in the sandbox and print pass@1 with a 95% CI."""
+    if suite != "humaneval":
+        raise EdgebenchError(f"score supports the suite 'humaneval' only, got {suite!r}")
+    from bench.console import humaneval_tables, print_tables
+    from bench.humaneval_score import score_file
+    from bench.sandbox import Limits
+
+    result = score_file(samples, Limits(timeout_s=timeout, memory_mb=memory))
+    if json_out:
+        print(json.dumps(result, indent=2))
+    else:
+        print_tables(*humaneval_tables(result))
+
+
 def main() -> None:
     """Entry point: run the app, turning user-caused errors into one line on stderr."""
     try:

