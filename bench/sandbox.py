@@ -97,7 +97,7 @@ def _bwrap_args(workdir: Path) -> list[str]:
     for folder in ("/usr", "/lib", "/lib64", "/bin", "/etc/alternatives", str(python_home)):
         if Path(folder).exists():
             args += ["--ro-bind", folder, folder]
-    args += ["--bind", str(workdir), "/work", "--chdir", "/work"]
+    args += ["--bind", str(workdir), "/work", "--chdir", "/work", "--remount-ro", "/"]
     return args
 
 

@@ -85,11 +85,24 @@ def _read_exact(fd, n):
     return b"".join(chunks)
 
 
+def _guard():
+    """Defence in depth for when no pids cgroup caps processes: no forking from Python."""
+    import _posixsubprocess
+    import subprocess
+
+    for name in ("fork", "forkpty", "system", "popen", "posix_spawn", "posix_spawnp", "execv", "execve"):
+        if hasattr(os, name):
+            setattr(os, name, None)
+    subprocess.Popen = None
+    _posixsubprocess.fork_exec = None
+
+
 def worker(entry_point, calls_fd, replies_fd):
     """Child: run the model's program, then answer calls until the judge hangs up."""
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)  # the nonce pipe and the verdict pipe are gone before any model code runs
     os.dup2(2, 1)
+    _guard()
     namespace = {"__name__": "__main__"}
     try:
         with open("program.py") as f:

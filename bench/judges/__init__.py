@@ -1,0 +1,1 @@
+"""Judges: score an answer for disposition traits. `lexical` is embedded and deterministic."""
