@@ -77,3 +77,25 @@ def humaneval_tables(result: dict) -> tuple[Table, Table]:
     summary.add_row("tasks / samples", f"{result['tasks']} / {result['samples']}")
     summary.add_row("isolation", result["isolation"])
     return tasks, summary
+
+
+def budget_table(suite: str, by_budget: dict, results: list[ItemResult], budgets: tuple[int, ...]) -> Table:
+    """Score against n_predict: each metric with its 95% CI, and the cap-hit rate, per budget."""
+    from bench.budgets import cap_hit_rate
+
+    rows = [r for r in results if r.item.suite == suite]
+    table = Table(title=f"{suite}: score vs n_predict", title_justify="left")
+    table.add_column("metric")
+    for b in sorted(budgets):
+        table.add_column(f"@{b}", justify="right")
+    metrics = list(next(iter(by_budget.values()), {}))
+    for metric in metrics:
+        table.add_row(metric, *[_estimate(by_budget[b].get(metric)) for b in sorted(budgets)])
+    table.add_row("cap-hit rate", *[f"{cap_hit_rate([r.views[i] for r in rows]):.0%}" for i, _ in enumerate(sorted(budgets))])
+    return table
+
+
+def _estimate(e) -> str:
+    if e is None:
+        return "-"
+    return f"{e.value:.2f} [{e.low:.2f}, {e.high:.2f}] n={e.n}"

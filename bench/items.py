@@ -19,6 +19,8 @@ class Item:
     messages: list[dict]
     domain: str = ""
     gold: dict = field(default_factory=dict)
+    suite: str = "smoke"
+    source: object = field(default=None, compare=False, repr=False)  # the suite's own item
 
 
 def load_items(path: Path = SMOKE_SET) -> list[Item]:

@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bench.console import print_tables, results_table, summary_table
+from bench.console import budget_table, print_tables, results_table, summary_table
 from bench.items import SMOKE_SET, load_items
 from bench.runner import RunConfig, new_run_dir, run_items, summarize
+from bench.suite_run import score_results, suite_items, summarize_scores
 from edge.backend import open_backend
 from edge.errors import EdgebenchError
 from edge.host import detect_host
@@ -17,8 +18,9 @@ from edge.profiles import get_profile, load_profiles, resolve_settings
 
 
 def run(model: str | None, profile_name: str | None, config: RunConfig, out_root: Path,
-        items_path: Path = SMOKE_SET, limit: int | None = None, threads: int | None = None) -> Path:
-    """Run and report; returns the run folder."""
+        suites: tuple[str, ...] = (), split: str | None = None, limit: int | None = None,
+        threads: int | None = None) -> Path:
+    """Run and report; returns the run folder. No suites: the dozen smoke prompts."""
     if not config.budgets or min(config.budgets) <= 0:
         raise EdgebenchError("budgets must be positive integers, e.g. --budgets 256,512")
     host = detect_host()
@@ -27,7 +29,7 @@ def run(model: str | None, profile_name: str | None, config: RunConfig, out_root
     path = resolve_model(model)
     info = inspect_gguf(path)
     check_fits(info, settings.memory_budget_gb, profile.name)
-    items = load_items(items_path)[:limit]
+    item_sets = {name: suite_items(name, split, limit) for name in suites} or {"smoke": load_items(SMOKE_SET)[:limit]}
     backend_name = "llamacpp"  # the only backend so far; profiles list others for later
     backend = open_backend(backend_name, path, settings)
     try:
@@ -36,15 +38,29 @@ def run(model: str | None, profile_name: str | None, config: RunConfig, out_root
                                             "model": str(path), "model_file_type": info.file_type,
                                             "model_size_bytes": info.size_bytes,
                                             "bits_per_weight": info.bits_per_weight})
-        results = run_items(backend, items, config, run_dir)
-        summary = summarize(results, config, backend.load_s)
-        _write_json(run_dir / "summary.json", summary)
+        results = run_items(backend, [i for items in item_sets.values() for i in items], config, run_dir)
     finally:
         backend.close()
+    summary = summarize(results, config, backend.load_s)
+    tables = [results_table(results)]
+    summary["scores"] = {}
+    for name in suites:
+        scores = score_results(name, [r for r in results if r.item.suite == name])
+        _write_scores(run_dir / "scores.jsonl", name, scores)
+        by_budget = summarize_scores(name, scores)
+        summary["scores"][name] = {str(b): {m: e.as_dict() for m, e in ms.items()} for b, ms in by_budget.items()}
+        tables.append(budget_table(name, by_budget, results, config.budgets))
+    _write_json(run_dir / "summary.json", summary)
     label = f"{info.name} ({info.file_type}, {info.size_bytes / 2**20:.0f} MiB) on {profile.name}, {settings.threads} threads"
-    print_tables(results_table(results), summary_table(summary, label))
+    print_tables(*tables, summary_table(summary, label))
     print(f"samples written to {run_dir}/samples.jsonl")
     return run_dir
+
+
+def _write_scores(path: Path, suite: str, scores: dict) -> None:
+    with open(path, "a", encoding="utf-8") as out:
+        for (item_id, budget), row in scores.items():
+            out.write(json.dumps({"suite": suite, "id": item_id, "budget": budget, "scores": row}) + "\n")
 
 
 def _write_json(path: Path, data: dict) -> None:

@@ -71,6 +71,7 @@ def run_items(backend: Backend, items: list[Item], config: RunConfig, run_dir: P
 
 def _sample_row(result: ItemResult, view: BudgetView, token_ids: list[int]) -> dict:
     return {
+        "suite": result.item.suite,
         "id": result.item.id,
         "family": result.item.family,
         "budget": view.budget,

@@ -35,18 +35,21 @@ def run(
     model: str = typer.Option("default", help="GGUF file to run, or 'default' for the embedded SmolLM2-135M-Instruct (Q4_1)."),
     profile: Optional[str] = typer.Option(None, help="Device profile from devices.toml; default: the detected one."),
     budgets: str = typer.Option("256,512", help="n_predict budgets in tokens, comma-separated; one generation at the largest scores all."),
-    limit: Optional[int] = typer.Option(None, min=1, help="Run only the first N prompts; default: all."),
+    suite: Optional[str] = typer.Option(None, help="Suites to run, comma-separated: disposition, humaneval; default: the 12 smoke prompts."),
+    split: Optional[str] = typer.Option(None, help="Disposition split: train, dev or fresh; default: dev."),
+    limit: Optional[int] = typer.Option(None, min=1, help="Run only the first N items of each suite; default: all."),
     threads: Optional[int] = typer.Option(None, min=1, help="CPU threads; default: the profile's (0 there = one per physical core)."),
     seed: int = typer.Option(0, help="Sampling seed (used when --temperature > 0)."),
     temperature: float = typer.Option(0.0, min=0.0, help="Sampling temperature; 0 = greedy."),
     out: Path = typer.Option(Path("runs"), help="Folder that receives a new time-stamped run folder."),
 ) -> None:
-    """Run a model on the disposition prompts at each n_predict budget and report stop reasons, speed and memory."""
+    """Run a model on prompts at each n_predict budget: stop reasons, scores vs budget, speed and memory."""
     from bench.quickrun import run as run_job
     from bench.runner import RunConfig
 
     config = RunConfig(budgets=_budgets(budgets), temperature=temperature, seed=seed)
-    run_job(model, profile, config, out, limit=limit, threads=threads)
+    suites = tuple(s.strip() for s in suite.split(",") if s.strip()) if suite else ()
+    run_job(model, profile, config, out, suites=suites, split=split, limit=limit, threads=threads)
 
 
 @app.command()

