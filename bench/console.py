@@ -99,3 +99,20 @@ def _estimate(e) -> str:
     if e is None:
         return "-"
     return f"{e.value:.2f} [{e.low:.2f}, {e.high:.2f}] n={e.n}"
+
+
+def audit_table(result: dict) -> Table:
+    """The lexical judge's agreement with the paper's labels and axes."""
+    table = Table(title="Lexical judge vs paper artifacts", title_justify="left")
+    for col in ("file", "n", "figure", "value"):
+        table.add_column(col)
+    for name, row in {**result["assert_hedge"]["per_file"], "pooled (assert/hedge)": result["assert_hedge"]["pooled"]}.items():
+        table.add_row(name, str(row["n"]), "Cohen's kappa / accuracy", f"{row['kappa']:.3f} / {row['accuracy']:.3f}")
+        if "paper_asymmetry_recomputed" in row:
+            table.add_row("", "", "paper asymmetry recomputed / stored",
+                          f"{row['paper_asymmetry_recomputed']:.4f} / {row['paper_asymmetry_stored']:.4f}")
+    for name, row in result["axes"].items():
+        for key, value in row.items():
+            if key.startswith("spearman"):
+                table.add_row(name, str(row["n"]), key.removeprefix("spearman_").replace("_vs_", " vs "), f"{value:.3f}")
+    return table

@@ -95,6 +95,21 @@ def score(
         print_tables(*humaneval_tables(result))
 
 
+@app.command("judge-audit")
+def judge_audit(
+    json_out: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
+) -> None:
+    """Measure the lexical judge against the paper's labelled outputs ($EDGEBENCH_PAPER_ARTIFACTS)."""
+    from bench.console import audit_table, print_tables
+    from bench.judge_audit import run_audit
+
+    result = run_audit()
+    if json_out:
+        print(json.dumps(result, indent=2))
+    else:
+        print_tables(audit_table(result))
+
+
 def main() -> None:
     """Entry point: run the app, turning user-caused errors into one line on stderr."""
     try:
