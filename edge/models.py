@@ -92,10 +92,7 @@ def inspect_gguf(path: Path) -> GGUFInfo:
 
 def _field(reader, key: str):
     field = reader.get_field(key)
-    if field is None:
-        return None
-    value = field.contents()
-    return value
+    return None if field is None else field.contents()
 
 
 def _file_type_name(value) -> str:
