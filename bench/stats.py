@@ -45,3 +45,45 @@ def bootstrap(values: Sequence[float], statistic: Callable[[Sequence[float]], fl
     stats = sorted(statistic([values[rng.randrange(n)] for _ in range(n)]) for _ in range(resamples))
     tail = (1 - level) / 2
     return Estimate(statistic(values), stats[int(tail * resamples)], stats[min(resamples - 1, int((1 - tail) * resamples))], n)
+
+
+@dataclass(frozen=True)
+class PairedResult:
+    """B minus A on the same items: the difference, its 95% CI and a two-sided p-value."""
+
+    difference: float
+    low: float
+    high: float
+    p_value: float
+    n: int
+
+
+def mcnemar(a: Sequence[bool], b: Sequence[bool]) -> PairedResult:
+    """Exact McNemar test for paired pass/fail outcomes (binomial on the discordant pairs)."""
+    if len(a) != len(b):
+        raise ValueError("paired outcomes need the same items in the same order")
+    only_b = sum((not x) and y for x, y in zip(a, b))
+    only_a = sum(x and not y for x, y in zip(a, b))
+    discordant = only_a + only_b
+    tail = sum(math.comb(discordant, k) for k in range(min(only_a, only_b) + 1)) / 2**discordant if discordant else 1.0
+    n = len(a)
+    diffs = [float(y) - float(x) for x, y in zip(a, b)]
+    ci = bootstrap(diffs) if n else Estimate(float("nan"), float("nan"), float("nan"), 0)
+    return PairedResult((only_b - only_a) / n if n else float("nan"), ci.low, ci.high, min(1.0, 2 * tail), n)
+
+
+def paired_bootstrap(a: Sequence[float], b: Sequence[float], resamples: int = 2000, seed: int = 0) -> PairedResult:
+    """Paired bootstrap of the mean difference b - a; p from the share of resamples across zero."""
+    if len(a) != len(b):
+        raise ValueError("paired scores need the same items in the same order")
+    diffs = [y - x for x, y in zip(a, b)]
+    n = len(diffs)
+    if n == 0:
+        return PairedResult(float("nan"), float("nan"), float("nan"), 1.0, 0)
+    rng = random.Random(seed)
+    means = sorted(sum(diffs[rng.randrange(n)] for _ in range(n)) / n for _ in range(resamples))
+    observed = sum(diffs) / n
+    below = sum(m <= 0 for m in means) / resamples
+    above = sum(m >= 0 for m in means) / resamples
+    return PairedResult(observed, means[int(0.025 * resamples)], means[int(0.975 * resamples) - 1],
+                        min(1.0, 2 * min(below, above)), n)

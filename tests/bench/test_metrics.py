@@ -39,3 +39,26 @@ def test_wilson_and_bootstrap():
     values = [1.0] * 30 + [0.0] * 70
     a, b = bootstrap(values, seed=3), bootstrap(values, seed=3)
     assert a == b and a.low < 0.3 < a.high
+
+
+def test_mcnemar_exact():
+    from bench.stats import mcnemar
+
+    a = [True] * 50 + [False] * 50
+    same = mcnemar(a, a)
+    assert same.difference == 0 and same.p_value == 1.0
+    # 12 items fixed by B, 2 broken: exact two-sided p = 2 * P(X <= 2 | n=14, 0.5)
+    b = [True] * 48 + [False] * 2 + [True] * 12 + [False] * 38
+    result = mcnemar(a, b)
+    assert result.difference == pytest.approx(10 / 100)
+    assert result.p_value == pytest.approx(2 * (1 + 14 + 91) / 2**14)
+    assert result.p_value < 0.05 and result.low > 0
+
+
+def test_paired_bootstrap_sees_a_shift_and_not_noise():
+    from bench.stats import paired_bootstrap
+
+    a = [0.2, 0.4, 0.5, 0.3, 0.6, 0.1, 0.4, 0.5] * 5
+    assert paired_bootstrap(a, [x + 0.2 for x in a]).p_value < 0.01
+    assert paired_bootstrap(a, a).p_value == 1.0
+    assert paired_bootstrap(a, [x + 0.2 for x in a], seed=1) == paired_bootstrap(a, [x + 0.2 for x in a], seed=1)
