@@ -41,10 +41,21 @@ def bootstrap(values: Sequence[float], statistic: Callable[[Sequence[float]], fl
     n = len(values)
     if n == 0:
         return Estimate(float("nan"), float("nan"), float("nan"), 0)
+    stats = _resampled(values, statistic, resamples, seed)
+    low, high = _percentiles(stats, level)
+    return Estimate(statistic(values), low, high, n)
+
+
+def _resampled(values: Sequence[float], statistic: Callable[[Sequence[float]], float], resamples: int, seed: int) -> list[float]:
+    """The statistic over `resamples` seeded resamples with replacement, sorted."""
+    n = len(values)
     rng = random.Random(seed)
-    stats = sorted(statistic([values[rng.randrange(n)] for _ in range(n)]) for _ in range(resamples))
+    return sorted(statistic([values[rng.randrange(n)] for _ in range(n)]) for _ in range(resamples))
+
+
+def _percentiles(stats: list[float], level: float) -> tuple[float, float]:
     tail = (1 - level) / 2
-    return Estimate(statistic(values), stats[int(tail * resamples)], stats[min(resamples - 1, int((1 - tail) * resamples))], n)
+    return stats[int(tail * len(stats))], stats[min(len(stats) - 1, int((1 - tail) * len(stats)))]
 
 
 @dataclass(frozen=True)
@@ -80,10 +91,8 @@ def paired_bootstrap(a: Sequence[float], b: Sequence[float], resamples: int = 20
     n = len(diffs)
     if n == 0:
         return PairedResult(float("nan"), float("nan"), float("nan"), 1.0, 0)
-    rng = random.Random(seed)
-    means = sorted(sum(diffs[rng.randrange(n)] for _ in range(n)) / n for _ in range(resamples))
-    observed = sum(diffs) / n
+    means = _resampled(diffs, lambda xs: sum(xs) / len(xs), resamples, seed)
+    low, high = _percentiles(means, 0.95)
     below = sum(m <= 0 for m in means) / resamples
     above = sum(m >= 0 for m in means) / resamples
-    return PairedResult(observed, means[int(0.025 * resamples)], means[int(0.975 * resamples) - 1],
-                        min(1.0, 2 * min(below, above)), n)
+    return PairedResult(sum(diffs) / n, low, high, min(1.0, 2 * min(below, above)), n)
