@@ -116,3 +116,36 @@ def audit_table(result: dict) -> Table:
             if key.startswith("spearman"):
                 table.add_row(name, str(row["n"]), key.removeprefix("spearman_").replace("_vs_", " vs "), f"{value:.3f}")
     return table
+
+
+VERDICT_STYLE = {"survives": "bold green", "truncation artifact": "bold yellow", "style only": "bold yellow",
+                 "content damaged": "bold red", "not significant": "bold"}
+
+
+def comparison_table(comparison, label_a: str, label_b: str) -> Table:
+    """Paired B-minus-A differences per split and budget, with the verdict in the caption."""
+    style = VERDICT_STYLE.get(comparison.verdict, "bold")
+    table = Table(title=f"{comparison.suite}: B vs A on '{comparison.metric}'  (A = {label_a}, B = {label_b})",
+                  title_justify="left", caption=f"[{style}]{comparison.verdict}[/]: {comparison.reason}",
+                  caption_justify="left")
+    for col in ("split", "n_predict", "n", "cap-hit A", "cap-hit B", "A", "B", "B-A [95% CI]", "p", "content B-A (p)",
+                "SVR B-A (p)"):
+        table.add_column(col, justify="left" if col == "split" else "right")
+    for c in comparison.cells:
+        clean = c.clean(comparison.negligible_cap)
+        t = c.target
+        table.add_row(
+            c.split, str(c.budget), str(c.n),
+            _cap(c.cap_hit_a, clean), _cap(c.cap_hit_b, clean), f"{c.mean_a:.3f}", f"{c.mean_b:.3f}",
+            f"{t.difference:+.3f} [{t.low:+.3f}, {t.high:+.3f}]", f"{t.p_value:.3g}",
+            _paired(c.content), _paired(c.style),
+        )
+    return table
+
+
+def _cap(rate: float, clean: bool) -> str:
+    return f"{rate:.0%}" if clean else f"[yellow]{rate:.0%}[/]"
+
+
+def _paired(result) -> str:
+    return "-" if result is None else f"{result.difference:+.3f} ({result.p_value:.2g})"

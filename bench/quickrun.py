@@ -9,12 +9,16 @@ from pathlib import Path
 from bench.console import budget_table, print_tables, results_table, summary_table
 from bench.items import SMOKE_SET, load_items
 from bench.runner import RunConfig, new_run_dir, run_items, summarize
-from bench.suite_run import score_results, suite_items, summarize_scores
+from bench.suite_run import mimicry_gap, score_results, suite_items, summarize_scores
 from edge.backend import open_backend
 from edge.errors import EdgebenchError
 from edge.host import detect_host
 from edge.models import check_fits, inspect_gguf, resolve_model
 from edge.profiles import get_profile, load_profiles, resolve_settings
+
+
+# Which judge scored each suite; `compare` refuses to pair runs scored by different judges.
+JUDGES = {"disposition": "lexical", "humaneval": "sandbox-exec"}
 
 
 def run(model: str | None, profile_name: str | None, config: RunConfig, out_root: Path,
@@ -45,10 +49,13 @@ def run(model: str | None, profile_name: str | None, config: RunConfig, out_root
     tables = [results_table(results)]
     summary["scores"] = {}
     for name in suites:
-        scores = score_results(name, [r for r in results if r.item.suite == name])
-        _write_scores(run_dir / "scores.jsonl", name, scores)
+        suite_results = [r for r in results if r.item.suite == name]
+        scores = score_results(name, suite_results)
+        _write_scores(run_dir / "scores.jsonl", name, scores, {r.item.id: _split_of(r.item) for r in suite_results})
         by_budget = summarize_scores(name, scores)
         summary["scores"][name] = {str(b): {m: e.as_dict() for m, e in ms.items()} for b, ms in by_budget.items()}
+        for budget, gap in mimicry_gap(by_budget).items():
+            summary["scores"][name][str(budget)]["mimicry_gap"] = gap
         tables.append(budget_table(name, by_budget, results, config.budgets))
     _write_json(run_dir / "summary.json", summary)
     label = f"{info.name} ({info.file_type}, {info.size_bytes / 2**20:.0f} MiB) on {profile.name}, {settings.threads} threads"
@@ -57,10 +64,15 @@ def run(model: str | None, profile_name: str | None, config: RunConfig, out_root
     return run_dir
 
 
-def _write_scores(path: Path, suite: str, scores: dict) -> None:
+def _split_of(item) -> str:
+    return item.source.get("split", "test") if isinstance(item.source, dict) else "test"
+
+
+def _write_scores(path: Path, suite: str, scores: dict, splits: dict[str, str]) -> None:
     with open(path, "a", encoding="utf-8") as out:
         for (item_id, budget), row in scores.items():
-            out.write(json.dumps({"suite": suite, "id": item_id, "budget": budget, "scores": row}) + "\n")
+            out.write(json.dumps({"suite": suite, "id": item_id, "split": splits[item_id], "budget": budget,
+                                  "judge": JUDGES[suite], "scores": row}) + "\n")
 
 
 def _write_json(path: Path, data: dict) -> None:

@@ -27,6 +27,7 @@ class RunConfig:
     budgets: tuple[int, ...] = (256, 512)
     temperature: float = 0.0
     seed: int = 0
+    system_prompt: str | None = None  # prepended to every chat, e.g. to compare two prompts
 
 
 @dataclass
@@ -58,7 +59,7 @@ def run_items(backend: Backend, items: list[Item], config: RunConfig, run_dir: P
     with open(run_dir / "samples.jsonl", "a", encoding="utf-8") as out, _progress() as progress:
         task = progress.add_task("generating", total=len(items), tps=0.0)
         for item in items:
-            generation = backend.generate(item.messages, sampling)
+            generation = backend.generate(_with_system(item.messages, config.system_prompt), sampling)
             views = [at_budget(generation, b, backend.detokenize) for b in sorted(config.budgets)]
             result = ItemResult(item, views, generation.prompt_tokens, generation.timings.prompt_eval_s, generation.timings.ttft_s)
             for view in views:
@@ -67,6 +68,12 @@ def run_items(backend: Backend, items: list[Item], config: RunConfig, run_dir: P
             results.append(result)
             progress.update(task, advance=1, tps=generation.timings.generation_tps)
     return results
+
+
+def _with_system(messages: list[dict], system_prompt: str | None) -> list[dict]:
+    if not system_prompt:
+        return messages
+    return [{"role": "system", "content": system_prompt}, *(m for m in messages if m["role"] != "system")]
 
 
 def _sample_row(result: ItemResult, view: BudgetView, token_ids: list[int]) -> dict:

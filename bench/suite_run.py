@@ -12,15 +12,17 @@ from bench.suites import get_suite
 
 # Metrics reported per suite, in table order (each a mean of 0/1 scores).
 SUITE_METRICS = {
-    "disposition": ("uncertainty", "over_hedge", "self_verification", "feedback", "correct", "asserts", "svr"),
+    "disposition": ("disposition", "uncertainty", "over_hedge", "self_verification", "feedback", "correct",
+                    "asserts", "svr"),
     "humaneval": ("pass@1",),
 }
 
 
-def suite_items(name: str, split: str | None, limit: int | None) -> list[Item]:
+def suite_items(name: str, splits: str | None, limit: int | None) -> list[Item]:
+    """Items of one suite; `splits` is comma-separated (disposition only), `limit` applies per split."""
     suite = get_suite(name)
     if name == "disposition":
-        raw = suite.items(split=split or "dev", limit=limit)
+        raw = [r for split in (splits or "dev").split(",") for r in suite.items(split=split.strip(), limit=limit)]
         return [Item(r["id"], r["family"], suite.messages(r), r["domain"], r["gold"], name, r) for r in raw]
     return [Item(p.task_id, "humaneval", suite.messages(p), "code", {}, name, p) for p in suite.items(limit)]
 
@@ -48,3 +50,8 @@ def summarize_scores(name: str, scores: dict[tuple[str, int], dict]) -> dict[int
             if row.get(metric) is not None:
                 per_budget[budget][metric].append(row[metric])
     return {b: {m: wilson(sum(v), len(v)) for m, v in metrics.items()} for b, metrics in sorted(per_budget.items())}
+
+
+def mimicry_gap(by_budget: dict[int, dict[str, Estimate]]) -> dict[int, float]:
+    """Per budget, SVR minus the judged disposition score: style markers the behaviour does not back."""
+    return {b: m["svr"].value - m["disposition"].value for b, m in by_budget.items() if "svr" in m and "disposition" in m}

@@ -36,18 +36,19 @@ def run(
     profile: Optional[str] = typer.Option(None, help="Device profile from devices.toml; default: the detected one."),
     budgets: str = typer.Option("256,512", help="n_predict budgets in tokens, comma-separated; one generation at the largest scores all."),
     suite: Optional[str] = typer.Option(None, help="Suites to run, comma-separated: disposition, humaneval; default: the 12 smoke prompts."),
-    split: Optional[str] = typer.Option(None, help="Disposition split: train, dev or fresh; default: dev."),
+    split: Optional[str] = typer.Option(None, help="Disposition splits, comma-separated: train, dev, fresh; default: dev."),
     limit: Optional[int] = typer.Option(None, min=1, help="Run only the first N items of each suite; default: all."),
     threads: Optional[int] = typer.Option(None, min=1, help="CPU threads; default: the profile's (0 there = one per physical core)."),
     seed: int = typer.Option(0, help="Sampling seed (used when --temperature > 0)."),
     temperature: float = typer.Option(0.0, min=0.0, help="Sampling temperature; 0 = greedy."),
+    system: Optional[str] = typer.Option(None, help="System prompt put before every chat (e.g. to compare two prompts)."),
     out: Path = typer.Option(Path("runs"), help="Folder that receives a new time-stamped run folder."),
 ) -> None:
     """Run a model on prompts at each n_predict budget: stop reasons, scores vs budget, speed and memory."""
     from bench.quickrun import run as run_job
     from bench.runner import RunConfig
 
-    config = RunConfig(budgets=_budgets(budgets), temperature=temperature, seed=seed)
+    config = RunConfig(budgets=_budgets(budgets), temperature=temperature, seed=seed, system_prompt=system)
     suites = tuple(s.strip() for s in suite.split(",") if s.strip()) if suite else ()
     run_job(model, profile, config, out, suites=suites, split=split, limit=limit, threads=threads)
 
@@ -93,6 +94,28 @@ def score(
         print(json.dumps(result, indent=2))
     else:
         print_tables(*humaneval_tables(result))
+
+
+@app.command()
+def compare(
+    run_a: Path = typer.Argument(..., help="Run folder A (the baseline)."),
+    run_b: Path = typer.Argument(..., help="Run folder B (the one claimed better)."),
+    suite: Optional[str] = typer.Option(None, help="Suite to compare: disposition or humaneval; default: disposition if both ran it."),
+    metric: Optional[str] = typer.Option(None, help="Score to test; default: 'disposition' (pooled traits) or 'pass@1'."),
+    alpha: float = typer.Option(0.05, min=0.0001, max=0.5, help="Significance level of each paired test."),
+    negligible_cap: float = typer.Option(0.05, min=0.0, max=1.0, help="Cap-hit rate at or below which a budget counts as untruncated."),
+    json_out: bool = typer.Option(False, "--json", help="Print the cells and the verdict as JSON."),
+) -> None:
+    """Test "B is better than A" item by item at every budget; print the falsification verdict."""
+    from bench.compare import compare_runs, load_run
+    from bench.console import comparison_table, print_tables
+
+    result = compare_runs(load_run(run_a), load_run(run_b), suite=suite, metric=metric, alpha=alpha,
+                          negligible_cap=negligible_cap)
+    if json_out:
+        print(json.dumps(result.as_dict(), indent=2, default=str))
+    else:
+        print_tables(comparison_table(result, str(run_a), str(run_b)))
 
 
 @app.command("judge-audit")

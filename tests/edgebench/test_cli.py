@@ -24,7 +24,7 @@ def assert_one_line_error(result, fragment):
     assert "Traceback" not in result.stderr + result.stdout
 
 
-@pytest.mark.parametrize("args", [["--help"], ["run", "--help"], ["devices", "--help"]])
+@pytest.mark.parametrize("args", [["--help"], ["run", "--help"], ["devices", "--help"], ["compare", "--help"]])
 def test_help(args):
     result = edgebench(*args)
     assert result.returncode == 0 and "Usage" in result.stdout
@@ -104,6 +104,39 @@ def test_run_with_suites_scores_every_budget(tmp_path, default_gguf):
     families = {s["id"].split("-")[0] for s in scores if s["suite"] == "disposition"}
     assert families == {"unc", "ver", "fb", "fact"}
     assert all("pass@1" in s["scores"] for s in scores if s["suite"] == "humaneval")
+
+
+CONCISE = "Answer in one short sentence."
+VERBOSE = ("Always answer at great length: restate the question, explain your reasoning step by step in detail, "
+           "and give background before the answer.")
+
+
+@pytest.mark.embedded
+@needs_llama
+def test_compare_two_real_runs_with_different_system_prompts(tmp_path, default_gguf):
+    """The embedded model twice: A told to ramble (cut off at the small budget), B told to be brief."""
+    runs = {}
+    for name, system in (("a", VERBOSE), ("b", CONCISE)):
+        result = edgebench("run", "--suite", "disposition", "--split", "dev,fresh", "--limit", "8",
+                           "--budgets", "48,320", "--system", system, "--out", str(tmp_path / name))
+        assert result.returncode == 0, result.stderr
+        (runs[name],) = list((tmp_path / name).iterdir())
+        assert json.loads((runs[name] / "summary.json").read_text())["config"]["system_prompt"] == system
+    result = edgebench("compare", str(runs["a"]), str(runs["b"]), "--json")
+    assert result.returncode == 0, result.stderr
+    comparison = json.loads(result.stdout)
+    assert comparison["verdict"] in ("survives", "truncation artifact", "style only", "content damaged", "not significant")
+    assert comparison["reason"]
+    cells = {(c["split"], c["budget"]): c for c in comparison["cells"]}
+    assert set(cells) == {(s, b) for s in ("dev", "fresh") for b in (48, 320)}
+    # The rambling prompt is cut off more at 48 tokens than the brief one.
+    assert sum(cells[(s, 48)]["cap_hit_a"] for s in ("dev", "fresh")) > sum(cells[(s, 48)]["cap_hit_b"] for s in ("dev", "fresh"))
+    table = edgebench("compare", str(runs["a"]), str(runs["b"]))
+    assert comparison["verdict"] in table.stdout
+
+
+def test_compare_missing_run_folder(tmp_path):
+    assert_one_line_error(edgebench("compare", str(tmp_path / "nope"), str(tmp_path / "nope2")), "does not exist")
 
 
 def test_score_humaneval_canonical_and_empty(tmp_path):

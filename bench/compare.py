@@ -1,0 +1,221 @@
+"""Compare two run folders on the same items and give the falsification verdict for "B is better than A".
+
+Every (split, budget) cell gets a paired test on the target score (exact McNemar for 0/1
+scores, paired bootstrap otherwise), on content (gold accuracy or pass@1) and on the
+style-marker rate. The verdict is one of VERDICTS, with the reason that decided it:
+
+- `content damaged`: B's content is significantly worse somewhere it can be judged;
+- `survives`: B is significantly better at every budget where neither run's cap-hit rate
+  is above `negligible_cap`, on every split (dev and fresh for disposition), same judge;
+- `truncation artifact`: B is better only where answers are cut off by the budget;
+- `style only`: SVR moved up while the judged score and content did not;
+- `not significant`: none of the above.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from bench.stats import PairedResult, mcnemar, paired_bootstrap
+from edge.errors import EdgebenchError
+
+VERDICTS = ("survives", "truncation artifact", "style only", "content damaged", "not significant")
+# Per suite: the default target score, the content score and the style score (None: not measured).
+SUITE_SCORES = {
+    "disposition": ("disposition", "correct", "svr"),
+    "humaneval": ("pass@1", "pass@1", None),
+}
+REQUIRED_SPLITS = {"disposition": ("dev", "fresh")}
+
+
+@dataclass
+class RunScores:
+    """What `compare` needs from one run folder."""
+
+    path: Path
+    scores: dict[tuple[str, str, str, int], dict]  # (suite, split, item id, budget) -> score row
+    stops: dict[tuple[str, str, int], str]  # (suite, item id, budget) -> stop reason
+    judges: dict[str, str]  # suite -> judge name
+
+
+def load_run(path: Path) -> RunScores:
+    """Read a run folder written by `edgebench run --suite ...`."""
+    if not path.is_dir():
+        raise EdgebenchError(f"run folder {path} does not exist")
+    scores_file, samples_file = path / "scores.jsonl", path / "samples.jsonl"
+    for f in (samples_file, scores_file):
+        if not f.is_file():
+            raise EdgebenchError(f"{f} is missing: compare needs a run made with --suite (e.g. --suite disposition)")
+    scores, judges, stops = {}, {}, {}
+    for row in _jsonl(scores_file):
+        scores[(row["suite"], row.get("split", "dev"), row["id"], row["budget"])] = row["scores"]
+        judges[row["suite"]] = row.get("judge", "lexical")
+    for row in _jsonl(samples_file):
+        stops[(row["suite"], row["id"], row["budget"])] = row["stop_reason"]
+    return RunScores(path, scores, stops, judges)
+
+
+def _jsonl(path: Path) -> list[dict]:
+    try:
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise EdgebenchError(f"{path} is not valid JSONL ({exc}); was the run interrupted? rerun it") from None
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One split at one budget: cap-hit rates and B-minus-A paired tests."""
+
+    split: str
+    budget: int
+    n: int
+    cap_hit_a: float
+    cap_hit_b: float
+    mean_a: float
+    mean_b: float
+    target: PairedResult
+    content: PairedResult | None
+    style: PairedResult | None
+
+    def clean(self, negligible_cap: float) -> bool:
+        return max(self.cap_hit_a, self.cap_hit_b) <= negligible_cap
+
+
+@dataclass
+class Comparison:
+    suite: str
+    metric: str
+    verdict: str
+    reason: str
+    alpha: float
+    negligible_cap: float
+    cells: list[Cell] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def paired_test(a: list[float], b: list[float], seed: int = 0) -> PairedResult:
+    """McNemar when both sides are 0/1 outcomes, else a paired bootstrap of the mean difference."""
+    if all(v in (0.0, 1.0) for v in a + b):
+        return mcnemar([v == 1.0 for v in a], [v == 1.0 for v in b])
+    return paired_bootstrap(a, b, seed=seed)
+
+
+def compare_runs(run_a: RunScores, run_b: RunScores, suite: str | None = None, metric: str | None = None,
+                 alpha: float = 0.05, negligible_cap: float = 0.05) -> Comparison:
+    """Paired cells for every shared (split, budget), then the verdict."""
+    suite = suite or _shared_suite(run_a, run_b)
+    if suite not in SUITE_SCORES:
+        raise EdgebenchError(f"unknown suite '{suite}'; choose one of {', '.join(SUITE_SCORES)}")
+    if run_a.judges.get(suite) != run_b.judges.get(suite):
+        raise EdgebenchError(f"the runs were scored by different judges ({run_a.judges.get(suite)} vs "
+                             f"{run_b.judges.get(suite)}); rescore both with one judge before comparing")
+    target, content, style = SUITE_SCORES[suite]
+    metric = metric or target
+    keys = sorted({k[1:] for k in run_a.scores if k[0] == suite} & {k[1:] for k in run_b.scores if k[0] == suite})
+    if not keys:
+        raise EdgebenchError(f"{run_a.path} and {run_b.path} share no {suite} items; run both on the same suite and split")
+    cells = []
+    for split, budget in sorted({(k[0], k[2]) for k in keys}):
+        ids = [k[1] for k in keys if k[0] == split and k[2] == budget]
+        cells.append(_cell(run_a, run_b, suite, split, budget, ids, metric, content, style))
+    cells = [c for c in cells if c.n > 0]
+    if not cells:
+        raise EdgebenchError(f"no item has a '{metric}' score in both runs; check --metric")
+    verdict, reason = decide(cells, suite, alpha, negligible_cap)
+    return Comparison(suite, metric, verdict, reason, alpha, negligible_cap, cells)
+
+
+def _shared_suite(run_a: RunScores, run_b: RunScores) -> str:
+    shared = {k[0] for k in run_a.scores} & {k[0] for k in run_b.scores}
+    for name in SUITE_SCORES:  # disposition first: it is what the verdict is about
+        if name in shared:
+            return name
+    raise EdgebenchError(f"{run_a.path} and {run_b.path} have no suite in common")
+
+
+def _cell(run_a: RunScores, run_b: RunScores, suite: str, split: str, budget: int, ids: list[str],
+          metric: str, content: str | None, style: str | None) -> Cell:
+    def values(name: str | None) -> tuple[list[float], list[float]] | None:
+        if name is None:
+            return None
+        rows = [(run_a.scores[(suite, split, i, budget)].get(name), run_b.scores[(suite, split, i, budget)].get(name))
+                for i in ids]
+        rows = [(float(x), float(y)) for x, y in rows if x is not None and y is not None]
+        return [x for x, _ in rows], [y for _, y in rows]
+
+    a, b = values(metric)
+    tested = {name: values(name) for name in (content, style)}
+    others = {name: paired_test(*v) if v and v[0] else None for name, v in tested.items()}
+    return Cell(
+        split=split, budget=budget, n=len(a),
+        cap_hit_a=_cap_hit(run_a, suite, ids, budget), cap_hit_b=_cap_hit(run_b, suite, ids, budget),
+        mean_a=sum(a) / len(a) if a else float("nan"), mean_b=sum(b) / len(b) if b else float("nan"),
+        target=paired_test(a, b) if a else PairedResult(float("nan"), float("nan"), float("nan"), 1.0, 0),
+        content=others.get(content), style=others.get(style) if style else None,
+    )
+
+
+def _cap_hit(run: RunScores, suite: str, ids: list[str], budget: int) -> float:
+    stops = [run.stops.get((suite, i, budget)) for i in ids]
+    return sum(s == "length" for s in stops) / len(stops) if stops else 0.0
+
+
+def decide(cells: list[Cell], suite: str, alpha: float, negligible_cap: float) -> tuple[str, str]:
+    """The verdict for "B is better than A" and the reason that decided it."""
+    def better(r: PairedResult | None) -> bool:
+        return r is not None and r.p_value < alpha and r.difference > 0
+
+    def worse(r: PairedResult | None) -> bool:
+        return r is not None and r.p_value < alpha and r.difference < 0
+
+    clean = [c for c in cells if c.clean(negligible_cap)]
+    cut = [c for c in cells if not c.clean(negligible_cap)]
+    judged = clean or cells
+    damaged = [c for c in judged if worse(c.content)]
+    if damaged:
+        c = damaged[0]
+        return "content damaged", (f"content fell by {-c.content.difference:.3f} on {c.split} at n_predict={c.budget} "
+                                   f"(p={c.content.p_value:.3g}, n={c.content.n})")
+    if not clean:
+        worst = max(cells, key=lambda c: max(c.cap_hit_a, c.cap_hit_b))
+        if any(better(c.target) for c in cells):
+            return "truncation artifact", (f"every budget cuts off more than {negligible_cap:.0%} of answers "
+                                           f"(up to {max(worst.cap_hit_a, worst.cap_hit_b):.0%} at n_predict={worst.budget}), "
+                                           "so no gain can be told apart from truncation; rerun with a larger budget")
+        return "not significant", "no budget shows a significant gain, and every budget truncates answers"
+    if all(better(c.target) for c in clean):
+        missing = [s for s in REQUIRED_SPLITS.get(suite, ()) if s not in {c.split for c in clean}]
+        if not missing:
+            budgets = ", ".join(sorted({str(c.budget) for c in clean}, key=int))
+            worst_p = max(c.target.p_value for c in clean)
+            return "survives", (f"B is significantly better at every clean budget ({budgets}) on "
+                                f"{', '.join(sorted({c.split for c in clean}))} (largest p={worst_p:.3g})")
+        return "not significant", (f"significant at every clean budget, but the {' and '.join(missing)} split was not run; "
+                                   "rerun both with --split dev,fresh")
+    gains_when_cut = [c for c in cut if better(c.target)]
+    if gains_when_cut:
+        c = gains_when_cut[0]
+        flat = next(x for x in clean if not better(x.target))
+        return "truncation artifact", (
+            f"B is better only where answers are cut off: n_predict={c.budget} on {c.split} "
+            f"(+{c.target.difference:.3f}, p={c.target.p_value:.3g}, cap-hit A {c.cap_hit_a:.0%} / B {c.cap_hit_b:.0%}); "
+            f"at n_predict={flat.budget} (cap-hit ≤ {negligible_cap:.0%}) the difference is "
+            f"{flat.target.difference:+.3f} (p={flat.target.p_value:.3g})")
+    styled = [c for c in judged if better(c.style) and not better(c.target)]
+    if styled:
+        c = styled[0]
+        return "style only", (f"the style-marker rate rose by {c.style.difference:.3f} on {c.split} at n_predict={c.budget} "
+                              f"(p={c.style.p_value:.3g}) while the judged score moved {c.target.difference:+.3f} "
+                              f"(p={c.target.p_value:.3g}) and content did not change significantly")
+    partial = [c for c in clean if better(c.target)]
+    if partial:
+        c = next(x for x in clean if not better(x.target))
+        return "not significant", (f"better at some clean budgets but not on {c.split} at n_predict={c.budget} "
+                                   f"({c.target.difference:+.3f}, p={c.target.p_value:.3g})")
+    best = min(clean, key=lambda c: c.target.p_value)
+    return "not significant", (f"no clean budget shows a significant gain (best: {best.target.difference:+.3f} on "
+                               f"{best.split} at n_predict={best.budget}, p={best.target.p_value:.3g})")
