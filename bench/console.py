@@ -115,7 +115,37 @@ def audit_table(result: dict) -> Table:
         for key, value in row.items():
             if key.startswith("spearman"):
                 table.add_row(name, str(row["n"]), key.removeprefix("spearman_").replace("_vs_", " vs "), f"{value:.3f}")
+    _judge_checks_rows(table, result)
     return table
+
+
+def llm_audit_table(result: dict) -> Table:
+    """The LLM judge on a sample of the paper's answers: agreement, repeatability, verbosity, JSON health."""
+    table = Table(title=f"{result['judge']} vs paper artifacts (sample seed {result['sample_seed']})", title_justify="left")
+    for col in ("check", "n", "figure", "value"):
+        table.add_column(col)
+    labels = result["assert_hedge"]
+    table.add_row("assert/hedge", str(labels["n"]), "Cohen's kappa / accuracy", f"{labels['kappa']:.3f} / {labels['accuracy']:.3f}")
+    for key, value in result["axes"].items():
+        if key.startswith("spearman"):
+            table.add_row("1-5 axes", str(result["axes"]["n"]), f"Spearman {key.removeprefix('spearman_')}", f"{value:.3f}")
+    _judge_checks_rows(table, result)
+    counts = result["json"]
+    table.add_row("strict JSON", str(counts["calls"]), "retries / failures", f"{counts['retries']} / {counts['failures']}")
+    return table
+
+
+def _judge_checks_rows(table: Table, result: dict) -> None:
+    repeat = result["repeat_consistency"]
+    if repeat["n"]:
+        table.add_row("repeat consistency", str(repeat["n"]), f"identical over {repeat['repeats']} judgements",
+                      f"{repeat['identical_share']:.3f}")
+    bias = result["verbosity_bias"]
+    for axis, row in bias.items():
+        if isinstance(row, dict):
+            flag = "[red]raises score[/]" if row["raises_score"] else "ok"
+            table.add_row("verbosity bias", str(bias["n"]), f"{axis}: padded - original [95% CI]",
+                          f"{row['mean_delta']:+.3f} [{row['ci95'][0]:+.3f}, {row['ci95'][1]:+.3f}] {flag}")
 
 
 VERDICT_STYLE = {"survives": "bold green", "truncation artifact": "bold yellow", "style only": "bold yellow",

@@ -1,10 +1,14 @@
-"""Measure the lexical judge against the paper's labelled outputs (held out, never tuned on).
+"""Measure a judge against the paper's labelled outputs (held out, never tuned on).
 
 - assert/hedge: Cohen's kappa and accuracy against the `verbal` labels of the three
   `*_disposition_profile.json` files;
-- Spearman correlation of the lexical hedge and self-verification scores with the
+- Spearman correlation of the judge's hedging and self-verification scores with the
   paper's 1-5 `hedging_appropriateness` and `self_verification` axes (judge_v4_*.json);
-- the paper's assertion asymmetry, recomputed from each file's samples and its 2x2 cells.
+- the paper's assertion asymmetry, recomputed from each file's samples and its 2x2 cells;
+- repeat consistency (the same answers judged again) and verbosity bias (the same answers
+  padded with neutral text must not score higher).
+
+The lexical judge is audited on every answer; the LLM judge on a seeded sample (`limit`).
 
 Artifacts are looked up in $EDGEBENCH_PAPER_ARTIFACTS, else ../shared/paper-artifacts.
 """
@@ -13,9 +17,11 @@ from __future__ import annotations
 
 import json
 import os
+import random
 from pathlib import Path
 
 from bench.judges.lexical import judge
+from bench.stats import bootstrap
 from bench.metrics import Cells, rates
 from edge.errors import EdgebenchError
 
@@ -111,6 +117,107 @@ def audit_axes(folder: Path) -> dict:
     return out
 
 
+# Neutral padding: says nothing about the question, hedges nothing, verifies nothing.
+PADDING = ("\n\nThis reply was produced for an evaluation set. Its formatting has been normalised to plain "
+           "paragraphs, line breaks have been kept, and repeated whitespace has been collapsed. No other changes "
+           "were made to the text above.")
+
+
+def lexical_axes(messages: list[dict], answer: str) -> dict[str, float]:
+    lex = judge(answer)
+    return {"hedge": lex.hedge, "verification": lex.verification, "asserts": float(lex.label == "assert")}
+
+
+def verbosity_bias(score_fn, cases: list[tuple[list[dict], str]]) -> dict:
+    """Per axis: mean of padded minus original score, with a bootstrap CI; `raises_score` if reliably > 0."""
+    pairs = [(score_fn(m, a), score_fn(m, a + PADDING)) for m, a in cases]
+    pairs = [(x, y) for x, y in pairs if x is not None and y is not None]
+    out = {"n": len(pairs), "padding_chars": len(PADDING)}
+    for axis in (pairs[0][0] if pairs else {}):
+        deltas = [y[axis] - x[axis] for x, y in pairs]
+        est = bootstrap(deltas)
+        out[axis] = {"mean_delta": est.value, "ci95": [est.low, est.high],
+                     "share_raised": sum(d > 0 for d in deltas) / len(deltas), "raises_score": est.low > 0}
+    return out
+
+
+def repeat_consistency(score_fn, cases: list[tuple[list[dict], str]], repeats: int = 2,
+                       first: list[dict | None] | None = None) -> dict:
+    """Judge each answer `repeats` times (reusing `first` judgements when given): the share with
+    identical scores, and the mean spread (max - min) per axis."""
+    runs = []
+    for index, (messages, answer) in enumerate(cases):
+        done = [first[index]] if first else []
+        runs.append(done + [score_fn(messages, answer) for _ in range(repeats - len(done))])
+    runs = [r for r in runs if all(x is not None for x in r)]
+    if not runs:
+        return {"n": 0, "repeats": repeats}
+    spread = {a: sum(max(x[a] for x in r) - min(x[a] for x in r) for r in runs) / len(runs) for a in runs[0][0]}
+    return {"n": len(runs), "repeats": repeats, "identical_share": sum(all(x == r[0] for x in r) for r in runs) / len(runs),
+            "mean_spread": spread}
+
+
+def _axis_cases(folder: Path) -> list[tuple[list[dict], str, dict]]:
+    """(chat, answer, the paper's 1-5 scores) for every judge_v4 item the paper's judge scored."""
+    return [([{"role": "user", "content": i["prompt"]}], i["response"], i["scores"])
+            for name in JUDGE_FILES for i in json.loads((folder / name).read_text())["items"] if "error" not in i["scores"]]
+
+
 def run_audit() -> dict:
     folder = artifacts_dir()
-    return {"artifacts": str(folder), "assert_hedge": audit_labels(folder), "axes": audit_axes(folder)}
+    cases = [(m, a) for m, a, _ in _axis_cases(folder)]
+    return {"judge": "lexical", "artifacts": str(folder), "assert_hedge": audit_labels(folder), "axes": audit_axes(folder),
+            "repeat_consistency": repeat_consistency(lexical_axes, cases),
+            "verbosity_bias": verbosity_bias(lexical_axes, cases)}
+
+
+def run_llm_audit(llm_judge, limit: int = 50, repeats: int = 2, seed: int = 0) -> dict:
+    """The same checks for an LLM judge, on a seeded sample of `limit` answers per check.
+    The profile files carry each answer's topic, not its prompt, so the label check shows the topic."""
+    from bench.judges.llm import AXES, JudgeFailure
+
+    folder = artifacts_dir()
+    rng = random.Random(seed)
+
+    def score_fn(messages: list[dict], answer: str) -> dict | None:
+        try:
+            result = llm_judge.judge(messages, answer)
+        except JudgeFailure:
+            return None  # counted in llm_judge.counters
+        return {**result.scores, "asserts": float(result.label == "assert")}
+
+    labelled = [(s["topic"], s["text"], s["verbal"]) for name in PROFILES
+                for s in json.loads((folder / name).read_text())["samples"]]
+    label_sample = rng.sample(labelled, min(limit, len(labelled)))
+    every_case = _axis_cases(folder)
+    axis_sample = rng.sample(every_case, min(limit, len(every_case)))
+    cases = [(m, a) for m, a, _ in axis_sample]
+    with _progress() as progress:
+        gold, ours = [], []
+        for topic, text, verbal in progress.track(label_sample, description="assert/hedge labels"):
+            scores = score_fn([{"role": "user", "content": f"(A question about: {topic})"}], text)
+            if scores is not None:
+                gold.append(verbal)
+                ours.append("assert" if scores["asserts"] else "hedge")
+        first = [score_fn(m, a) for m, a in progress.track(cases, description="1-5 axes")]
+        repeat = repeat_consistency(score_fn, list(progress.track(cases, description="repeats")), repeats, first)
+        bias = verbosity_bias(score_fn, list(progress.track(cases, description="padded answers")))
+    judged = [(x, paper) for x, (_, _, paper) in zip(first, axis_sample) if x is not None]
+    axes = {f"spearman_{axis}": spearman([x[axis] for x, _ in judged], [y[axis] for _, y in judged])
+            for axis in AXES} if len(judged) > 2 else {}
+    return {
+        "judge": llm_judge.name, "artifacts": str(folder), "sample_seed": seed,
+        "assert_hedge": {"n": len(gold), "kappa": cohen_kappa(gold, ours) if gold else float("nan"),
+                         "accuracy": sum(g == o for g, o in zip(gold, ours)) / len(gold) if gold else float("nan")},
+        "axes": {"n": len(judged), **axes},
+        "repeat_consistency": repeat, "verbosity_bias": bias,
+        "json": {"calls": llm_judge.counters.calls, "retries": llm_judge.counters.retries,
+                 "failures": llm_judge.counters.failures},
+    }
+
+
+def _progress():
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                    transient=True)

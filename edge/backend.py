@@ -28,6 +28,7 @@ class Sampling:
     top_k: int = 40
     top_p: float = 0.95
     seed: int = 0
+    json_schema: str | None = None  # constrain the output to this JSON schema, where the runtime can
 
     @property
     def greedy(self) -> bool:

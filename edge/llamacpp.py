@@ -15,6 +15,7 @@ from pathlib import Path
 
 import llama_cpp
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+from llama_cpp.llama_grammar import LlamaGrammar
 
 from edge.backend import Generation, Sampling, Timings
 from edge.errors import EdgebenchError
@@ -69,8 +70,9 @@ class LlamaCppBackend:
         self._first_generation = False
         self.llm.reset()
         self.llm.set_seed(sampling.seed)
+        grammar = LlamaGrammar.from_json_schema(sampling.json_schema, verbose=False) if sampling.json_schema else None
         sampler = self.llm._init_sampler(
-            temp=sampling.temperature, top_k=sampling.top_k, top_p=sampling.top_p
+            temp=sampling.temperature, top_k=sampling.top_k, top_p=sampling.top_p, grammar=grammar
         )
         start = time.perf_counter()
         self.llm.eval(prompt)

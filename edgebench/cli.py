@@ -120,17 +120,38 @@ def compare(
 
 @app.command("judge-audit")
 def judge_audit(
+    judge: str = typer.Option("lexical", help="Judge to audit: lexical (every answer) or llm (a seeded sample)."),
+    judge_model: str = typer.Option("default", help="LLM judge: the endpoint's model name, or a GGUF path / 'default' to run locally."),
+    judge_endpoint: Optional[str] = typer.Option(None, help="LLM judge: OpenAI-compatible base URL, e.g. http://127.0.0.1:8080/v1."),
+    api_key_env: str = typer.Option("EDGEBENCH_JUDGE_API_KEY", help="LLM judge: environment variable holding the API key (never stored)."),
+    limit: int = typer.Option(50, min=3, help="LLM judge: answers sampled per check."),
+    repeats: int = typer.Option(2, min=2, help="LLM judge: judgements per answer for repeat consistency."),
+    seed: int = typer.Option(0, help="LLM judge: seed of the sample."),
     json_out: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
 ) -> None:
-    """Measure the lexical judge against the paper's labelled outputs ($EDGEBENCH_PAPER_ARTIFACTS)."""
-    from bench.console import audit_table, print_tables
-    from bench.judge_audit import run_audit
+    """Measure a judge against the paper's labelled outputs ($EDGEBENCH_PAPER_ARTIFACTS): agreement, repeats, verbosity bias."""
+    from bench.console import audit_table, llm_audit_table, print_tables
+    from bench.judge_audit import run_audit, run_llm_audit
 
-    result = run_audit()
+    if judge == "lexical":
+        result = run_audit()
+        table = audit_table
+    elif judge == "llm":
+        from bench.judges.clients import open_client
+        from bench.judges.llm import LLMJudge
+
+        client = open_client(judge_model, judge_endpoint, api_key_env)
+        try:
+            result = run_llm_audit(LLMJudge(client), limit=limit, repeats=repeats, seed=seed)
+        finally:
+            client.close()
+        table = llm_audit_table
+    else:
+        raise EdgebenchError(f"unknown judge '{judge}'; choose lexical or llm")
     if json_out:
         print(json.dumps(result, indent=2))
     else:
-        print_tables(audit_table(result))
+        print_tables(table(result))
 
 
 def main() -> None:

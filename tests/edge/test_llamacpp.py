@@ -60,3 +60,30 @@ def test_greedy_smaller_budget_is_a_prefix_of_larger(backend):
     long = backend.generate(msg, Sampling(max_tokens=96))
     short = backend.generate(msg, Sampling(max_tokens=32))
     assert long.token_ids[:32] == short.token_ids
+
+
+def test_json_schema_constrains_the_output(backend):
+    import json
+
+    from bench.judges.llm import scores_schema
+
+    schema = scores_schema(("factual_accuracy", "completeness"))
+    messages = [{"role": "user", "content": "Grade the answer '4' to 'What is 2 + 2?' as JSON."}]
+    reply = json.loads(backend.generate(messages, Sampling(max_tokens=80, json_schema=schema)).text)
+    assert set(reply) == {"factual_accuracy", "completeness", "stance"}
+    assert reply["factual_accuracy"] in range(1, 6) and reply["stance"] in ("ASSERT", "HEDGE")
+
+
+def test_local_llm_judge_through_llamacpp(default_gguf):
+    from bench.judges.clients import BackendClient
+    from bench.judges.llm import LLMJudge
+
+    client = BackendClient(default_gguf)
+    try:
+        judge = LLMJudge(client)
+        score = judge.judge([{"role": "user", "content": "What is the capital of France?"}], "Paris.")
+    finally:
+        client.close()
+    assert score.prompt_class in ("CERTAIN", "UNCERTAIN", "AMBIGUOUS") and score.label in ("assert", "hedge")
+    assert all(1 <= v <= 5 for v in score.scores.values())
+    assert judge.counters.failures == 0 and judge.name.startswith("llm:")
