@@ -23,7 +23,7 @@ JUDGES = {"disposition": "lexical", "humaneval": "sandbox-exec"}
 
 def run(model: str | None, profile_name: str | None, config: RunConfig, out_root: Path,
         suites: tuple[str, ...] = (), split: str | None = None, limit: int | None = None,
-        threads: int | None = None) -> Path:
+        threads: int | None = None, llm_judge=None) -> Path:
     """Run and report; returns the run folder. No suites: the dozen smoke prompts."""
     if not config.budgets or min(config.budgets) <= 0:
         raise EdgebenchError("budgets must be positive integers, e.g. --budgets 256,512")
@@ -50,8 +50,9 @@ def run(model: str | None, profile_name: str | None, config: RunConfig, out_root
     summary["scores"] = {}
     for name in suites:
         suite_results = [r for r in results if r.item.suite == name]
-        scores = score_results(name, suite_results)
-        _write_scores(run_dir / "scores.jsonl", name, scores, {r.item.id: _split_of(r.item) for r in suite_results})
+        scores = score_results(name, suite_results, llm_judge if name == "disposition" else None)
+        judge = llm_judge.name if llm_judge is not None and name == "disposition" else JUDGES[name]
+        _write_scores(run_dir / "scores.jsonl", name, scores, {r.item.id: _split_of(r.item) for r in suite_results}, judge)
         by_budget = summarize_scores(name, scores)
         summary["scores"][name] = {str(b): {m: e.as_dict() for m, e in ms.items()} for b, ms in by_budget.items()}
         for budget, gap in mimicry_gap(by_budget).items():
@@ -68,11 +69,11 @@ def _split_of(item) -> str:
     return item.source.get("split", "test") if isinstance(item.source, dict) else "test"
 
 
-def _write_scores(path: Path, suite: str, scores: dict, splits: dict[str, str]) -> None:
+def _write_scores(path: Path, suite: str, scores: dict, splits: dict[str, str], judge: str) -> None:
     with open(path, "a", encoding="utf-8") as out:
         for (item_id, budget), row in scores.items():
             out.write(json.dumps({"suite": suite, "id": item_id, "split": splits[item_id], "budget": budget,
-                                  "judge": JUDGES[suite], "scores": row}) + "\n")
+                                  "judge": judge, "scores": row}) + "\n")
 
 
 def _write_json(path: Path, data: dict) -> None:

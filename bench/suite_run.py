@@ -27,11 +27,15 @@ def suite_items(name: str, splits: str | None, limit: int | None) -> list[Item]:
     return [Item(p.task_id, "humaneval", suite.messages(p), "code", {}, name, p) for p in suite.items(limit)]
 
 
-def score_results(name: str, results: list[ItemResult]) -> dict[tuple[str, int], dict]:
-    """Scores for each (item id, budget)."""
+def score_results(name: str, results: list[ItemResult], llm_judge=None) -> dict[tuple[str, int], dict]:
+    """Scores for each (item id, budget). With `llm_judge`, it scores the disposition traits and
+    assert/hedge; gold accuracy and SVR stay rule-based, so the mimicry gap compares the two."""
     suite = get_suite(name)
     if name == "disposition":
-        return {(r.item.id, v.budget): suite.evaluate(r.item.source, v.text) for r in results for v in r.views}
+        scores = {(r.item.id, v.budget): suite.evaluate(r.item.source, v.text) for r in results for v in r.views}
+        if llm_judge is not None:
+            _rescore_with_llm(llm_judge, results, scores)
+        return scores
     pairs, keys = [], []
     for r in results:
         for v in r.views:
@@ -55,3 +59,20 @@ def summarize_scores(name: str, scores: dict[tuple[str, int], dict]) -> dict[int
 def mimicry_gap(by_budget: dict[int, dict[str, Estimate]]) -> dict[int, float]:
     """Per budget, SVR minus the judged disposition score: style markers the behaviour does not back."""
     return {b: m["svr"].value - m["disposition"].value for b, m in by_budget.items() if "svr" in m and "disposition" in m}
+
+
+def _rescore_with_llm(llm_judge, results: list[ItemResult], scores: dict) -> None:
+    from rich.progress import track
+
+    from bench.judges.llm import JudgeFailure, trait_scores
+
+    views = [(r, v) for r in results for v in r.views]
+    for r, v in track(views, description=f"judging with {llm_judge.name}", transient=True):
+        row = scores[(r.item.id, v.budget)]
+        try:
+            row.update(trait_scores(llm_judge.judge(r.item.messages, v.text), r.item.family))
+        except JudgeFailure:
+            # Unscored rather than guessed: the row drops out of the trait's mean and of paired tests.
+            for key in ("disposition", r.item.family, "asserts"):
+                row[key] = None
+            row["judge_failed"] = True

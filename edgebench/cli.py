@@ -42,6 +42,10 @@ def run(
     seed: int = typer.Option(0, help="Sampling seed (used when --temperature > 0)."),
     temperature: float = typer.Option(0.0, min=0.0, help="Sampling temperature; 0 = greedy."),
     system: Optional[str] = typer.Option(None, help="System prompt put before every chat (e.g. to compare two prompts)."),
+    judge: str = typer.Option("lexical", help="Disposition judge: lexical (rules, default) or llm (rubric, see --judge-model)."),
+    judge_model: str = typer.Option("default", help="LLM judge: the endpoint's model name, or a GGUF path / 'default' to run locally."),
+    judge_endpoint: Optional[str] = typer.Option(None, help="LLM judge: OpenAI-compatible base URL, e.g. http://127.0.0.1:8080/v1."),
+    api_key_env: str = typer.Option("EDGEBENCH_JUDGE_API_KEY", help="LLM judge: environment variable holding the API key (never stored)."),
     out: Path = typer.Option(Path("runs"), help="Folder that receives a new time-stamped run folder."),
 ) -> None:
     """Run a model on prompts at each n_predict budget: stop reasons, scores vs budget, speed and memory."""
@@ -50,7 +54,20 @@ def run(
 
     config = RunConfig(budgets=_budgets(budgets), temperature=temperature, seed=seed, system_prompt=system)
     suites = tuple(s.strip() for s in suite.split(",") if s.strip()) if suite else ()
-    run_job(model, profile, config, out, suites=suites, split=split, limit=limit, threads=threads)
+    client = None
+    if judge == "llm":
+        from bench.judges.clients import open_client
+        from bench.judges.llm import LLMJudge
+
+        client = open_client(judge_model, judge_endpoint, api_key_env)
+    elif judge != "lexical":
+        raise EdgebenchError(f"unknown judge '{judge}'; choose lexical or llm")
+    try:
+        run_job(model, profile, config, out, suites=suites, split=split, limit=limit, threads=threads,
+                llm_judge=LLMJudge(client) if client else None)
+    finally:
+        if client is not None:
+            client.close()
 
 
 @app.command()

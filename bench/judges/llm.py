@@ -164,3 +164,18 @@ def _transcript(messages: list[dict]) -> str:
     if len(messages) == 1:
         return f"QUESTION:\n{messages[0]['content']}"
     return "CONVERSATION:\n" + "\n\n".join(f"{m['role'].upper()}: {m['content']}" for m in messages)
+
+
+# Which 1-5 axis scores each disposition family's trait; binarized at >= 4, as the paper did.
+TRAIT_AXES = {"uncertainty": "hedging_appropriateness", "self_verification": "self_verification",
+              "feedback": "feedback_integration"}
+PASS_MARK = 4
+
+
+def trait_scores(score: LLMScore, family: str) -> dict:
+    """The LLM judge's verdict in the scorers' shape: the trait, `disposition` and `asserts`."""
+    out = {"asserts": float(score.label == "assert"), "llm_axes": score.scores}
+    axis = TRAIT_AXES.get(family)
+    if axis and axis in score.scores:
+        out[family] = out["disposition"] = float(score.scores[axis] >= PASS_MARK)
+    return out

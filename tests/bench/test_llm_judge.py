@@ -124,3 +124,21 @@ def test_judge_audit_llm_through_the_cli(tmp_path):
 def test_judge_audit_llm_endpoint_down_is_one_line():
     assert_one_line_error(edgebench("judge-audit", "--judge", "llm", "--judge-endpoint", "http://127.0.0.1:9/v1",
                                     "--judge-model", "fake", "--limit", "3"), "cannot reach")
+
+
+@pytest.mark.embedded
+def test_run_scored_by_an_llm_judge_is_labelled_and_not_comparable_with_lexical(tmp_path, default_gguf):
+    pytest.importorskip("llama_cpp")
+    with FakeJudgeServer() as server:
+        runs = {}
+        for judge in ("llm", "lexical"):
+            result = edgebench("run", "--suite", "disposition", "--split", "dev", "--limit", "4", "--budgets", "16,32",
+                               "--judge", judge, "--judge-endpoint", server.url, "--judge-model", "fake",
+                               "--out", str(tmp_path / judge))
+            assert result.returncode == 0, result.stderr
+            (runs[judge],) = list((tmp_path / judge).iterdir())
+    rows = [json.loads(line) for line in (runs["llm"] / "scores.jsonl").read_text().splitlines()]
+    assert {r["judge"] for r in rows} == {f"llm:fake@{server.url}"}
+    traits = [r for r in rows if not r["id"].startswith("fact")]
+    assert traits and all("llm_axes" in r["scores"] and r["scores"]["disposition"] in (0.0, 1.0) for r in traits)
+    assert_one_line_error(edgebench("compare", str(runs["lexical"]), str(runs["llm"])), "different judges")
