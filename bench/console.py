@@ -79,7 +79,8 @@ def humaneval_tables(result: dict) -> tuple[Table, Table]:
     return tasks, summary
 
 
-def budget_table(suite: str, by_budget: dict, results: list[ItemResult], budgets: tuple[int, ...]) -> Table:
+def budget_table(suite: str, by_budget: dict, results: list[ItemResult], budgets: tuple[int, ...],
+                 extra: dict[str, dict[int, float]] | None = None) -> Table:
     """Score against n_predict: each metric with its 95% CI, and the cap-hit rate, per budget."""
     from bench.budgets import cap_hit_rate
 
@@ -91,8 +92,14 @@ def budget_table(suite: str, by_budget: dict, results: list[ItemResult], budgets
     metrics = list(next(iter(by_budget.values()), {}))
     for metric in metrics:
         table.add_row(metric, *[_estimate(by_budget[b].get(metric)) for b in sorted(budgets)])
+    for label, per_budget in (extra or {}).items():
+        table.add_row(label, *[_signed(per_budget.get(b)) for b in sorted(budgets)])
     table.add_row("cap-hit rate", *[f"{cap_hit_rate([r.views[i] for r in rows]):.0%}" for i, _ in enumerate(sorted(budgets))])
     return table
+
+
+def _signed(value: float | None) -> str:
+    return "-" if value is None or value != value else f"{value:+.3f}"  # nan: no wrong (or right) answers
 
 
 def _estimate(e) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 from bench.console import budget_table, print_tables, results_table, summary_table
 from bench.items import SMOKE_SET, load_items
 from bench.runner import RunConfig, new_run_dir, run_items, summarize
-from bench.suite_run import mimicry_gap, score_results, suite_items, summarize_scores
+from bench.suite_run import assertion_rates, mimicry_gap, score_results, suite_items, summarize_scores
 from edge.backend import open_backend
 from edge.errors import EdgebenchError
 from edge.host import detect_host
@@ -55,9 +55,16 @@ def run(model: str | None, profile_name: str | None, config: RunConfig, out_root
         _write_scores(run_dir / "scores.jsonl", name, scores, {r.item.id: _split_of(r.item) for r in suite_results}, judge)
         by_budget = summarize_scores(name, scores)
         summary["scores"][name] = {str(b): {m: e.as_dict() for m, e in ms.items()} for b, ms in by_budget.items()}
-        for budget, gap in mimicry_gap(by_budget).items():
-            summary["scores"][name][str(budget)]["mimicry_gap"] = gap
-        tables.append(budget_table(name, by_budget, results, config.budgets))
+        extra = {}
+        if name == "disposition":
+            extra = {"mimicry gap (svr - disposition)": mimicry_gap(by_budget)}
+            by_rate = assertion_rates(scores)
+            for rate in ("assertion_asymmetry", "hallucination_rate", "over_hedging_rate"):
+                extra[rate] = {b: r[rate] for b, r in by_rate.items()}
+        for label, per_budget in extra.items():
+            for budget, value in per_budget.items():
+                summary["scores"][name][str(budget)][label.split(" ")[0].replace("mimicry", "mimicry_gap")] = value
+        tables.append(budget_table(name, by_budget, results, config.budgets, extra))
     _write_json(run_dir / "summary.json", summary)
     label = f"{info.name} ({info.file_type}, {info.size_bytes / 2**20:.0f} MiB) on {profile.name}, {settings.threads} threads"
     print_tables(*tables, summary_table(summary, label))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from bench.items import Item
+from bench.metrics import Cells, rates
 from bench.runner import ItemResult
 from bench.stats import Estimate, wilson
 from bench.suites import get_suite
@@ -76,3 +77,13 @@ def _rescore_with_llm(llm_judge, results: list[ItemResult], scores: dict) -> Non
             for key in ("disposition", r.item.family, "asserts"):
                 row[key] = None
             row["judge_failed"] = True
+
+
+def assertion_rates(scores: dict[tuple[str, int], dict]) -> dict[int, dict[str, float]]:
+    """Per budget, the paper's 2x2 rates (assertion asymmetry, hallucination, over-hedging)
+    over the items with both a gold verdict and an assert/hedge label."""
+    pairs: dict[int, list[tuple[bool, bool]]] = defaultdict(list)
+    for (_, budget), row in scores.items():
+        if row.get("correct") is not None and row.get("asserts") is not None:
+            pairs[budget].append((row["asserts"] == 1.0, row["correct"] == 1.0))
+    return {b: {**rates(Cells.from_pairs(p)), "n": len(p)} for b, p in sorted(pairs.items())}
