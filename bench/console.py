@@ -186,3 +186,26 @@ def _cap(rate: float, clean: bool) -> str:
 
 def _paired(result) -> str:
     return "-" if result is None else f"{result.difference:+.3f} ({result.p_value:.2g})"
+
+
+def convert_table(result: dict) -> Table:
+    """One row per artifact: size, bits per weight, and the verification figures when run."""
+    table = Table(title=f"Artifacts from {result['source']}" + (f" + {result['adapter']}" if result["adapter"] else ""),
+                  title_justify="left")
+    for col in ("target", "path", "MiB", "bits/weight", "built", "tokenizer", "top-1 vs torch", "KL mean"):
+        table.add_column(col, justify="left" if col in ("target", "path", "built") else "right")
+    for a in result["artifacts"]:
+        v = a["verification"] or {}
+        built = "reused" if a["reused"] else f"{a['seconds']:.1f} s"
+        table.add_row(a["target"] + ("" if a["requested"] else " (for quantizing)"), a["path"],
+                      f"{a['size_bytes'] / 2**20:.1f}", f"{a['bits_per_weight']:.2f}", built,
+                      f"{v['tokenizer_match']:.0%}" if v else "-", f"{v['top1_agreement']:.2%}" if v else "-",
+                      f"{v['kl_mean']:.4f}" if v else "-")
+    checks = result.get("checks") or {}
+    if checks:
+        table.caption = ("[green]verification passed[/]" if checks["passed"] else
+                         "[red]verification failed: " + "; ".join(checks["failures"]) + "[/]")
+        if checks.get("merge_max_abs_diff") is not None:
+            table.caption += f"; merged vs base+adapter max |Δlogit| {checks['merge_max_abs_diff']:.1e}"
+        table.caption_justify = "left"
+    return table

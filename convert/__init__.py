@@ -1,5 +1,1 @@
-"""convert: merge an adapter and export GGUF/MLX/ONNX artifacts at a quant ladder.
-
-Not built yet (issue 3). Until then `edgebench run --model FILE.gguf` takes GGUFs
-made elsewhere, for example with llama.cpp's own tools.
-"""
+"""convert: a model (plus a PEFT adapter) to a verified quant ladder of GGUF, MLX and ONNX artifacts."""

@@ -7,6 +7,11 @@ class EdgebenchError(Exception):
 
     exit_code = 2
 
+    def __init__(self, message: str, exit_code: int | None = None) -> None:
+        super().__init__(message)
+        if exit_code is not None:
+            self.exit_code = exit_code
+
 
 class MissingRuntime(EdgebenchError):
     """An optional runtime (llama-cpp-python, mlx-lm, ...) is not installed."""

@@ -113,6 +113,37 @@ def score(
         print_tables(*humaneval_tables(result))
 
 
+@app.command("convert")
+def convert_cmd(
+    source: str = typer.Argument(..., help="A Hugging Face model folder, a .gguf file (dequantized), or 'default'."),
+    to: str = typer.Option(..., "--to", help="Targets, comma-separated, e.g. gguf:q4_k_m,gguf:q8_0,mlx:4bit,onnx:int4."),
+    out: Path = typer.Option(..., help="Folder that receives one sub-folder per artifact, each with manifest.json."),
+    adapter: Optional[Path] = typer.Option(None, help="PEFT LoRA adapter folder to merge into the source first."),
+    verify: bool = typer.Option(False, "--verify", help="Check tokenizers and logits of every artifact against torch."),
+    group_size: int = typer.Option(64, min=16, help="MLX quantization group size."),
+    allow_pickle: bool = typer.Option(False, "--allow-pickle", help="Accept pickled .bin weights (they can run code)."),
+    threads: Optional[int] = typer.Option(None, min=1, help="Threads for quantization and verification."),
+    json_out: bool = typer.Option(False, "--json", help="Print artifacts and verification figures as JSON."),
+) -> None:
+    """Export a model (plus adapter) to a verified quant ladder of GGUF, MLX and ONNX artifacts."""
+    import os
+
+    from convert.pipeline import ConvertOptions, convert
+    from convert.targets import parse_targets
+
+    options = ConvertOptions(targets=tuple(parse_targets(to)), out=out, adapter=adapter, verify=verify,
+                             allow_pickle=allow_pickle, group_size=group_size, threads=threads or os.cpu_count() or 1)
+    result = convert(source, options)
+    if json_out:
+        print(json.dumps(result, indent=2))
+    else:
+        from bench.console import convert_table, print_tables
+
+        print_tables(convert_table(result))
+    if result["checks"] and not result["checks"]["passed"]:
+        raise EdgebenchError("verification failed: " + "; ".join(result["checks"]["failures"]), exit_code=4)
+
+
 @app.command()
 def compare(
     run_a: Path = typer.Argument(..., help="Run folder A (the baseline)."),

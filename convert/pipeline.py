@@ -1,0 +1,188 @@
+"""`edgebench convert`: source (+ adapter) -> prepared fp32 folder -> one artifact per target,
+each built in a staging folder, moved into place, then given its manifest (last, atomically).
+An artifact whose manifest matches the inputs is reused; a folder without one is rebuilt.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from convert import exporters
+from convert.manifest import Manifest, read_manifest, write_manifest
+from convert.source import prepare, resolve_source
+from convert.targets import TARGETS, Target
+from edge.errors import EdgebenchError
+
+MERGE_TOLERANCE = 1e-4
+
+
+@dataclass(frozen=True)
+class ConvertOptions:
+    targets: tuple[Target, ...]
+    out: Path
+    adapter: Path | None = None
+    verify: bool = False
+    allow_pickle: bool = False
+    group_size: int = 64
+    threads: int = max(1, (os.cpu_count() or 2))
+
+
+@dataclass
+class ArtifactResult:
+    target: str
+    path: str
+    size_bytes: int
+    bits_per_weight: float
+    reused: bool
+    requested: bool
+    seconds: float
+    verification: dict | None = None
+
+
+def convert(source_spec: str, options: ConvertOptions) -> dict:
+    """Build (or reuse) every target; returns the artifacts and, with verify, the checks."""
+    _check_writable(options.out)
+    targets = list(options.targets)
+    if any(t.format == "gguf" and t.quant != "f16" for t in targets) and TARGETS["gguf:f16"] not in targets:
+        targets.insert(0, TARGETS["gguf:f16"])  # the quantizer starts from F16
+    targets.sort(key=lambda t: (t.format != "gguf" or t.quant != "f16"))
+    for t in targets:
+        exporters.check_available(t)
+    if options.adapter is not None and not options.adapter.is_dir():
+        raise EdgebenchError(f"adapter folder {options.adapter} does not exist")
+    source = resolve_source(source_spec, options.allow_pickle)
+    results: list[ArtifactResult] = []
+    with _progress() as progress:
+        task = progress.add_task(f"preparing {source_spec}" + (f" + {options.adapter}" if options.adapter else ""), total=1)
+        from convert.verify import probe_ids
+
+        prepared = prepare(source, options.adapter, options.out / ".work", probe_ids, options.allow_pickle)
+        progress.update(task, completed=1)
+        n_params = _count_params(prepared.folder)
+        f16_path = None
+        for target in targets:
+            task = progress.add_task(f"{target.name}", total=1)
+            result = _build(target, prepared, options, f16_path, n_params)
+            result.requested = target in options.targets
+            if target.name == "gguf:f16":
+                f16_path = Path(result.path)
+            results.append(result)
+            progress.update(task, completed=1, description=f"{target.name} ({'reused' if result.reused else 'built'})")
+        checks = {}
+        if options.verify:
+            task = progress.add_task("verifying against the torch reference", total=len(results) + 1)
+            checks = _verify(prepared, results, options, progress, task)
+    return {
+        "source": source_spec, "source_hash": source.hash, "adapter": str(options.adapter) if options.adapter else None,
+        "adapter_hash": prepared.adapter_hash, "prepared": str(prepared.folder),
+        "artifacts": [asdict(r) for r in results], "checks": checks,
+    }
+
+
+def _check_writable(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise EdgebenchError(f"cannot write to output folder {out} ({exc.strerror or exc}); choose another --out") from None
+
+
+def _build(target: Target, prepared, options: ConvertOptions, f16_path: Path | None, n_params: int) -> ArtifactResult:
+    final = options.out / target.name.replace(":", "-")
+    opts = {"group_size": options.group_size} if target.format == "mlx" else {}
+    existing = read_manifest(final)
+    wanted = {"target": target.name, "source_hash": prepared.source.hash, "adapter_hash": prepared.adapter_hash,
+              "options": opts}
+    if existing is not None and existing.key == wanted:
+        return ArtifactResult(target.name, str(_artifact_path(target, final)), existing.size_bytes,
+                              existing.bits_per_weight, True, True, 0.0)
+    if final.exists():
+        shutil.rmtree(final)  # no manifest or other inputs: not an artifact we can trust
+    staging = options.out / f".{final.name}.partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    start = time.perf_counter()
+    try:
+        if target.format == "gguf":
+            exporters.export_gguf(target, prepared.folder, staging, f16_path, options.threads)
+        elif target.format == "mlx":
+            exporters.export_mlx(target, prepared.folder, staging, options.group_size)
+        else:
+            exporters.export_onnx(target, prepared.folder, staging, options.out / ".work" / "onnx-cache")
+        staging.rename(final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    seconds = time.perf_counter() - start
+    path = _artifact_path(target, final)
+    size = sum(f.stat().st_size for f in _weight_files(final))
+    bits = _bits_per_weight(target, path, size, n_params)
+    write_manifest(final, Manifest(
+        target=target.name, format=target.format, quant=target.quant, source=prepared.source.spec,
+        source_hash=prepared.source.hash, adapter_hash=prepared.adapter_hash, options=opts, bits_per_weight=bits,
+        size_bytes=size, files=sorted(str(f.relative_to(final)) for f in final.rglob("*") if f.is_file()),
+        tool_versions=exporters.tool_versions(target),
+    ))
+    return ArtifactResult(target.name, str(path), size, bits, False, True, seconds)
+
+
+def _artifact_path(target: Target, final: Path) -> Path:
+    return final / f"model-{target.quant}.gguf" if target.format == "gguf" else final
+
+
+def _weight_files(folder: Path) -> list[Path]:
+    patterns = ("*.gguf", "*.safetensors", "*.onnx", "*.onnx.data")
+    return [f for p in patterns for f in folder.glob(p)]
+
+
+def _bits_per_weight(target: Target, path: Path, size: int, n_params: int) -> float:
+    if target.format == "gguf":
+        from edge.models import inspect_gguf
+
+        return inspect_gguf(path).bits_per_weight
+    return size * 8 / n_params if n_params else float("nan")
+
+
+def _count_params(folder: Path) -> int:
+    from safetensors import safe_open
+
+    total = 0
+    for f in folder.glob("*.safetensors"):
+        with safe_open(str(f), "np") as handle:
+            for key in handle.keys():
+                shape = handle.get_slice(key).get_shape()
+                count = 1
+                for dim in shape:
+                    count *= dim
+                total += count
+    return total
+
+
+def _verify(prepared, results: list[ArtifactResult], options: ConvertOptions, progress, task) -> dict:
+    from convert.verify import F16_MIN_TOP1, reference, verify_artifact
+
+    ref = reference(prepared.folder)
+    progress.advance(task)
+    failures = []
+    for r in results:
+        r.verification = verify_artifact(r.target.split(":")[0], Path(r.path), ref, options.threads)
+        if r.verification["tokenizer_match"] < 1.0:
+            failures.append(f"{r.target} tokenizer differs on {len(r.verification['tokenizer_mismatched_lines'])} lines")
+        if r.target == "gguf:f16" and r.verification["top1_agreement"] < F16_MIN_TOP1:
+            failures.append(f"gguf:f16 top-1 agreement {r.verification['top1_agreement']:.4f} < {F16_MIN_TOP1}")
+        progress.advance(task)
+    if prepared.merge_max_abs_diff is not None and prepared.merge_max_abs_diff > MERGE_TOLERANCE:
+        failures.append(f"merged logits differ from base+adapter by {prepared.merge_max_abs_diff:.2e} > {MERGE_TOLERANCE}")
+    return {"f16_min_top1": F16_MIN_TOP1, "merge_max_abs_diff": prepared.merge_max_abs_diff,
+            "merge_tolerance": MERGE_TOLERANCE, "positions": len(ref.ids), "failures": failures, "passed": not failures}
+
+
+def _progress() -> Progress:
+    return Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), TimeElapsedColumn(), transient=True)
