@@ -93,13 +93,17 @@ def test_unreachable_endpoint_and_auth_failure_are_one_line(monkeypatch):
         OpenAIClient("http://127.0.0.1:9/v1", "fake-judge", timeout_s=2).chat(QUESTION, 10)
 
 
-def test_judge_audit_llm_through_the_cli(tmp_path):
+def needs_artifacts():
     from bench.judge_audit import artifacts_dir
 
     try:
         artifacts_dir()
     except EdgebenchError:
         pytest.skip("paper artifacts not beside this checkout")
+
+
+def test_judge_audit_llm_through_the_cli(tmp_path):
+    needs_artifacts()
     with FakeJudgeServer(malformed_every=7) as server:
         result = edgebench("judge-audit", "--judge", "llm", "--judge-endpoint", server.url, "--judge-model", "fake",
                            "--limit", "12", "--json", env={"MY_JUDGE_KEY": SECRET, "EDGEBENCH_JUDGE_API_KEY": ""}, cwd=tmp_path)
@@ -122,6 +126,7 @@ def test_judge_audit_llm_through_the_cli(tmp_path):
 
 
 def test_judge_audit_llm_endpoint_down_is_one_line():
+    needs_artifacts()
     assert_one_line_error(edgebench("judge-audit", "--judge", "llm", "--judge-endpoint", "http://127.0.0.1:9/v1",
                                     "--judge-model", "fake", "--limit", "3"), "cannot reach")
 
