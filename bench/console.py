@@ -79,6 +79,9 @@ def humaneval_tables(result: dict) -> tuple[Table, Table]:
     return tasks, summary
 
 
+EXTRA_LABELS = {"mimicry_gap": "mimicry gap (svr - disposition)"}
+
+
 def budget_table(suite: str, by_budget: dict, results: list[ItemResult], budgets: tuple[int, ...],
                  extra: dict[str, dict[int, float]] | None = None) -> Table:
     """Score against n_predict: each metric with its 95% CI, and the cap-hit rate, per budget."""
@@ -92,8 +95,8 @@ def budget_table(suite: str, by_budget: dict, results: list[ItemResult], budgets
     metrics = list(next(iter(by_budget.values()), {}))
     for metric in metrics:
         table.add_row(metric, *[_estimate(by_budget[b].get(metric)) for b in sorted(budgets)])
-    for label, per_budget in (extra or {}).items():
-        table.add_row(label, *[_signed(per_budget.get(b)) for b in sorted(budgets)])
+    for key, per_budget in (extra or {}).items():
+        table.add_row(EXTRA_LABELS.get(key, key), *[_signed(per_budget.get(b)) for b in sorted(budgets)])
     table.add_row("cap-hit rate", *[f"{cap_hit_rate([r.views[i] for r in rows]):.0%}" for i, _ in enumerate(sorted(budgets))])
     return table
 

@@ -47,6 +47,14 @@ def cohen_kappa(a: list[str], b: list[str]) -> float:
     return (observed - expected) / (1 - expected) if expected < 1 else float("nan")
 
 
+def label_agreement(gold: list[str], ours: list[str]) -> dict:
+    """n, Cohen's kappa and accuracy of our labels against the gold ones (nan when empty)."""
+    if not gold:
+        return {"n": 0, "kappa": float("nan"), "accuracy": float("nan")}
+    return {"n": len(gold), "kappa": cohen_kappa(gold, ours),
+            "accuracy": sum(g == o for g, o in zip(gold, ours)) / len(gold)}
+
+
 def ranks(values: list[float]) -> list[float]:
     """Average ranks (ties share the mean rank), 1-based."""
     order = sorted(range(len(values)), key=values.__getitem__)
@@ -79,15 +87,13 @@ def audit_labels(folder: Path) -> dict:
         ours = [judge(s["text"]).label for s in data["samples"]]
         cells = Cells.from_pairs([(s["verbal"] == "assert", bool(s["correct"])) for s in data["samples"]])
         per_file[name] = {
-            "n": len(gold), "kappa": cohen_kappa(gold, ours),
-            "accuracy": sum(g == o for g, o in zip(gold, ours)) / len(gold),
+            **label_agreement(gold, ours),
             "paper_asymmetry_recomputed": rates(cells)["assertion_asymmetry"],
             "paper_asymmetry_stored": _stored_asymmetry(data["summary"]),
         }
         gold_all += gold
         ours_all += ours
-    pooled = {"n": len(gold_all), "kappa": cohen_kappa(gold_all, ours_all),
-              "accuracy": sum(g == o for g, o in zip(gold_all, ours_all)) / len(gold_all),
+    pooled = {**label_agreement(gold_all, ours_all),
               "paper_hedge_share": gold_all.count("hedge") / len(gold_all),
               "lexical_hedge_share": ours_all.count("hedge") / len(ours_all)}
     return {"pooled": pooled, "per_file": per_file}
@@ -207,8 +213,7 @@ def run_llm_audit(llm_judge, limit: int = 50, repeats: int = 2, seed: int = 0) -
             for axis in AXES} if len(judged) > 2 else {}
     return {
         "judge": llm_judge.name, "artifacts": str(folder), "sample_seed": seed,
-        "assert_hedge": {"n": len(gold), "kappa": cohen_kappa(gold, ours) if gold else float("nan"),
-                         "accuracy": sum(g == o for g, o in zip(gold, ours)) / len(gold) if gold else float("nan")},
+        "assert_hedge": label_agreement(gold, ours),
         "axes": {"n": len(judged), **axes},
         "repeat_consistency": repeat, "verbosity_bias": bias,
         "json": {"calls": llm_judge.counters.calls, "retries": llm_judge.counters.retries,

@@ -57,13 +57,13 @@ def run(model: str | None, profile_name: str | None, config: RunConfig, out_root
         summary["scores"][name] = {str(b): {m: e.as_dict() for m, e in ms.items()} for b, ms in by_budget.items()}
         extra = {}
         if name == "disposition":
-            extra = {"mimicry gap (svr - disposition)": mimicry_gap(by_budget)}
+            extra = {"mimicry_gap": mimicry_gap(by_budget)}
             by_rate = assertion_rates(scores)
             for rate in ("assertion_asymmetry", "hallucination_rate", "over_hedging_rate"):
                 extra[rate] = {b: r[rate] for b, r in by_rate.items()}
-        for label, per_budget in extra.items():
+        for key, per_budget in extra.items():
             for budget, value in per_budget.items():
-                summary["scores"][name][str(budget)][label.split(" ")[0].replace("mimicry", "mimicry_gap")] = value
+                summary["scores"][name][str(budget)][key] = value
         tables.append(budget_table(name, by_budget, results, config.budgets, extra))
     _write_json(run_dir / "summary.json", summary)
     label = f"{info.name} ({info.file_type}, {info.size_bytes / 2**20:.0f} MiB) on {profile.name}, {settings.threads} threads"

@@ -77,7 +77,7 @@ def adapter_hash(adapter: Path | None, allow_pickle: bool = False) -> str | None
     return hash_path(adapter)
 
 
-def load_model(source: Source, allow_pickle: bool = False):
+def load_model(source: Source):
     """(model in fp32, tokenizer) from the source, through transformers."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -87,7 +87,8 @@ def load_model(source: Source, allow_pickle: bool = False):
             kwargs = {"gguf_file": source.path.name}
             folder = source.path.parent
         else:
-            kwargs = {"use_safetensors": not allow_pickle or bool(list(source.path.glob("*.safetensors")))}
+            # resolve_source already refused pickled-only weights without --allow-pickle.
+            kwargs = {"use_safetensors": bool(list(source.path.glob("*.safetensors")))}
             folder = source.path
         tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=kwargs.get("gguf_file"))
         model = AutoModelForCausalLM.from_pretrained(folder, dtype="float32", **kwargs)
@@ -166,7 +167,7 @@ def prepare(source: Source, adapter: Path | None, work: Path, probe_ids_fn, allo
         return Prepared(folder, source, a_hash, data.get("merge_max_abs_diff"))
     if folder.exists():
         shutil.rmtree(folder)  # an interrupted preparation
-    model, tokenizer = load_model(source, allow_pickle)
+    model, tokenizer = load_model(source)
     diff = None
     if adapter is not None:
         model, diff = merge_adapter(model, adapter, probe_ids_fn(tokenizer))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
@@ -28,6 +29,24 @@ def _budgets(text: str) -> tuple[int, ...]:
     except ValueError:
         raise EdgebenchError(f"--budgets must be comma-separated token counts, e.g. 256,512 (got {text!r})")
     return values
+
+
+@contextmanager
+def _llm_judge(judge: str, model: str, endpoint: str | None, api_key_env: str):
+    """None for the lexical judge; for 'llm', an LLMJudge whose client is closed afterwards."""
+    if judge == "lexical":
+        yield None
+        return
+    if judge != "llm":
+        raise EdgebenchError(f"unknown judge '{judge}'; choose lexical or llm")
+    from bench.judges.clients import open_client
+    from bench.judges.llm import LLMJudge
+
+    client = open_client(model, endpoint, api_key_env)
+    try:
+        yield LLMJudge(client)
+    finally:
+        client.close()
 
 
 @app.command()
@@ -54,20 +73,9 @@ def run(
 
     config = RunConfig(budgets=_budgets(budgets), temperature=temperature, seed=seed, system_prompt=system)
     suites = tuple(s.strip() for s in suite.split(",") if s.strip()) if suite else ()
-    client = None
-    if judge == "llm":
-        from bench.judges.clients import open_client
-        from bench.judges.llm import LLMJudge
-
-        client = open_client(judge_model, judge_endpoint, api_key_env)
-    elif judge != "lexical":
-        raise EdgebenchError(f"unknown judge '{judge}'; choose lexical or llm")
-    try:
+    with _llm_judge(judge, judge_model, judge_endpoint, api_key_env) as llm_judge:
         run_job(model, profile, config, out, suites=suites, split=split, limit=limit, threads=threads,
-                llm_judge=LLMJudge(client) if client else None)
-    finally:
-        if client is not None:
-            client.close()
+                llm_judge=llm_judge)
 
 
 @app.command()
@@ -181,21 +189,11 @@ def judge_audit(
     from bench.console import audit_table, llm_audit_table, print_tables
     from bench.judge_audit import run_audit, run_llm_audit
 
-    if judge == "lexical":
-        result = run_audit()
-        table = audit_table
-    elif judge == "llm":
-        from bench.judges.clients import open_client
-        from bench.judges.llm import LLMJudge
-
-        client = open_client(judge_model, judge_endpoint, api_key_env)
-        try:
-            result = run_llm_audit(LLMJudge(client), limit=limit, repeats=repeats, seed=seed)
-        finally:
-            client.close()
-        table = llm_audit_table
-    else:
-        raise EdgebenchError(f"unknown judge '{judge}'; choose lexical or llm")
+    with _llm_judge(judge, judge_model, judge_endpoint, api_key_env) as llm_judge:
+        if llm_judge is None:
+            result, table = run_audit(), audit_table
+        else:
+            result, table = run_llm_audit(llm_judge, limit=limit, repeats=repeats, seed=seed), llm_audit_table
     if json_out:
         print(json.dumps(result, indent=2))
     else:
