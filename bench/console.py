@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
@@ -211,4 +212,54 @@ def convert_table(result: dict) -> Table:
         if checks.get("merge_max_abs_diff") is not None:
             table.caption += f"; merged vs base+adapter max |Δlogit| {checks['merge_max_abs_diff']:.1e}"
         table.caption_justify = "left"
+    return table
+
+
+def _thermal_text(snapshot: dict) -> str:
+    parts = []
+    for key, unit in (("temperature_c", "°C"), ("clock_mhz", " MHz")):
+        value = snapshot[key]
+        parts.append(value if isinstance(value, str) else ", ".join(f"{v:.0f}{unit}" for v in value.values()))
+    return "temperature " + parts[0] + "; clocks " + parts[1]
+
+
+def speed_table(result: dict) -> Table:
+    """llama-bench's columns: model, size, params, backend, threads, test, t/s (avg ± stddev)."""
+    table = Table(title=f"Speed: {result['model_filename']}", title_justify="left")
+    for col in ("model", "size", "params", "backend", "threads", "test", "t/s", "ms"):
+        table.add_column(col, justify="left" if col in ("model", "backend", "test") else "right")
+    for t in result["tests"]:
+        rate = f"{t['avg_ts']:.2f} ± {t['stddev_ts']:.2f}" if t["test"] not in ("load", "ttft") else "-"
+        table.add_row(result["model_type"], f"{result['model_size'] / 2**20:.2f} MiB", f"{result['model_n_params'] / 1e6:.2f} M",
+                      result["backend"], str(result["n_threads"]), t["test"], rate,
+                      f"{t['avg_ns'] / 1e6:.1f} ± {t['stddev_ns'] / 1e6:.1f}")
+    lines = [f"peak resident memory {result['peak_rss_bytes'] / 2**20:.0f} MiB"
+             + (f" (MLX's own peak {result['mlx_peak_bytes'] / 2**20:.0f} MiB)" if "mlx_peak_bytes" in result else "")]
+    roof = result.get("roofline")
+    if roof:
+        lines.append(f"memory bandwidth {roof['bandwidth_gbs']:.1f} GB/s (copy); roofline {roof['roofline_tps']:.0f} tok/s "
+                     f"for {roof['bytes_per_token'] / 2**20:.0f} MiB per token; generation efficiency {roof['efficiency']:.0%}")
+    lines.append("before: " + _thermal_text(result["thermal_before"]) + " | after: " + _thermal_text(result["thermal_after"]))
+    table.caption = "\n".join(lines)
+    table.caption_justify = "left"
+    return table
+
+
+def drift_table(results: list[dict]) -> Table:
+    """One row per artifact: KL mean/median/p99, top-1 agreement ± SE, perplexity ratio."""
+    table = Table(title=f"Drift from {results[0]['reference']}", title_justify="left")
+    for col in ("artifact", "MiB", "bits/weight", "KL mean", "KL median", "KL p99", "top-1 agreement", "PPL ratio", "tokenizer"):
+        table.add_column(col, justify="left" if col == "artifact" else "right")
+    for r in results:
+        a = r["artifact"]
+        tokenizer = "same" if r["tokenizer_difference"] is None else f"[yellow]differs at token {r['tokenizer_difference']['token_index']}[/]"
+        table.add_row(f"{a['format']}:{a['quant']} {Path(a['path']).name}", f"{a['size_bytes'] / 2**20:.1f}", f"{a['bits_per_weight']:.2f}",
+                      f"{r['kl_mean']:.4f}", f"{r['kl_median']:.4f}", f"{r['kl_p99']:.4f}",
+                      f"{r['top1_agreement']:.2%} ± {r['top1_stderr']:.2%}", f"{r['ppl_ratio']:.4f}", tokenizer)
+    approx = results[0]["kl_approximation"]
+    table.caption = (f"{results[0]['positions']} positions of the shipped corpus. KL over the reference's top-{approx['top_k']} "
+                     f"tokens plus one bucket for the rest; on the first {approx['slice_positions']} positions the exact KL "
+                     f"mean was {approx['exact_kl_mean']:.4f} vs {approx['approx_kl_mean']:.4f} approximated "
+                     f"({approx['relative_error_of_mean']:.1%} low) for the first artifact.")
+    table.caption_justify = "left"
     return table

@@ -1,9 +1,11 @@
 """The backend interface: one small class per runtime, found by name, imported lazily.
 
-A backend loads one model file with `RuntimeSettings` and turns chat messages into a
+A backend loads one model artifact with `RuntimeSettings` and turns chat messages into a
 `Generation`: the text, the token ids, why it stopped, and timings (load, prompt
-evaluation, and every generated token). Backends are addressed by short names
-("llamacpp"); the table below says where each lives and what to install for it.
+evaluation, and every generated token). For measurement every backend also gives the
+full-vocabulary logits of a token sequence (drift) and a timed greedy decode from a
+given prefix (speed). Backends are addressed by short names ("llamacpp", "mlx",
+"onnx", "torch"); the table below says where each lives and what to install for it.
 """
 
 from __future__ import annotations
@@ -11,10 +13,13 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from edge.errors import EdgebenchError, MissingRuntime
 from edge.profiles import RuntimeSettings
+
+if TYPE_CHECKING:
+    import numpy as np
 
 STOP_REASONS = ("stop", "length")
 
@@ -82,6 +87,17 @@ class Backend(Protocol):
 
     def detokenize(self, token_ids: list[int]) -> str: ...
 
+    def tokenize(self, text: str) -> list[int]:
+        """Plain text to ids, with no special tokens added."""
+
+    def logits(self, token_ids: list[int]) -> "np.ndarray":
+        """Raw next-token logits at every position of token_ids, [len, vocab], float32."""
+
+    def timed_decode(self, prefix: list[int], n_steps: int) -> tuple[float, list[float]]:
+        """From an empty cache: evaluate prefix and pick the first token greedily (the
+        first returned value, in seconds), then n_steps times feed the last token and
+        pick the next (seconds per step). End-of-generation tokens do not stop it."""
+
     def close(self) -> None: ...
 
 
@@ -93,9 +109,12 @@ class BackendSpec:
     install: str  # what to tell the user when it is not
 
 
-# One row per implemented backend. Add mlx/onnx/torch here when their modules exist.
+# One row per backend: module, class, the import that proves the runtime, the install hint.
 BACKENDS: dict[str, BackendSpec] = {
     "llamacpp": BackendSpec("edge.llamacpp", "LlamaCppBackend", "llama_cpp", "pip install 'edgebench[edge]'"),
+    "mlx": BackendSpec("edge.mlx_backend", "MlxBackend", "mlx_lm", "pip install 'edgebench[mlx]'"),
+    "onnx": BackendSpec("edge.onnx_backend", "OnnxBackend", "onnxruntime_genai", "pip install 'edgebench[onnx]'"),
+    "torch": BackendSpec("edge.torch_backend", "TorchBackend", "transformers", "pip install 'edgebench[convert]'"),
 }
 
 

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import llama_cpp
+import numpy as np
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 from llama_cpp.llama_grammar import LlamaGrammar
 
@@ -40,6 +41,7 @@ class LlamaCppBackend:
                 n_threads=settings.threads,
                 n_threads_batch=settings.threads,
                 n_gpu_layers=settings.gpu_layers,
+                flash_attn=True,  # llama-bench's default ("auto") turns it on wherever it is supported
                 verbose=False,
             )
         except ValueError as exc:
@@ -98,6 +100,45 @@ class LlamaCppBackend:
 
     def detokenize(self, token_ids: list[int]) -> str:
         return self.llm.detokenize(token_ids).decode("utf-8", errors="replace")
+
+    def tokenize(self, text: str) -> list[int]:
+        return self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False)
+
+    def logits(self, token_ids: list[int]) -> np.ndarray:
+        """Decode in batches with every position's logits kept (the loaded context keeps only the last)."""
+        self._check_context(len(token_ids))
+        self.llm.reset()
+        self.llm._ctx.kv_cache_seq_rm(-1, 0, -1)
+        vocab = self.llm.n_vocab()
+        rows = []
+        for start in range(0, len(token_ids), self.llm.n_batch):
+            chunk = token_ids[start : start + self.llm.n_batch]
+            self.llm._batch.set_batch(batch=chunk, n_past=start, logits_all=True)
+            self.llm._ctx.decode(self.llm._batch)
+            rows.append(np.ctypeslib.as_array(self.llm._ctx.get_logits(), shape=(len(chunk) * vocab,)).reshape(len(chunk), vocab).copy())
+        self.llm.reset()
+        return np.concatenate(rows)
+
+    def timed_decode(self, prefix: list[int], n_steps: int) -> tuple[float, list[float]]:
+        """The measured path is the one generate() uses: Llama.eval plus llama.cpp's own sampler."""
+        self._check_context(len(prefix) + n_steps)
+        self.llm.reset()
+        sampler = self.llm._init_sampler(temp=0.0)
+        start = time.perf_counter()
+        self.llm.eval(prefix)
+        token = sampler.sample(self.llm._ctx, -1)
+        prefill_s = time.perf_counter() - start
+        steps = []
+        for _ in range(n_steps):
+            start = time.perf_counter()
+            self.llm.eval([token])
+            token = sampler.sample(self.llm._ctx, -1)
+            steps.append(time.perf_counter() - start)
+        return prefill_s, steps
+
+    def _check_context(self, n_tokens: int) -> None:
+        if n_tokens > self.llm.n_ctx():
+            raise EdgebenchError(f"{n_tokens} tokens exceed the context of {self.llm.n_ctx()}; use shorter inputs")
 
     def close(self) -> None:
         self.llm.close()

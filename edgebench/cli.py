@@ -200,6 +200,96 @@ def judge_audit(
         print_tables(table(result))
 
 
+def _ints(text: str, flag: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        values = ()
+    if not values or min(values) < 0:
+        raise EdgebenchError(f"{flag} must be comma-separated non-negative integers, e.g. 128,512 (got {text!r})")
+    return values
+
+
+def _device_settings(profile: str | None, threads: int | None):
+    from edge.host import detect_host
+    from edge.profiles import get_profile, load_profiles, resolve_settings
+
+    host = detect_host(with_llama_info=False)
+    return resolve_settings(get_profile(load_profiles(), profile, host), host, threads=threads)
+
+
+@app.command()
+def speed(
+    artifact: str = typer.Argument("default", help="A .gguf file, an MLX / ONNX / Hugging Face folder, or 'default'."),
+    backend: Optional[str] = typer.Option(None, help="Backend to run it with; default: the one for its format."),
+    prompt_sizes: str = typer.Option("128,512", "--pp", help="Prompt sizes for pp tests, comma-separated (llama-bench -p)."),
+    gen_tokens: int = typer.Option(128, "--tg", min=1, help="Tokens generated per tg test (llama-bench -n)."),
+    depths: str = typer.Option("0,512", help="Context depths for tg tests, comma-separated (llama-bench -d)."),
+    repetitions: int = typer.Option(5, "--reps", min=1, help="Repetitions per test (llama-bench -r)."),
+    warmup: int = typer.Option(1, min=0, help="Warm-up runs per test, not counted."),
+    cooldown: float = typer.Option(0.0, min=0.0, help="Seconds to pause between tests (llama-bench --delay)."),
+    profile: Optional[str] = typer.Option(None, help="Device profile from devices.toml (threads, GPU layers); default: detected."),
+    threads: Optional[int] = typer.Option(None, min=1, help="CPU threads; default: the profile's."),
+    json_out: bool = typer.Option(False, "--json", help="Print llama-bench-style JSON fields instead of the table."),
+) -> None:
+    """Prompt and generation tok/s, time to first token, load time and peak memory, llama-bench style."""
+    from rich.progress import Progress
+
+    from bench.console import print_tables, speed_table
+    from edge.speed import SpeedConfig, run_speed
+
+    config = SpeedConfig(prompt_sizes=_ints(prompt_sizes, "--pp"), gen_tokens=gen_tokens, depths=_ints(depths, "--depths"),
+                         repetitions=repetitions, warmup=warmup, cooldown_s=cooldown)
+    settings = _device_settings(profile, threads)
+    with Progress(transient=True, disable=json_out) as progress:
+        task = progress.add_task("speed: loading", total=None)
+        result = run_speed(artifact, settings, config, backend,
+                           on_progress=lambda done, total, test: progress.update(task, completed=done, total=total, description=f"speed: {test}"))
+    if json_out:
+        print(json.dumps(result, indent=2))
+    else:
+        print_tables(speed_table(result))
+
+
+@app.command()
+def drift(
+    artifacts: list[str] = typer.Argument(..., help="Artifacts to measure: .gguf files, MLX / ONNX / Hugging Face folders."),
+    reference: str = typer.Option(..., help="The full-precision reference: an artifact, or a .npz saved with --save-reference."),
+    save_reference: Optional[Path] = typer.Option(None, help="Also save the compact reference (top-k logits + log-sum-exp) here, as .npz."),
+    backend: Optional[str] = typer.Option(None, help="Backend for the artifacts; default: the one for each format."),
+    profile: Optional[str] = typer.Option(None, help="Device profile from devices.toml; default: detected."),
+    threads: Optional[int] = typer.Option(None, min=1, help="CPU threads; default: the profile's."),
+    windows: Optional[int] = typer.Option(None, min=1, help="Score only the first N windows of 512 tokens (for slow runtimes); default: all."),
+    json_out: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
+) -> None:
+    """KL divergence, top-1 agreement and perplexity ratio against the reference, on the shipped corpus."""
+    from rich.progress import Progress
+
+    from bench.console import drift_table, print_tables
+    from edge.drift import reference_for, run_drift
+
+    if save_reference is not None and save_reference.suffix != ".npz":
+        raise EdgebenchError(f"--save-reference must end in .npz (got {save_reference})")
+    settings = _device_settings(profile, threads)
+    results = []
+    with Progress(transient=True, disable=json_out) as progress:
+        task = progress.add_task(f"reference {reference}", total=None)
+
+        def advance(done, total):
+            progress.update(task, completed=done, total=total)
+
+        ref = reference_for(reference, settings, on_window=advance)
+        if save_reference is not None:
+            ref.save(save_reference)
+        for artifact in artifacts:
+            progress.reset(task, description=f"drift {artifact}", total=None)
+            results.append(run_drift(artifact, ref, settings, backend, on_window=advance, max_windows=windows))
+    if json_out:
+        print(json.dumps(results, indent=2))
+    else:
+        print_tables(drift_table(results))
+
+
 def main() -> None:
     """Entry point: run the app, turning user-caused errors into one line on stderr."""
     try:

@@ -17,29 +17,9 @@ from convert.pipeline import ConvertOptions, convert  # noqa: E402
 from convert.targets import parse_targets  # noqa: E402
 from edge.errors import EdgebenchError  # noqa: E402
 from tests.edgebench.test_cli import assert_one_line_error, edgebench  # noqa: E402
+from tests.models import tiny_llama as _tiny  # noqa: E402
 
 EVERY_FORMAT = "gguf:f16,gguf:q8_0,gguf:q4_k_m,gguf:q2_k,mlx:bf16,mlx:4bit,onnx:fp32,onnx:int4"
-
-
-def _tiny(folder: Path, hidden: int, seed: int = 0) -> Path:
-    import torch
-    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
-
-    from edge.models import default_model_path
-
-    gguf = default_model_path()
-    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-    torch.manual_seed(seed)
-    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=hidden, intermediate_size=2 * hidden,
-                         num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=1024,
-                         tie_word_embeddings=True, bos_token_id=1, eos_token_id=2)
-    model = LlamaForCausalLM(config)
-    with torch.no_grad():  # a spread of logits, so quantization has something to disturb
-        for p in model.parameters():
-            p.mul_(2.0)
-    model.save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return folder
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,221 @@
+"""`edgebench drift`: how far an artifact's next-token distribution moves from the
+full-precision reference, on a fixed corpus shipped with edgebench (edge/data).
+
+The corpus is cut into windows of WINDOW tokens; in each window every position but the
+last predicts the next token (llama-perplexity scores the same way, per chunk).
+
+The reference is stored compactly: per position its top-K logits and their token ids,
+the log-sum-exp over the whole vocabulary, and the log-probability of the true next
+token (for perplexity). KL(reference || artifact) is then computed over the top-K plus
+one bucket holding all other tokens: by the data-processing inequality that is a lower
+bound on the exact KL, and the gap is small when the top-K hold most of the mass. To
+show how small, the reference also keeps full log-probabilities for the first
+SLICE_POSITIONS positions, where the exact KL is computed beside the approximation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from edge.errors import EdgebenchError
+
+CORPUS = Path(__file__).resolve().parent / "data" / "drift_corpus.txt"
+WINDOW = 512
+TOP_K = 256  # measured on the embedded model: 96% of the mass, KL of Q4_K_M within ~6% of exact
+SLICE_POSITIONS = 32
+FORMAT_VERSION = 1
+
+
+def corpus_text() -> str:
+    return CORPUS.read_text(encoding="utf-8")
+
+
+def corpus_sha256() -> str:
+    return hashlib.sha256(CORPUS.read_bytes()).hexdigest()
+
+
+def windows(ids: list[int], window: int = WINDOW) -> list[list[int]]:
+    """Consecutive windows; a last window shorter than 2 tokens predicts nothing and is dropped."""
+    return [ids[i : i + window] for i in range(0, len(ids), window) if len(ids[i : i + window]) >= 2]
+
+
+@dataclass
+class Reference:
+    """The compact reference: per scored position, top-K (ids, logits), logsumexp, true-token log-prob."""
+
+    token_ids: np.ndarray  # the corpus as the reference tokenized it
+    top_ids: np.ndarray  # [positions, K] int32, most likely first
+    top_logits: np.ndarray  # [positions, K] float32
+    lse: np.ndarray  # [positions] float64
+    target_logprob: np.ndarray  # [positions] float64
+    slice_logprobs: np.ndarray  # [SLICE_POSITIONS, vocab] float32, exact
+    meta: dict
+
+    def save(self, path: Path) -> None:
+        tmp = path.with_name(path.name + ".tmp.npz")
+        np.savez_compressed(tmp, token_ids=self.token_ids, top_ids=self.top_ids, top_logits=self.top_logits,
+                            lse=self.lse, target_logprob=self.target_logprob, slice_logprobs=self.slice_logprobs,
+                            meta=np.array(json.dumps(self.meta)))
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> "Reference":
+        try:
+            with np.load(path) as data:
+                fields = {k: data[k] for k in data.files}
+        except (OSError, ValueError, KeyError) as exc:
+            raise EdgebenchError(f"{path} is not a drift reference ({exc}); make one with: edgebench drift REF --save-reference FILE")
+        meta = json.loads(str(fields.pop("meta")))
+        if meta.get("format_version") != FORMAT_VERSION or meta.get("corpus_sha256") != corpus_sha256():
+            raise EdgebenchError(f"{path} was made for another corpus or format version; make it again with --save-reference")
+        return cls(meta=meta, **fields)
+
+
+def _scored(backend, ids: list[int]):
+    """Per window: (logits float32, their log-sum-exp float64, the true next tokens), for the predicting positions.
+    The vocabulary-wide work stays in float32 (it is most of the time); the log-sum-exp is summed in float64."""
+    for window in windows(ids):
+        logits = np.asarray(backend.logits(window)[:-1], dtype=np.float32)
+        top = logits.max(-1, keepdims=True)
+        lse = top[:, 0].astype(np.float64) + np.log(np.exp(logits - top).sum(-1, dtype=np.float64))
+        yield logits, lse, np.asarray(window[1:])
+
+
+def build_reference(backend, label: str, on_window=None) -> Reference:
+    ids = backend.tokenize(corpus_text())
+    total = len(windows(ids))
+    top_ids, top_logits, lse, target, slice_rows = [], [], [], [], []
+    for logits, window_lse, targets in _scored(backend, ids):
+        rows = np.arange(len(targets))[:, None]
+        part = np.argpartition(-logits, TOP_K, axis=-1)[:, :TOP_K]
+        order = np.take_along_axis(part, np.argsort(-logits[rows, part], axis=-1), -1)  # most likely first
+        top_ids.append(order.astype(np.int32))
+        top_logits.append(logits[rows, order])
+        lse.append(window_lse)
+        target.append(logits[rows[:, 0], targets] - window_lse)
+        taken = sum(len(r) for r in slice_rows)
+        if taken < SLICE_POSITIONS:
+            slice_rows.append((logits[: SLICE_POSITIONS - taken] - window_lse[: SLICE_POSITIONS - taken, None]).astype(np.float32))
+        if on_window:
+            on_window(len(lse), total)
+    meta = {"format_version": FORMAT_VERSION, "corpus_sha256": corpus_sha256(), "reference": label,
+            "window": WINDOW, "top_k": TOP_K}
+    return Reference(np.asarray(ids, dtype=np.int32), np.concatenate(top_ids), np.concatenate(top_logits),
+                     np.concatenate(lse), np.concatenate(target), np.concatenate(slice_rows), meta)
+
+
+def first_difference(backend, ref_ids: list[int]) -> dict | None:
+    """Where the artifact's own tokenizer first splits the corpus differently from the reference's, if it does."""
+    ids = backend.tokenize(corpus_text())
+    if ids == ref_ids:
+        return None
+    at = next((i for i, (a, b) in enumerate(zip(ids, ref_ids)) if a != b), min(len(ids), len(ref_ids)))
+    return {"token_index": at, "reference_tokens": len(ref_ids), "artifact_tokens": len(ids),
+            "text_before": backend.detokenize(ref_ids[max(0, at - 8) : at])[-40:]}
+
+
+def kl_topk(ref_logp_top: np.ndarray, art_logp_top: np.ndarray) -> np.ndarray:
+    """KL over the top-K tokens plus one bucket for the rest (a lower bound on the exact KL)."""
+    p = np.exp(ref_logp_top)
+    kl = (p * (ref_logp_top - art_logp_top)).sum(-1)
+    p_rest = np.clip(1.0 - p.sum(-1), 0.0, 1.0)
+    q_rest = np.clip(1.0 - np.exp(art_logp_top).sum(-1), 1e-12, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        bucket = np.where(p_rest > 0, p_rest * (np.log(np.maximum(p_rest, 1e-300)) - np.log(q_rest)), 0.0)
+    return kl + bucket
+
+
+def measure_drift(backend, ref: Reference, on_window=None, max_windows: int | None = None) -> dict:
+    """Drift on the reference's own token ids, so both models see exactly the same input; whether the
+    artifact's tokenizer would have produced those ids is reported beside (a separate failure).
+    max_windows scores only the first windows (for runtimes too slow for the whole corpus, such as
+    MLX on a Linux CPU); the figures say how many positions they cover."""
+    all_ids = ref.token_ids.tolist()
+    ids = all_ids[: max_windows * WINDOW] if max_windows else all_ids
+    total = len(windows(ids))
+    kl, agree, art_target, exact_kl, approx_on_slice = [], [], [], [], []
+    offset = 0
+    for logits, window_lse, targets in _scored(backend, ids):
+        n = len(targets)
+        rows = np.arange(n)
+        top_ids = ref.top_ids[offset : offset + n]
+        ref_top = ref.top_logits[offset : offset + n].astype(np.float64) - ref.lse[offset : offset + n, None]
+        art_top = logits[rows[:, None], top_ids].astype(np.float64) - window_lse[:, None]
+        window_kl = kl_topk(ref_top, art_top)
+        kl.append(window_kl)
+        agree.append(logits.argmax(-1) == top_ids[:, 0])
+        art_target.append(logits[rows, targets] - window_lse)
+        done = sum(len(e) for e in exact_kl)
+        if done < len(ref.slice_logprobs):
+            ref_rows = ref.slice_logprobs[done : done + n].astype(np.float64)
+            m = len(ref_rows)
+            vocab = min(ref_rows.shape[1], logits.shape[1])
+            art_rows = logits[:m, :vocab].astype(np.float64) - window_lse[:m, None]
+            exact_kl.append((np.exp(ref_rows[:, :vocab]) * (ref_rows[:, :vocab] - art_rows)).sum(-1))
+            approx_on_slice.append(window_kl[:m])
+        offset += n
+        if on_window:
+            on_window(len(kl), total)
+    kl, agree = np.concatenate(kl), np.concatenate(agree)
+    exact, approx = np.concatenate(exact_kl), np.concatenate(approx_on_slice)
+    top1 = float(agree.mean())
+    ref_nll, art_nll = -ref.target_logprob[: len(kl)].mean(), -np.concatenate(art_target).mean()
+    return {
+        "reference": ref.meta["reference"],
+        "positions": int(len(kl)),
+        "kl_mean": float(kl.mean()),
+        "kl_median": float(np.median(kl)),
+        "kl_p99": float(np.percentile(kl, 99)),
+        "top1_agreement": top1,
+        "top1_stderr": float(np.sqrt(top1 * (1 - top1) / len(agree))),
+        "ppl_reference": float(np.exp(ref_nll)),
+        "ppl_artifact": float(np.exp(art_nll)),
+        "ppl_ratio": float(np.exp(art_nll - ref_nll)),
+        "corpus_positions": int(len(ref.target_logprob)),
+        "tokenizer_difference": first_difference(backend, all_ids),
+        "kl_approximation": {
+            "top_k": int(ref.meta["top_k"]),
+            "slice_positions": int(len(exact)),
+            "exact_kl_mean": float(exact.mean()),
+            "approx_kl_mean": float(approx.mean()),
+            "max_abs_error": float(np.abs(exact - approx).max()),
+            "relative_error_of_mean": float(abs(exact.mean() - approx.mean()) / exact.mean()) if exact.mean() > 1e-9 else 0.0,
+        },
+    }
+
+
+def reference_for(spec: str, settings, backend_name: str | None = None, on_window=None) -> Reference:
+    """A stored reference (.npz), or one built now by running the reference artifact."""
+    from edge.artifacts import identify
+    from edge.backend import open_backend
+
+    if str(spec).endswith(".npz"):
+        if not Path(spec).is_file():
+            raise EdgebenchError(f"drift reference not found: {spec}")
+        return Reference.load(Path(spec))
+    artifact = identify(spec)
+    backend = open_backend(backend_name or artifact.backend, artifact.path, settings)
+    try:
+        return build_reference(backend, f"{artifact.label} {artifact.path}", on_window)
+    finally:
+        backend.close()
+
+
+def run_drift(artifact_spec: str, ref: Reference, settings, backend_name: str | None = None, on_window=None,
+              max_windows: int | None = None) -> dict:
+    """Drift of one artifact from a reference, with the artifact's identity beside the figures."""
+    from edge.artifacts import identify
+    from edge.backend import open_backend
+
+    artifact = identify(artifact_spec)
+    backend = open_backend(backend_name or artifact.backend, artifact.path, settings)
+    try:
+        return {"artifact": artifact.to_dict(), **measure_drift(backend, ref, on_window, max_windows)}
+    finally:
+        backend.close()
+

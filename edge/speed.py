@@ -1,0 +1,196 @@
+"""`edgebench speed`: llama-bench-style speed of one artifact on this device.
+
+Tests, named as llama-bench names them:
+- pp<N>: prompt processing of N tokens from an empty cache, tok/s;
+- tg<N> (tg<N> @ d<D>): N single-token greedy decode steps after a prefix of D tokens, tok/s;
+- ttft: time to first token for the smallest prompt (prompt evaluation plus the first pick);
+- load: time to load the artifact.
+Each test runs warm-up rounds, then repetitions, and reports avg/stddev and every sample
+(`samples_ts`, `samples_ns`). Prompts are real text (the drift corpus), not random ids.
+
+The model runs in a child process (`python -m edge.speed`), so the peak resident memory
+that getrusage reports there is this artifact's alone, native allocations included. The
+child streams progress lines and ends with one JSON result on stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from edge import bandwidth, thermal
+from edge.artifacts import identify
+from edge.errors import EdgebenchError
+from edge.memory import peak_rss_bytes
+from edge.profiles import RuntimeSettings
+
+
+@dataclass(frozen=True)
+class SpeedConfig:
+    prompt_sizes: tuple[int, ...] = (128, 512)
+    gen_tokens: int = 128
+    depths: tuple[int, ...] = (0, 512)
+    repetitions: int = 5
+    warmup: int = 1
+    cooldown_s: float = 0.0  # pause between tests, llama-bench's --delay
+    load_repetitions: int = 3
+
+
+@dataclass
+class TestResult:
+    test: str
+    n_prompt: int
+    n_gen: int
+    n_depth: int
+    samples_ns: list[int] = field(default_factory=list)
+    samples_ts: list[float] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "avg_ns": _mean(self.samples_ns), "stddev_ns": _stdev(self.samples_ns),
+                "avg_ts": _mean(self.samples_ts), "stddev_ts": _stdev(self.samples_ts)}
+
+
+def _mean(values) -> float:
+    return float(statistics.fmean(values)) if values else 0.0
+
+
+def _stdev(values) -> float:
+    return float(statistics.stdev(values)) if len(values) > 1 else 0.0
+
+
+def text_tokens(backend, n: int) -> list[int]:
+    """n tokens of real text (the drift corpus, repeated if needed)."""
+    from edge.drift import corpus_text
+
+    ids = backend.tokenize(corpus_text())
+    while len(ids) < n:
+        ids = ids + ids
+    return ids[:n]
+
+
+def plan(config: SpeedConfig) -> list[tuple[str, int, int, int]]:
+    """(test name, n_prompt, n_gen, n_depth) in the order they run."""
+    tests = [(f"pp{n}", n, 0, 0) for n in config.prompt_sizes]
+    for depth in config.depths:
+        name = f"tg{config.gen_tokens}" + (f" @ d{depth}" if depth else "")
+        tests.append((name, 0, config.gen_tokens, depth))
+    return tests
+
+
+def measure(artifact_path: str, backend_name: str, settings: RuntimeSettings, config: SpeedConfig, report=print) -> dict:
+    """Run every test in this process. `report(done, total, test)` is called as tests finish."""
+    from edge.backend import open_backend
+
+    tests = plan(config)
+    total = len(tests) + 1
+    load = TestResult("load", 0, 0, 0)
+    backend = None
+    for _ in range(config.load_repetitions):
+        if backend is not None:
+            backend.close()
+        backend = open_backend(backend_name, Path(artifact_path), settings)
+        load.samples_ns.append(int(backend.load_s * 1e9))
+    report(1, total, "load")
+    tokens = text_tokens(backend, max([*config.prompt_sizes, *config.depths, 1]))
+    results = []
+    for done, (name, n_prompt, n_gen, n_depth) in enumerate(tests, start=2):
+        result = TestResult(name, n_prompt, n_gen, n_depth)
+        for rep in range(config.warmup + config.repetitions):
+            if n_gen:
+                _, steps = backend.timed_decode(tokens[: max(n_depth, 1)], n_gen)
+                seconds, count = sum(steps), n_gen
+            else:
+                seconds, _ = backend.timed_decode(tokens[:n_prompt], 0)
+                count = n_prompt
+            if rep >= config.warmup:
+                result.samples_ns.append(int(seconds * 1e9))
+                result.samples_ts.append(count / seconds)
+        results.append(result)
+        report(done, total, name)
+        if config.cooldown_s:
+            time.sleep(config.cooldown_s)
+    smallest = results[0]  # pp at the smallest prompt: evaluation plus the first pick is the TTFT
+    ttft = TestResult("ttft", smallest.n_prompt, 1, 0, samples_ns=list(smallest.samples_ns),
+                      samples_ts=[1e9 / ns for ns in smallest.samples_ns])
+    out = {
+        "backend": backend_name,
+        "n_threads": settings.threads,
+        "n_gpu_layers": settings.gpu_layers,
+        "tests": [r.to_dict() for r in [*results, ttft, load]],
+        "peak_rss_bytes": peak_rss_bytes(),
+    }
+    if hasattr(backend, "peak_memory_bytes"):
+        out["mlx_peak_bytes"] = backend.peak_memory_bytes()
+    backend.close()
+    return out
+
+
+def run_speed(artifact_spec: str, settings: RuntimeSettings, config: SpeedConfig, backend_name: str | None = None,
+              on_progress=None, timeout_s: float | None = None) -> dict:
+    """Measure one artifact in a child process and add the host-side readings around it."""
+    artifact = identify(artifact_spec)
+    backend_name = backend_name or artifact.backend
+    request = {"artifact": str(artifact.path), "backend": backend_name, "settings": asdict(settings), "config": asdict(config)}
+    before = thermal.snapshot()
+    started = time.time()
+    child = subprocess.Popen([sys.executable, "-m", "edge.speed", json.dumps(request)], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    result = None
+    try:
+        for line in child.stdout:
+            if not line.startswith("{"):  # a runtime that prints to stdout
+                continue
+            message = json.loads(line)
+            if "progress" in message and on_progress:
+                on_progress(message["progress"], message["total"], message["test"])
+            elif "result" in message or "error" in message:
+                result = message
+        child.wait(timeout=timeout_s)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    stderr = child.stderr.read().strip()
+    if result is None or "error" in result:
+        detail = result["error"] if result else (stderr.splitlines()[-1] if stderr else f"exit code {child.returncode}")
+        raise EdgebenchError(f"speed measurement of {artifact.path} failed: {detail}")
+    out = {
+        "model_filename": str(artifact.path),
+        "model_type": artifact.label,
+        "model_size": artifact.size_bytes,
+        "model_n_params": artifact.n_params,
+        "bits_per_weight": round(artifact.bits_per_weight, 3),
+        **result["result"],
+        "config": asdict(config),
+        "test_time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+        "thermal_before": before,
+        "thermal_after": thermal.snapshot(),
+    }
+    tg = next((t for t in out["tests"] if t["test"].startswith("tg") and not t["n_depth"]), None)
+    if tg:
+        out["roofline"] = bandwidth.roofline(tg["avg_ts"], artifact.size_bytes, bandwidth.measure_bandwidth_gbs())
+    return out
+
+
+def _child_main(request_json: str) -> int:
+    request = json.loads(request_json)
+    config = SpeedConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in request["config"].items()})
+
+    def report(done, total, test):
+        print(json.dumps({"progress": done, "total": total, "test": test}), flush=True)
+
+    try:
+        result = measure(request["artifact"], request["backend"], RuntimeSettings(**request["settings"]), config, report)
+    except EdgebenchError as exc:
+        print(json.dumps({"error": str(exc)}), flush=True)
+        return 2
+    print(json.dumps({"result": result}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_child_main(sys.argv[1]))

@@ -1,0 +1,128 @@
+"""The torch backend (transformers): a Hugging Face model folder in float32 on the CPU,
+the full-precision reference that quantized artifacts are compared against.
+
+The only module of `edge` that imports torch, and only when this backend is asked for.
+Generation is a token loop with transformers' KV cache; sampling (temperature, top-k,
+top-p) is done here with a seeded torch generator, greedy is argmax.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer, DynamicCache
+from transformers.utils import logging as hf_logging
+
+from edge.backend import Generation, Sampling, Timings
+from edge.errors import EdgebenchError
+from edge.profiles import RuntimeSettings
+
+
+class TorchBackend:
+    """One Hugging Face model folder in float32."""
+
+    name = "torch"
+
+    def __init__(self, model_path: Path, settings: RuntimeSettings) -> None:
+        folder = Path(model_path)
+        if not (folder / "config.json").is_file():
+            raise EdgebenchError(f"{folder} is not a Hugging Face model folder (no config.json)")
+        if settings.threads:
+            torch.set_num_threads(settings.threads)
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+        self.n_ctx = settings.n_ctx
+        start = time.perf_counter()
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(folder)
+            self.model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32).eval()
+        except (OSError, ValueError, KeyError) as exc:
+            raise EdgebenchError(f"transformers could not load {folder} ({exc}); check the folder")
+        self.load_s = time.perf_counter() - start
+        eos = self.model.generation_config.eos_token_id
+        if eos is None:
+            eos = self.tokenizer.eos_token_id
+        self.eos_ids = set(eos if isinstance(eos, list) else [eos])
+        self._first_generation = True
+
+    def prompt_tokens(self, messages: list[dict]) -> list[int]:
+        if not self.tokenizer.chat_template:
+            raise EdgebenchError("this model folder has no chat template; add one to tokenizer_config.json")
+        ids = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True)
+        return list(ids["input_ids"] if isinstance(ids, dict) or hasattr(ids, "keys") else ids)
+
+    def tokenize(self, text: str) -> list[int]:
+        return self.tokenizer(text, add_special_tokens=False)["input_ids"]
+
+    def detokenize(self, token_ids: list[int]) -> str:
+        return self.tokenizer.decode(token_ids, skip_special_tokens=False)
+
+    @torch.inference_mode()
+    def _step(self, tokens: list[int], cache: DynamicCache) -> torch.Tensor:
+        return self.model(torch.tensor([tokens]), past_key_values=cache, use_cache=True).logits[0, -1]
+
+    @staticmethod
+    def _pick(logits: torch.Tensor, sampling: Sampling, generator: torch.Generator) -> int:
+        if sampling.greedy:
+            return int(logits.argmax())
+        scaled = logits / sampling.temperature
+        if sampling.top_k > 0:
+            kth = torch.topk(scaled, min(sampling.top_k, scaled.numel())).values[-1]
+            scaled = scaled.masked_fill(scaled < kth, float("-inf"))
+        probs = torch.softmax(scaled, -1)
+        if sampling.top_p < 1.0:
+            ordered, order = probs.sort(descending=True)
+            outside = ordered.cumsum(-1) - ordered > sampling.top_p  # keep the smallest set reaching top_p
+            probs = probs.clone()
+            probs[order[outside]] = 0.0
+        return int(torch.multinomial(probs, 1, generator=generator))
+
+    def generate(self, messages: list[dict], sampling: Sampling) -> Generation:
+        if sampling.json_schema:
+            raise EdgebenchError("the torch backend does not constrain output to a JSON schema; use the llamacpp backend for a local judge")
+        prompt = self.prompt_tokens(messages)
+        if len(prompt) + sampling.max_tokens > self.n_ctx:
+            raise EdgebenchError(f"prompt ({len(prompt)} tokens) plus max_tokens ({sampling.max_tokens}) exceeds the context of {self.n_ctx}; lower the budget")
+        timings = Timings(load_s=self.load_s if self._first_generation else 0.0)
+        self._first_generation = False
+        generator = torch.Generator().manual_seed(sampling.seed)
+        cache = DynamicCache()
+        start = time.perf_counter()
+        logits = self._step(prompt, cache)
+        timings.prompt_eval_s = time.perf_counter() - start
+        tokens: list[int] = []
+        stop_reason = "length"
+        while len(tokens) < sampling.max_tokens:
+            start = time.perf_counter()
+            if tokens:
+                logits = self._step([tokens[-1]], cache)
+            token = self._pick(logits, sampling, generator)
+            timings.token_s.append(time.perf_counter() - start)
+            if token in self.eos_ids:
+                stop_reason = "stop"
+                break
+            tokens.append(token)
+        return Generation(text=self.detokenize(tokens), token_ids=tokens, stop_reason=stop_reason,
+                          prompt_tokens=len(prompt), timings=timings)
+
+    @torch.inference_mode()
+    def logits(self, token_ids: list[int]) -> np.ndarray:
+        return self.model(torch.tensor([token_ids])).logits[0].float().numpy()
+
+    def timed_decode(self, prefix: list[int], n_steps: int) -> tuple[float, list[float]]:
+        cache = DynamicCache()
+        start = time.perf_counter()
+        token = int(self._step(prefix, cache).argmax())
+        prefill_s = time.perf_counter() - start
+        steps = []
+        for _ in range(n_steps):
+            start = time.perf_counter()
+            token = int(self._step([token], cache).argmax())
+            steps.append(time.perf_counter() - start)
+        return prefill_s, steps
+
+    def close(self) -> None:
+        self.model = None
