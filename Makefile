@@ -9,8 +9,9 @@ STAMP := $(VENV)/.installed-stamp
 
 $(STAMP): pyproject.toml
 	@# bubblewrap is the sandbox for model-written code; without it scoring falls back to rlimits only.
-	command -v bwrap >/dev/null || [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null || \
-		apt-get install -y -q bubblewrap || (apt-get update -q && apt-get install -y -q bubblewrap) || true
+	@# chromium renders the HTML report in its test (headless); without it that test is skipped.
+	(command -v bwrap && command -v chromium) >/dev/null || [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null || \
+		apt-get install -y -q bubblewrap chromium || (apt-get update -q && apt-get install -y -q bubblewrap chromium) || true
 	test -x $(VENV)/bin/python || $(PY) -m venv $(VENV)
 	$(VENV)/bin/pip install --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)

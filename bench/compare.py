@@ -41,7 +41,11 @@ class RunScores:
 
 
 def load_run(path: Path) -> RunScores:
-    """Read a run folder written by `edgebench run --suite ...`."""
+    """A run folder's scores. A folder with a results store holds several artifacts: name one as
+    RUN_DIR@FORMAT:QUANT (e.g. runs/x@gguf:q4_k_m), or give the folder alone when it holds one."""
+    folder, _, label = str(path).partition("@")
+    if (Path(folder) / "results.sqlite").is_file():
+        return _store_run(Path(folder), label)
     if not path.is_dir():
         raise EdgebenchError(f"run folder {path} does not exist")
     scores_file, samples_file = path / "scores.jsonl", path / "samples.jsonl"
@@ -55,6 +59,22 @@ def load_run(path: Path) -> RunScores:
     for row in _jsonl(samples_file):
         stops[(row["suite"], row["id"], row["budget"])] = row["stop_reason"]
     return RunScores(path, scores, stops, judges)
+
+
+def _store_run(folder: Path, label: str) -> RunScores:
+    from bench.report import run_scores
+    from bench.store import Store
+
+    with Store.open(folder, write=False) as store:
+        artifacts = [a for a in store.artifacts() if store.samples(a["hash"])]
+        labels = [a["label"] for a in artifacts]
+        if not label and len(artifacts) == 1:
+            label = labels[0]
+        chosen = next((a for a in artifacts if a["label"] == label), None)
+        if chosen is None:
+            raise EdgebenchError(f"{folder} holds scored artifacts {', '.join(labels) or '(none)'}; name one as {folder}@LABEL")
+        scores = run_scores(store, chosen["hash"])
+    return RunScores(Path(f"{folder}@{label}"), scores.scores, scores.stops, scores.judges)
 
 
 def _jsonl(path: Path) -> list[dict]:

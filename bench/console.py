@@ -8,41 +8,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from bench.runner import ItemResult
 from edge.profiles import Profile
-
-
-def results_table(results: list[ItemResult]) -> Table:
-    """One row per item: stop reason, tokens and tok/s at each budget."""
-    budgets = [v.budget for v in results[0].views] if results else []
-    table = Table(title="Samples", title_justify="left")
-    table.add_column("item")
-    table.add_column("family")
-    for b in budgets:
-        table.add_column(f"stop@{b}")
-        table.add_column(f"tokens@{b}", justify="right")
-    table.add_column("tok/s", justify="right")
-    for r in results:
-        cells = [r.item.id, r.item.family]
-        for v in r.views:
-            style = "yellow" if v.stop_reason == "length" else "green"
-            cells += [f"[{style}]{v.stop_reason}[/]", str(v.n_tokens)]
-        cells.append(f"{r.views[-1].generation_tps:.1f}")
-        table.add_row(*cells)
-    return table
-
-
-def summary_table(summary: dict, model_label: str) -> Table:
-    table = Table(title=f"Summary: {model_label}", title_justify="left", show_header=False)
-    table.add_column("metric")
-    table.add_column("value", justify="right")
-    for budget, rate in summary["cap_hit_rate"].items():
-        table.add_row(f"cap-hit rate @ n_predict={budget}", f"{rate:.0%}")
-    table.add_row("generation tok/s", f"{summary['generation_tps']:.1f}")
-    table.add_row("mean time to first token", f"{summary['mean_ttft_s'] * 1000:.0f} ms")
-    table.add_row("load time", f"{summary['load_s']:.2f} s")
-    table.add_row("peak resident memory", f"{summary['peak_rss_bytes'] / 2**20:.0f} MiB")
-    return table
 
 
 def devices_table(profiles: dict[str, Profile], detected: str) -> Table:
@@ -57,9 +23,9 @@ def devices_table(profiles: dict[str, Profile], detected: str) -> Table:
     return table
 
 
-def print_tables(*tables: Table) -> None:
+def print_tables(*tables: Table, width: int = 140) -> None:
     # Rich assumes 80 columns when output is piped; tables of ids and numbers read better wider.
-    console = Console(width=None if sys.stdout.isatty() else 140)
+    console = Console(width=None if sys.stdout.isatty() else width)
     for t in tables:
         console.print(t)
 
@@ -78,38 +44,6 @@ def humaneval_tables(result: dict) -> tuple[Table, Table]:
     summary.add_row("tasks / samples", f"{result['tasks']} / {result['samples']}")
     summary.add_row("isolation", result["isolation"])
     return tasks, summary
-
-
-EXTRA_LABELS = {"mimicry_gap": "mimicry gap (svr - disposition)"}
-
-
-def budget_table(suite: str, by_budget: dict, results: list[ItemResult], budgets: tuple[int, ...],
-                 extra: dict[str, dict[int, float]] | None = None) -> Table:
-    """Score against n_predict: each metric with its 95% CI, and the cap-hit rate, per budget."""
-    from bench.budgets import cap_hit_rate
-
-    rows = [r for r in results if r.item.suite == suite]
-    table = Table(title=f"{suite}: score vs n_predict", title_justify="left")
-    table.add_column("metric")
-    for b in sorted(budgets):
-        table.add_column(f"@{b}", justify="right")
-    metrics = list(next(iter(by_budget.values()), {}))
-    for metric in metrics:
-        table.add_row(metric, *[_estimate(by_budget[b].get(metric)) for b in sorted(budgets)])
-    for key, per_budget in (extra or {}).items():
-        table.add_row(EXTRA_LABELS.get(key, key), *[_signed(per_budget.get(b)) for b in sorted(budgets)])
-    table.add_row("cap-hit rate", *[f"{cap_hit_rate([r.views[i] for r in rows]):.0%}" for i, _ in enumerate(sorted(budgets))])
-    return table
-
-
-def _signed(value: float | None) -> str:
-    return "-" if value is None or value != value else f"{value:+.3f}"  # nan: no wrong (or right) answers
-
-
-def _estimate(e) -> str:
-    if e is None:
-        return "-"
-    return f"{e.value:.2f} [{e.low:.2f}, {e.high:.2f}] n={e.n}"
 
 
 def audit_table(result: dict) -> Table:

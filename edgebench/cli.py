@@ -51,12 +51,19 @@ def _llm_judge(judge: str, model: str, endpoint: str | None, api_key_env: str):
 
 @app.command()
 def run(
-    model: str = typer.Option("default", help="GGUF file to run, or 'default' for the embedded SmolLM2-135M-Instruct (Q4_1)."),
+    model: str = typer.Option("default", help="Source: a Hugging Face folder, a .gguf file, or 'default' (the embedded SmolLM2-135M-Instruct)."),
+    adapter: Optional[Path] = typer.Option(None, help="PEFT LoRA adapter folder, merged into the source before conversion."),
+    ladder: Optional[str] = typer.Option(None, help="Targets, comma-separated (gguf:q4_k_m,mlx:4bit,onnx:int4...), plus 'source' to run the model as given; default: the profile's ladder."),
+    suite: str = typer.Option("disposition,humaneval", help="Suites, comma-separated: disposition, humaneval; 'none' for speed and drift only."),
+    split: str = typer.Option("dev", help="Disposition splits, comma-separated: train, dev, fresh."),
+    budgets: str = typer.Option("256,512,1024", help="n_predict budgets in tokens, comma-separated; one generation at the largest scores all."),
+    limit: Optional[int] = typer.Option(None, min=1, help="Items per suite (and split); default: 4 disposition, 2 HumanEval (to end within 10 minutes)."),
+    out: Optional[Path] = typer.Option(None, help="Run folder; default: a new runs/<timestamp> (with --resume: the latest one)."),
+    resume: bool = typer.Option(False, "--resume", help="Continue the run in --out: keep every finished row, do the rest."),
+    speed: bool = typer.Option(True, "--speed/--no-speed", help="Measure speed and peak memory of every artifact."),
+    drift: bool = typer.Option(True, "--drift/--no-drift", help="Measure drift from the reference (the F16 GGUF, else fp32)."),
+    drift_windows: int = typer.Option(3, min=1, help="Drift on the first N windows of 512 tokens of the shipped corpus."),
     profile: Optional[str] = typer.Option(None, help="Device profile from devices.toml; default: the detected one."),
-    budgets: str = typer.Option("256,512", help="n_predict budgets in tokens, comma-separated; one generation at the largest scores all."),
-    suite: Optional[str] = typer.Option(None, help="Suites to run, comma-separated: disposition, humaneval; default: the 12 smoke prompts."),
-    split: Optional[str] = typer.Option(None, help="Disposition splits, comma-separated: train, dev, fresh; default: dev."),
-    limit: Optional[int] = typer.Option(None, min=1, help="Run only the first N items of each suite; default: all."),
     threads: Optional[int] = typer.Option(None, min=1, help="CPU threads; default: the profile's (0 there = one per physical core)."),
     seed: int = typer.Option(0, help="Sampling seed (used when --temperature > 0)."),
     temperature: float = typer.Option(0.0, min=0.0, help="Sampling temperature; 0 = greedy."),
@@ -65,17 +72,49 @@ def run(
     judge_model: str = typer.Option("default", help="LLM judge: the endpoint's model name, or a GGUF path / 'default' to run locally."),
     judge_endpoint: Optional[str] = typer.Option(None, help="LLM judge: OpenAI-compatible base URL, e.g. http://127.0.0.1:8080/v1."),
     api_key_env: str = typer.Option("EDGEBENCH_JUDGE_API_KEY", help="LLM judge: environment variable holding the API key (never stored)."),
-    out: Path = typer.Option(Path("runs"), help="Folder that receives a new time-stamped run folder."),
 ) -> None:
-    """Run a model on prompts at each n_predict budget: stop reasons, scores vs budget, speed and memory."""
-    from bench.quickrun import run as run_job
-    from bench.runner import RunConfig
+    """Convert a model to a quant ladder, run speed, drift and the suites on this device, and report which level to ship."""
+    from bench.plan import PlanConfig
+    from edgebench.run_job import run as run_job
 
-    config = RunConfig(budgets=_budgets(budgets), temperature=temperature, seed=seed, system_prompt=system)
-    suites = tuple(s.strip() for s in suite.split(",") if s.strip()) if suite else ()
+    suites = tuple(s.strip() for s in suite.split(",") if s.strip() and s.strip() != "none")
+    unknown = [s for s in suites if s not in ("disposition", "humaneval")]
+    if unknown:
+        raise EdgebenchError(f"unknown suite {unknown[0]!r}; choose disposition, humaneval or none")
+    defaults = PlanConfig()
+    config = PlanConfig(
+        suites=suites, split=split, budgets=_budgets(budgets), temperature=temperature, seed=seed, system_prompt=system,
+        limits={name: limit for name in suites} if limit else defaults.limits,
+        speed=defaults.speed if speed else None, drift=drift, drift_windows=drift_windows)
+    targets = [t.strip() for t in ladder.split(",") if t.strip()] if ladder else None
     with _llm_judge(judge, judge_model, judge_endpoint, api_key_env) as llm_judge:
-        run_job(model, profile, config, out, suites=suites, split=split, limit=limit, threads=threads,
-                llm_judge=llm_judge)
+        run_job(model, adapter, targets, profile, config, out, resume, threads, llm_judge)
+
+
+@app.command()
+def report(
+    runs: list[Path] = typer.Argument(..., help="Run folders (results.sqlite inside); several merge into one comparison."),
+    format: str = typer.Option("table", "--format", help="table, md, csv or json."),
+    html_file: Optional[Path] = typer.Option(None, "--html", help="Also write a single-file HTML report with plots here."),
+) -> None:
+    """One row per artifact: size, speed, memory, drift, scores with CIs, truncation verdict and the recommended quant."""
+    from bench.report import load_report, print_report, to_csv, to_json, to_markdown
+
+    renderers = {"md": to_markdown, "csv": to_csv, "json": to_json}
+    if format not in ("table", *renderers):
+        raise EdgebenchError(f"unknown --format {format!r}; choose table, md, csv or json")
+    rows = load_report(runs)
+    if format == "table":
+        print_report(rows)
+    else:
+        print(renderers[format](rows))
+    if html_file is not None:
+        from bench.html_report import write_html
+
+        try:
+            write_html(rows, html_file)
+        except OSError as exc:
+            raise EdgebenchError(f"cannot write {html_file} ({exc.strerror or exc}); choose another --html path") from None
 
 
 @app.command()

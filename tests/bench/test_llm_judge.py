@@ -137,13 +137,15 @@ def test_run_scored_by_an_llm_judge_is_labelled_and_not_comparable_with_lexical(
     with FakeJudgeServer() as server:
         runs = {}
         for judge in ("llm", "lexical"):
-            result = edgebench("run", "--suite", "disposition", "--split", "dev", "--limit", "4", "--budgets", "16,32",
-                               "--judge", judge, "--judge-endpoint", server.url, "--judge-model", "fake",
-                               "--out", str(tmp_path / judge))
+            runs[judge] = tmp_path / judge
+            result = edgebench("run", "--ladder", "source", "--suite", "disposition", "--split", "dev", "--limit", "4",
+                               "--budgets", "16,32", "--no-speed", "--no-drift", "--judge", judge,
+                               "--judge-endpoint", server.url, "--judge-model", "fake", "--out", str(runs[judge]))
             assert result.returncode == 0, result.stderr
-            (runs[judge],) = list((tmp_path / judge).iterdir())
-    rows = [json.loads(line) for line in (runs["llm"] / "scores.jsonl").read_text().splitlines()]
+    from tests.edgebench.test_cli import store_rows
+
+    rows = store_rows(runs["llm"])
     assert {r["judge"] for r in rows} == {f"llm:fake@{server.url}"}
-    traits = [r for r in rows if not r["id"].startswith("fact")]
+    traits = [r for r in rows if not r["item_id"].startswith("fact")]
     assert traits and all("llm_axes" in r["scores"] and r["scores"]["disposition"] in (0.0, 1.0) for r in traits)
     assert_one_line_error(edgebench("compare", str(runs["lexical"]), str(runs["llm"])), "different judges")

@@ -1,25 +1,21 @@
-"""The runner writes one sample line per item and budget and summarizes cap hits."""
-
-import json
+"""One item through a backend: a view per budget, cut from one generation at the largest."""
 
 from bench.items import load_items
-from bench.runner import RunConfig, new_run_dir, run_items, summarize
+from bench.runner import generate_item, with_system
+from edge.backend import Sampling
 
 
-def test_run_items_writes_samples_and_summary(tmp_path, fake_backend):
-    items = load_items()
-    assert len(items) == 12
-    run_dir = new_run_dir(tmp_path)
-    config = RunConfig(budgets=(256, 512))
-    results = run_items(fake_backend(length=300), items, config, run_dir)
-    rows = [json.loads(line) for line in (run_dir / "samples.jsonl").read_text().splitlines()]
-    assert len(rows) == 24
-    assert {(r["id"], r["budget"]) for r in rows} == {(i.id, b) for i in items for b in (256, 512)}
-    summary = summarize(results, config, load_s=0.1)
-    assert summary["cap_hit_rate"] == {"256": 1.0, "512": 0.0}
-    assert summary["peak_rss_bytes"] > 10 * 2**20
-    assert summary["generation_tps"] > 0
+def test_generate_item_cuts_every_budget_from_one_generation(fake_backend):
+    item = load_items()[0]
+    result, generation = generate_item(fake_backend(length=300), item, Sampling(max_tokens=512), (512, 256))
+    assert [v.budget for v in result.views] == [256, 512]
+    short, full = result.views
+    assert short.stop_reason == "length" and short.n_tokens == 256
+    assert full.stop_reason == "stop" and full.n_tokens == 300 == len(generation.token_ids)
+    assert full.text.startswith(short.text) and result.prompt_tokens == 10
 
 
-def test_new_run_dir_never_reuses(tmp_path):
-    assert new_run_dir(tmp_path) != new_run_dir(tmp_path)
+def test_system_prompt_replaces_any_other():
+    messages = [{"role": "system", "content": "old"}, {"role": "user", "content": "hi"}]
+    assert with_system(messages, "new") == [{"role": "system", "content": "new"}, {"role": "user", "content": "hi"}]
+    assert with_system(messages, None) is messages

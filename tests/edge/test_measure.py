@@ -20,7 +20,7 @@ from convert.targets import parse_targets  # noqa: E402
 from edge import bandwidth, thermal  # noqa: E402
 from edge.artifacts import identify  # noqa: E402
 from edge.backend import Sampling, open_backend  # noqa: E402
-from edge.drift import Reference, build_reference, kl_topk, measure_drift, reference_for, run_drift  # noqa: E402
+from edge.drift import Reference, build_reference, kl_topk, reference_for, run_drift  # noqa: E402
 from edge.errors import EdgebenchError  # noqa: E402
 from edge.profiles import RuntimeSettings  # noqa: E402
 from edge.speed import SpeedConfig, run_speed  # noqa: E402

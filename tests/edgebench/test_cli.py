@@ -42,7 +42,7 @@ def test_devices_table():
 
 
 def test_missing_model(tmp_path):
-    assert_one_line_error(edgebench("run", "--model", str(tmp_path / "none.gguf")), "not found")
+    assert_one_line_error(edgebench("run", "--model", str(tmp_path / "none.gguf")), "does not exist")
 
 
 def test_not_a_gguf(tmp_path):
@@ -74,36 +74,44 @@ def test_model_too_big_for_profile(tmp_path):
     small = tmp_path / "devices.toml"
     small.write_text("[profiles.tiny]\ndescription='x'\nbackends=['llamacpp']\nthreads=1\ngpu_layers=0\n"
                      "memory_budget_gb=0.01\nladder=['gguf:q4_k_m']\n")
-    result = edgebench("run", "--profile", "tiny", env={"EDGEBENCH_DEVICES": str(small)})
-    assert_one_line_error(result, "allows 0.01 GiB")
+    result = edgebench("run", "--profile", "tiny", "--ladder", "source", "--out", str(tmp_path / "run"),
+                       env={"EDGEBENCH_DEVICES": str(small)})
+    assert_one_line_error(result, "the profile allows 0.01 GiB")
+
+
+def store_rows(run_dir: Path) -> list[dict]:
+    from bench.store import Store
+
+    with Store.open(run_dir, write=False) as store:
+        return store.samples()
 
 
 @pytest.mark.embedded
 @needs_llama
-def test_default_run_end_to_end(tmp_path, default_gguf):
-    result = edgebench("run", "--limit", "3", "--budgets", "16,48", "--out", str(tmp_path))
+def test_run_on_the_model_as_given(tmp_path, default_gguf):
+    """--ladder source: no conversion; speed is measured, the suites are scored, the report printed."""
+    result = edgebench("run", "--ladder", "source", "--suite", "disposition", "--limit", "3", "--budgets", "16,48",
+                       "--no-drift", "--out", str(tmp_path / "run"))
     assert result.returncode == 0, result.stderr
-    assert "cap-hit rate @ n_predict=16" in result.stdout and "peak resident memory" in result.stdout
-    (run_dir,) = list(tmp_path.iterdir())
-    rows = [json.loads(line) for line in (run_dir / "samples.jsonl").read_text().splitlines()]
+    assert "gguf:q4_1" in result.stdout and "cap-hit" in result.stdout and "edgebench report" in result.stdout
+    rows = store_rows(tmp_path / "run")
     assert len(rows) == 6 and {r["budget"] for r in rows} == {16, 48}
-    summary = json.loads((run_dir / "summary.json").read_text())
-    assert summary["cap_hit_rate"]["16"] == 1.0 and summary["peak_rss_bytes"] > 0
+    assert all(r["stop_reason"] == "length" for r in rows if r["budget"] == 16)
+    report = json.loads(edgebench("report", str(tmp_path / "run"), "--format", "json").stdout)
+    assert report[0]["gen_tok_s"] > 0 and report[0]["peak_rss_mib"] > 0 and report[0]["cap_hit@48"] is not None
 
 
 @pytest.mark.embedded
 @needs_llama
 def test_run_with_suites_scores_every_budget(tmp_path, default_gguf):
-    result = edgebench("run", "--suite", "disposition,humaneval", "--split", "dev", "--limit", "4",
-                       "--budgets", "24,64", "--out", str(tmp_path))
+    result = edgebench("run", "--ladder", "source", "--suite", "disposition,humaneval", "--split", "dev", "--limit", "4",
+                       "--budgets", "24,64", "--no-speed", "--no-drift", "--out", str(tmp_path / "run"))
     assert result.returncode == 0, result.stderr
-    assert "disposition: score vs n_predict" in result.stdout and "humaneval: score vs n_predict" in result.stdout
-    (run_dir,) = list(tmp_path.iterdir())
-    scores = [json.loads(line) for line in (run_dir / "scores.jsonl").read_text().splitlines()]
-    assert len(scores) == 2 * 4 * 2  # two suites, four items, two budgets
-    families = {s["id"].split("-")[0] for s in scores if s["suite"] == "disposition"}
+    rows = store_rows(tmp_path / "run")
+    assert len(rows) == 2 * 4 * 2  # two suites, four items, two budgets
+    families = {r["item_id"].split("-")[0] for r in rows if r["suite"] == "disposition"}
     assert families == {"unc", "ver", "fb", "fact"}
-    assert all("pass@1" in s["scores"] for s in scores if s["suite"] == "humaneval")
+    assert all("pass@1" in r["scores"] for r in rows if r["suite"] == "humaneval")
 
 
 CONCISE = "Answer in one short sentence."
@@ -117,11 +125,11 @@ def test_compare_two_real_runs_with_different_system_prompts(tmp_path, default_g
     """The embedded model twice: A told to ramble (cut off at the small budget), B told to be brief."""
     runs = {}
     for name, system in (("a", VERBOSE), ("b", CONCISE)):
-        result = edgebench("run", "--suite", "disposition", "--split", "dev,fresh", "--limit", "8",
-                           "--budgets", "48,320", "--system", system, "--out", str(tmp_path / name))
+        runs[name] = tmp_path / name
+        result = edgebench("run", "--ladder", "source", "--suite", "disposition", "--split", "dev,fresh", "--limit", "8",
+                           "--budgets", "48,320", "--system", system, "--no-speed", "--no-drift", "--out", str(runs[name]))
         assert result.returncode == 0, result.stderr
-        (runs[name],) = list((tmp_path / name).iterdir())
-        assert json.loads((runs[name] / "summary.json").read_text())["config"]["system_prompt"] == system
+        assert {r["params"]["system_prompt"] for r in store_rows(runs[name])} == {system}
     result = edgebench("compare", str(runs["a"]), str(runs["b"]), "--json")
     assert result.returncode == 0, result.stderr
     comparison = json.loads(result.stdout)

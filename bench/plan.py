@@ -1,0 +1,199 @@
+"""The plan that `edgebench run` executes: artifacts x backends x suites x budgets on this
+device, written to the run folder's SQLite store as it goes, resumable at any point.
+
+For each artifact, in ladder order: refuse it if it exceeds the profile's memory budget
+(and say so), measure speed (in a child process), measure drift against the reference,
+then run every suite item that the store does not hold yet: one generation at the largest
+budget, cut to each budget, scored, and written with all its budgets in one transaction.
+
+Some runtimes are far slower on some hosts than where they are meant to run (MLX on a
+Linux CPU: about 1 tok/s). SLOW_PATHS gives those a reduced plan, printed and recorded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from bench.runner import generate_item
+from bench.store import Store, params_hash
+from bench.suite_run import score_results, suite_items
+from edge.artifacts import Artifact
+from edge.backend import Sampling, open_backend
+from edge.drift import Reference, build_reference, measure_drift
+from edge.errors import EdgebenchError
+from edge.speed import SpeedConfig, run_speed
+
+JUDGES = {"disposition": "lexical", "humaneval": "sandbox-exec"}
+REFERENCE_FILE = "reference.npz"
+
+
+@dataclass(frozen=True)
+class PlanConfig:
+    """What a run does to every artifact; each default lives here only."""
+
+    suites: tuple[str, ...] = ("disposition", "humaneval")
+    split: str = "dev"
+    # items per suite: sized so that the default run (8 artifacts, budgets to 1024) ends within 10 minutes on 2 cores
+    limits: dict = field(default_factory=lambda: {"disposition": 4, "humaneval": 2})
+    budgets: tuple[int, ...] = (256, 512, 1024)
+    temperature: float = 0.0
+    seed: int = 0
+    system_prompt: str | None = None
+    # pp64 gives the TTFT of a chat-sized prompt; pp512 and tg64 compare with llama-bench's figures
+    speed: SpeedConfig | None = SpeedConfig(prompt_sizes=(64, 512), gen_tokens=64, depths=(0,), repetitions=3, warmup=1,
+                                            load_repetitions=1)
+    drift: bool = True
+    drift_windows: int | None = 3  # windows of 512 tokens; None: the whole corpus
+
+
+@dataclass(frozen=True)
+class SlowPath:
+    why: str
+    suites: bool
+    drift_windows: int  # 0: no drift
+    speed: SpeedConfig
+
+
+SLOW_PATHS = {
+    ("mlx", "linux"): SlowPath(
+        "MLX on a Linux CPU runs at about 1 tok/s (a correctness path there, the fast path is Apple Silicon): speed only",
+        suites=False, drift_windows=0,
+        speed=SpeedConfig(prompt_sizes=(64,), gen_tokens=8, depths=(0,), repetitions=2, warmup=0, load_repetitions=1)),
+}
+
+
+def artifact_hash(artifact: Artifact) -> str:
+    """Stable identity: a converted artifact's manifest inputs, else the bytes of the file."""
+    folder = artifact.path if artifact.path.is_dir() else artifact.path.parent
+    manifest = folder / "manifest.json"
+    if manifest.is_file():
+        data = json.loads(manifest.read_text())
+        key = {k: data.get(k) for k in ("target", "source_hash", "adapter_hash", "options")}
+        return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
+    digest = hashlib.sha256()
+    files = sorted(artifact.path.iterdir()) if artifact.path.is_dir() else [artifact.path]
+    for file in files:
+        if file.is_file():
+            with open(file, "rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TextColumn("{task.fields[tps]:>6.1f} tok/s"), TimeRemainingColumn(), transient=True,
+                    console=Console(stderr=True))
+
+
+def run_plan(store: Store, artifacts: list[Artifact], reference: Artifact | None, config: PlanConfig, settings,
+             host: dict, llm_judge=None) -> None:
+    """Execute the plan; everything already in the store is skipped."""
+    items = {name: suite_items(name, config.split if name == "disposition" else None, config.limits.get(name))
+             for name in config.suites}
+    notes = store.meta("notes", {})
+    fitting = [a for a in artifacts if a.size_bytes / 2**30 <= settings.memory_budget_gb]
+    if artifacts and not fitting:
+        smallest = min(artifacts, key=lambda a: a.size_bytes)
+        raise EdgebenchError(f"every artifact exceeds the profile's memory budget: the smallest, {smallest.label}, needs "
+                             f"{smallest.size_bytes / 2**30:.2f} GiB and the profile allows {settings.memory_budget_gb:g} GiB; "
+                             "add smaller quant levels to --ladder or pick another --profile")
+    with _progress() as progress:
+        ref = None
+        if config.drift and reference is not None:
+            ref = _reference(store, reference, settings, progress)
+        for artifact in artifacts:
+            digest = artifact_hash(artifact)
+            store.add_artifact(digest, artifact, is_reference=reference is not None and artifact.path == reference.path)
+            need_gb = artifact.size_bytes / 2**30
+            if need_gb > settings.memory_budget_gb:
+                notes[artifact.label] = (f"skipped: needs {need_gb:.2f} GiB, the profile allows {settings.memory_budget_gb:g} GiB")
+                store.set_meta("notes", notes)
+                progress.console.print(f"[yellow]{artifact.label}: {notes[artifact.label]}[/]")
+                continue
+            slow = SLOW_PATHS.get((artifact.backend, host.get("os")))
+            if slow:
+                notes[artifact.label] = slow.why
+                store.set_meta("notes", notes)
+                progress.console.print(f"[yellow]{artifact.label}: {slow.why}[/]")
+            speed = slow.speed if slow and config.speed else config.speed
+            if speed and not store.has_measurement(digest, artifact.backend, "speed"):
+                task = progress.add_task(f"{artifact.label} speed", total=None, tps=0.0)
+                result = run_speed(str(artifact.path), settings, speed,
+                                   on_progress=lambda done, total, test: progress.update(task, completed=done, total=total))
+                store.add_measurement(digest, artifact.backend, "speed", result)
+                progress.remove_task(task)
+            windows = slow.drift_windows if slow else config.drift_windows
+            if ref is not None and windows != 0 and not store.has_measurement(digest, artifact.backend, "drift"):
+                store.add_measurement(digest, artifact.backend, "drift",
+                                      _drift(artifact, ref, settings, windows, progress))
+            if not slow or slow.suites:
+                _run_suites(store, digest, artifact, items, config, settings, progress, llm_judge)
+
+
+def _reference(store: Store, reference: Artifact, settings, progress) -> Reference:
+    path = store.folder / REFERENCE_FILE
+    if path.is_file():
+        return Reference.load(path)
+    task = progress.add_task(f"drift reference {reference.label}", total=None, tps=0.0)
+    backend = open_backend(reference.backend, reference.path, settings)
+    try:
+        ref = build_reference(backend, reference.label, lambda done, total: progress.update(task, completed=done, total=total))
+    finally:
+        backend.close()
+    ref.save(path)  # atomic: a temporary name, then a rename
+    progress.remove_task(task)
+    return ref
+
+
+def _drift(artifact: Artifact, ref: Reference, settings, windows: int | None, progress) -> dict:
+    task = progress.add_task(f"{artifact.label} drift", total=None, tps=0.0)
+    backend = open_backend(artifact.backend, artifact.path, settings)
+    try:
+        return measure_drift(backend, ref, lambda done, total: progress.update(task, completed=done, total=total), windows)
+    finally:
+        backend.close()
+        progress.remove_task(task)
+
+
+def _run_suites(store: Store, digest: str, artifact: Artifact, items: dict, config: PlanConfig, settings, progress,
+                llm_judge) -> None:
+    sampling = Sampling(max_tokens=max(config.budgets), temperature=config.temperature, seed=config.seed)
+    params = {"temperature": config.temperature, "top_k": sampling.top_k, "top_p": sampling.top_p,
+              "max_tokens": sampling.max_tokens, "system_prompt": config.system_prompt}
+    p_hash = params_hash(params)
+    backend = None
+    try:
+        for suite, suite_list in items.items():
+            todo = [i for i in suite_list
+                    if not store.has_item(digest, artifact.backend, i.id, config.budgets, config.seed, p_hash)]
+            task = progress.add_task(f"{artifact.label} {suite}", total=len(suite_list),
+                                     completed=len(suite_list) - len(todo), tps=0.0)
+            judge = llm_judge.name if llm_judge is not None and suite == "disposition" else JUDGES[suite]
+            for item in todo:
+                if backend is None:
+                    backend = open_backend(artifact.backend, artifact.path, settings)
+                result, generation = generate_item(backend, item, sampling, config.budgets, config.system_prompt)
+                views = result.views
+                scores = score_results(suite, [result], llm_judge if suite == "disposition" else None)
+                split = item.source.get("split", "test") if isinstance(item.source, dict) else "test"
+                store.add_item([{
+                    "artifact_hash": digest, "backend": artifact.backend, "suite": suite, "item_id": item.id,
+                    "split": split, "family": item.family, "budget": v.budget, "seed": config.seed,
+                    "params_hash": p_hash, "params": params, "text": v.text,
+                    "token_ids": generation.token_ids[: v.n_tokens], "n_tokens": v.n_tokens,
+                    "stop_reason": v.stop_reason, "prompt_tokens": generation.prompt_tokens,
+                    "timings": {"load_s": generation.timings.load_s, "prompt_eval_s": generation.timings.prompt_eval_s,
+                                "ttft_s": generation.timings.ttft_s, "token_s": v.token_s},
+                    "judge": judge, "scores": scores[(item.id, v.budget)],
+                } for v in views])
+                progress.update(task, advance=1, tps=generation.timings.generation_tps)
+            progress.remove_task(task)
+    finally:
+        if backend is not None:
+            backend.close()

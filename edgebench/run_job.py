@@ -1,0 +1,120 @@
+"""`edgebench run`: from a source model (plus adapter) to a report on this device.
+
+Converts the ladder (convert/; artifacts already built are reused), opens the run
+folder's results store, executes the plan (bench/plan.py) and prints the report
+(bench/report.py). Lives beside the CLI because it is the one place that joins convert
+and bench, which do not import each other.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import time
+from pathlib import Path
+
+from bench.plan import PlanConfig, run_plan
+from bench.report import load_report, print_report
+from bench.store import DB_NAME, Store
+from edge.artifacts import Artifact, identify
+from edge.errors import EdgebenchError
+from edge.host import detect_host
+from edge.profiles import get_profile, load_profiles, resolve_settings
+
+SOURCE = "source"  # a ladder entry: run the model as given, without converting it
+# Optional targets that a profile may list: left out, with a note, when their extra is not installed.
+TARGET_RUNTIMES = {"mlx": ("mlx_lm", "pip install 'edgebench[mlx]'"), "onnx": ("onnxruntime_genai", "pip install 'edgebench[onnx]'")}
+
+
+def default_out(root: Path = Path("runs"), resume: bool = False) -> Path:
+    """A new time-stamped folder under runs/, or with --resume the most recent one there."""
+    if resume:
+        runs = sorted(p for p in root.glob("*") if (p / DB_NAME).is_file()) if root.is_dir() else []
+        if not runs:
+            raise EdgebenchError(f"nothing to resume: no run folder under {root}/; give --out RUN_DIR")
+        return runs[-1]
+    return root / time.strftime("%Y%m%d-%H%M%S")
+
+
+def ladder_targets(ladder: list[str], say) -> list[str]:
+    kept = []
+    for name in ladder:
+        fmt = name.split(":")[0]
+        module, install = TARGET_RUNTIMES.get(fmt, (None, None))
+        if module and importlib.util.find_spec(module) is None:
+            say(f"[yellow]{name}: left out, its runtime is not installed ({install})[/]")
+            continue
+        kept.append(name)
+    return kept
+
+
+def build_artifacts(model: str, adapter: Path | None, targets: list[str], out: Path, threads: int) -> tuple[list[Artifact], Artifact | None]:
+    """(artifacts in ladder order, the drift reference). The reference is the F16 GGUF when the
+    ladder has one (the embedded model's reference, see DESIGN), else the prepared fp32 folder."""
+    artifacts: list[Artifact] = []
+    convert_targets = [t for t in targets if t != SOURCE]
+    reference = None
+    if SOURCE in targets:
+        if adapter is not None:
+            raise EdgebenchError("--adapter needs conversion: the 'source' ladder entry runs the model as given")
+        artifacts.append(identify(model))
+    if convert_targets:
+        from convert.pipeline import ConvertOptions, convert
+        from convert.targets import parse_targets
+
+        result = convert(model, ConvertOptions(targets=tuple(parse_targets(",".join(convert_targets))), out=out / "artifacts",
+                                               adapter=adapter, threads=threads))
+        built = {a["target"]: identify(a["path"]) for a in result["artifacts"]}
+        artifacts += [built[t] for t in convert_targets]
+        reference = built.get("gguf:f16") or identify(result["prepared"])
+    return artifacts, reference
+
+
+def run(model: str, adapter: Path | None, ladder: list[str] | None, profile_name: str | None, config: PlanConfig,
+        out: Path | None, resume: bool, threads: int | None, llm_judge=None, say=print) -> Path:
+    host = detect_host()
+    profile = get_profile(load_profiles(), profile_name, host)
+    settings = resolve_settings(profile, host, threads=threads)
+    if not config.budgets or min(config.budgets) <= 0:
+        raise EdgebenchError("budgets must be positive integers, e.g. --budgets 256,512,1024")
+    if max(config.budgets) + 512 > settings.n_ctx:
+        raise EdgebenchError(f"the largest budget ({max(config.budgets)}) leaves no room for prompts in a {settings.n_ctx}-token context; lower --budgets")
+    targets = ladder_targets(ladder if ladder is not None else list(profile.ladder), say)
+    _check_inputs(model, adapter, targets)  # before the run folder exists: a bad input leaves nothing behind
+    out = out or default_out(resume=resume)
+    with Store.open(out, write=True, resume=resume) as store:  # refuses a second writer before any work
+        if resume and store.meta("plan") not in (None, _plan_record(model, adapter, targets, config)):
+            raise EdgebenchError(f"{out} holds a run with another plan; resume it with the same options or choose another --out")
+        store.set_meta("plan", _plan_record(model, adapter, targets, config))
+        store.set_meta("host", host)
+        store.set_meta("profile", profile.name)
+        store.set_meta("settings", {"threads": settings.threads, "gpu_layers": settings.gpu_layers,
+                                    "memory_budget_gb": settings.memory_budget_gb})
+        artifacts, reference = build_artifacts(model, adapter, targets, out, settings.threads)
+        run_plan(store, artifacts, reference, config, settings, host, llm_judge)
+        store.set_meta("finished", time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+    print_report(load_report([out]))
+    say(f"results in {out}/{DB_NAME}; report again with: edgebench report {out}")
+    return out
+
+
+def _check_inputs(model: str, adapter: Path | None, targets: list[str]) -> None:
+    if not targets:
+        raise EdgebenchError("the ladder is empty after leaving out targets whose runtime is missing; give --ladder")
+    if SOURCE in targets:
+        identify(model)
+    converted = [t for t in targets if t != SOURCE]
+    if converted:
+        from convert.source import resolve_source
+        from convert.targets import parse_targets
+
+        parse_targets(",".join(converted))
+        resolve_source(model)
+        if adapter is not None and not adapter.is_dir():
+            raise EdgebenchError(f"adapter folder {adapter} does not exist")
+
+
+def _plan_record(model: str, adapter: Path | None, targets: list[str], config: PlanConfig) -> dict:
+    return {"model": model, "adapter": str(adapter) if adapter else None, "ladder": targets, "suites": list(config.suites),
+            "split": config.split, "limits": config.limits, "budgets": list(config.budgets), "seed": config.seed,
+            "temperature": config.temperature, "system_prompt": config.system_prompt,
+            "speed": config.speed is not None, "drift": config.drift, "drift_windows": config.drift_windows}

