@@ -11,9 +11,10 @@ given prefix (speed). Backends are addressed by short names ("llamacpp", "mlx",
 from __future__ import annotations
 
 import importlib
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Callable, Protocol
 
 from edge.errors import EdgebenchError, MissingRuntime
 from edge.profiles import RuntimeSettings
@@ -133,3 +134,33 @@ def backend_class(name: str) -> type:
 def open_backend(name: str, model_path: Path, settings: RuntimeSettings) -> Backend:
     """Load a model file with the named backend."""
     return backend_class(name)(Path(model_path), settings)
+
+
+def check_context(prompt_tokens: int, max_tokens: int, n_ctx: int) -> None:
+    if prompt_tokens + max_tokens > n_ctx:
+        raise EdgebenchError(f"prompt ({prompt_tokens} tokens) plus max_tokens ({max_tokens}) exceeds the context of {n_ctx}; lower the budget")
+
+
+def decode_loop(step: Callable[[int | None], int], max_tokens: int, is_end: Callable[[int], bool],
+                timings: Timings) -> tuple[list[int], str]:
+    """The token loop every backend shares: `step(previous token, or None first)` runs the model
+    as needed and returns the next token; each step is timed. Returns (tokens, stop reason)."""
+    tokens: list[int] = []
+    while len(tokens) < max_tokens:
+        start = time.perf_counter()
+        token = step(tokens[-1] if tokens else None)
+        timings.token_s.append(time.perf_counter() - start)
+        if is_end(token):
+            return tokens, "stop"
+        tokens.append(token)
+    return tokens, "length"
+
+
+def timed_steps(step: Callable[[int], int], token: int, n_steps: int) -> list[float]:
+    """Seconds for each of n_steps calls of `step(last token) -> next token` (speed: EOS does not stop it)."""
+    seconds = []
+    for _ in range(n_steps):
+        start = time.perf_counter()
+        token = step(token)
+        seconds.append(time.perf_counter() - start)
+    return seconds

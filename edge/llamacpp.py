@@ -18,7 +18,7 @@ import numpy as np
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 from llama_cpp.llama_grammar import LlamaGrammar
 
-from edge.backend import Generation, Sampling, Timings
+from edge.backend import Generation, Sampling, Timings, check_context, decode_loop, timed_steps
 from edge.errors import EdgebenchError
 from edge.models import inspect_gguf
 from edge.profiles import RuntimeSettings
@@ -64,10 +64,7 @@ class LlamaCppBackend:
 
     def generate(self, messages: list[dict], sampling: Sampling) -> Generation:
         prompt = self.prompt_tokens(messages)
-        if len(prompt) + sampling.max_tokens > self.llm.n_ctx():
-            raise EdgebenchError(
-                f"prompt ({len(prompt)} tokens) plus max_tokens ({sampling.max_tokens}) exceeds the context of {self.llm.n_ctx()}; lower the budget"
-            )
+        check_context(len(prompt), sampling.max_tokens, self.llm.n_ctx())
         timings = Timings(load_s=self.load_s if self._first_generation else 0.0)
         self._first_generation = False
         self.llm.reset()
@@ -80,19 +77,9 @@ class LlamaCppBackend:
         self.llm.eval(prompt)
         timings.prompt_eval_s = time.perf_counter() - start
 
-        tokens: list[int] = []
-        stop_reason = "length"
         vocab = self.llm._model.vocab
-        while len(tokens) < sampling.max_tokens:
-            start = time.perf_counter()
-            if tokens:
-                self.llm.eval([tokens[-1]])
-            token = sampler.sample(self.llm._ctx, -1)
-            timings.token_s.append(time.perf_counter() - start)
-            if llama_cpp.llama_vocab_is_eog(vocab, token):
-                stop_reason = "stop"
-                break
-            tokens.append(token)
+        tokens, stop_reason = decode_loop(lambda previous: self._step(previous, sampler), sampling.max_tokens,
+                                          lambda token: llama_cpp.llama_vocab_is_eog(vocab, token), timings)
         return Generation(
             text=self.detokenize(tokens), token_ids=tokens, stop_reason=stop_reason,
             prompt_tokens=len(prompt), timings=timings,
@@ -128,13 +115,13 @@ class LlamaCppBackend:
         self.llm.eval(prefix)
         token = sampler.sample(self.llm._ctx, -1)
         prefill_s = time.perf_counter() - start
-        steps = []
-        for _ in range(n_steps):
-            start = time.perf_counter()
-            self.llm.eval([token])
-            token = sampler.sample(self.llm._ctx, -1)
-            steps.append(time.perf_counter() - start)
-        return prefill_s, steps
+        return prefill_s, timed_steps(lambda last: self._step(last, sampler), token, n_steps)
+
+    def _step(self, previous: int | None, sampler) -> int:
+        """Evaluate the token picked last (None: the prompt is already evaluated), then pick the next."""
+        if previous is not None:
+            self.llm.eval([previous])
+        return sampler.sample(self.llm._ctx, -1)
 
     def _check_context(self, n_tokens: int) -> None:
         if n_tokens > self.llm.n_ctx():

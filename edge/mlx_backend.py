@@ -17,7 +17,7 @@ from mlx_lm import load
 from mlx_lm.models.cache import make_prompt_cache
 from mlx_lm.sample_utils import make_sampler
 
-from edge.backend import Generation, Sampling, Timings
+from edge.backend import Generation, Sampling, Timings, check_context, decode_loop, timed_steps
 from edge.errors import EdgebenchError
 from edge.profiles import RuntimeSettings
 
@@ -58,8 +58,7 @@ class MlxBackend:
         if sampling.json_schema:
             raise EdgebenchError("the mlx backend cannot constrain output to a JSON schema; use the llamacpp backend for a local judge")
         prompt = self.prompt_tokens(messages)
-        if len(prompt) + sampling.max_tokens > self.n_ctx:
-            raise EdgebenchError(f"prompt ({len(prompt)} tokens) plus max_tokens ({sampling.max_tokens}) exceeds the context of {self.n_ctx}; lower the budget")
+        check_context(len(prompt), sampling.max_tokens, self.n_ctx)
         timings = Timings(load_s=self.load_s if self._first_generation else 0.0)
         self._first_generation = False
         mx.random.seed(sampling.seed)
@@ -69,19 +68,12 @@ class MlxBackend:
         logits = self._step(prompt, cache)
         mx.eval(logits)
         timings.prompt_eval_s = time.perf_counter() - start
-        tokens: list[int] = []
-        stop_reason = "length"
-        while len(tokens) < sampling.max_tokens:
-            start = time.perf_counter()
-            if tokens:
-                logits = self._step([tokens[-1]], cache)
-            token = sampler(logits - mx.logsumexp(logits, axis=-1, keepdims=True))
-            token = int(token.item())
-            timings.token_s.append(time.perf_counter() - start)
-            if token in self.eos_ids:
-                stop_reason = "stop"
-                break
-            tokens.append(token)
+
+        def step(previous: int | None) -> int:
+            out = logits if previous is None else self._step([previous], cache)
+            return int(sampler(out - mx.logsumexp(out, axis=-1, keepdims=True)).item())
+
+        tokens, stop_reason = decode_loop(step, sampling.max_tokens, self.eos_ids.__contains__, timings)
         return Generation(text=self.detokenize(tokens), token_ids=tokens, stop_reason=stop_reason,
                           prompt_tokens=len(prompt), timings=timings)
 
@@ -94,12 +86,7 @@ class MlxBackend:
         start = time.perf_counter()
         token = int(mx.argmax(self._step(prefix, cache), axis=-1).item())
         prefill_s = time.perf_counter() - start
-        steps = []
-        for _ in range(n_steps):
-            start = time.perf_counter()
-            token = int(mx.argmax(self._step([token], cache), axis=-1).item())
-            steps.append(time.perf_counter() - start)
-        return prefill_s, steps
+        return prefill_s, timed_steps(lambda last: int(mx.argmax(self._step([last], cache), axis=-1).item()), token, n_steps)
 
     def peak_memory_bytes(self) -> int:
         """MLX's own allocator peak (its buffers; the process RSS is measured separately)."""

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import onnxruntime_genai as og
 
-from edge.backend import Generation, Sampling, Timings
+from edge.backend import Generation, Sampling, Timings, check_context, decode_loop, timed_steps
 from edge.errors import EdgebenchError
 from edge.profiles import RuntimeSettings
 
@@ -80,25 +80,15 @@ class OnnxBackend:
         if sampling.json_schema:
             raise EdgebenchError("the onnx backend cannot constrain output to a JSON schema here; use the llamacpp backend for a local judge")
         prompt = self.prompt_tokens(messages)
-        if len(prompt) + sampling.max_tokens > self.n_ctx:
-            raise EdgebenchError(f"prompt ({len(prompt)} tokens) plus max_tokens ({sampling.max_tokens}) exceeds the context of {self.n_ctx}; lower the budget")
+        check_context(len(prompt), sampling.max_tokens, self.n_ctx)
         timings = Timings(load_s=self.load_s if self._first_generation else 0.0)
         self._first_generation = False
         generator = self._generator(len(prompt) + sampling.max_tokens + 1, sampling)
         start = time.perf_counter()
         generator.append_tokens(np.array(prompt, dtype=np.int32))
         timings.prompt_eval_s = time.perf_counter() - start
-        tokens: list[int] = []
-        stop_reason = "length"
-        while len(tokens) < sampling.max_tokens:
-            start = time.perf_counter()
-            generator.generate_next_token()
-            token = int(generator.get_next_tokens()[0])
-            timings.token_s.append(time.perf_counter() - start)
-            if token in self.eos_ids:
-                stop_reason = "stop"
-                break
-            tokens.append(token)
+        tokens, stop_reason = decode_loop(lambda previous: self._next(generator), sampling.max_tokens,
+                                          self.eos_ids.__contains__, timings)
         return Generation(text=self.detokenize(tokens), token_ids=tokens, stop_reason=stop_reason,
                           prompt_tokens=len(prompt), timings=timings)
 
@@ -116,12 +106,13 @@ class OnnxBackend:
         generator.append_tokens(np.array(prefix, dtype=np.int32))
         generator.generate_next_token()
         prefill_s = time.perf_counter() - start
-        steps = []
-        for _ in range(n_steps):
-            start = time.perf_counter()
-            generator.generate_next_token()
-            steps.append(time.perf_counter() - start)
-        return prefill_s, steps
+        return prefill_s, timed_steps(lambda last: self._next(generator), 0, n_steps)
+
+    @staticmethod
+    def _next(generator: og.Generator) -> int:
+        """One decode step: the forward pass for the token picked last, then the pick."""
+        generator.generate_next_token()
+        return int(generator.get_next_tokens()[0])
 
     def close(self) -> None:
         self.model = None

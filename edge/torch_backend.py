@@ -16,7 +16,7 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, DynamicCache
 from transformers.utils import logging as hf_logging
 
-from edge.backend import Generation, Sampling, Timings
+from edge.backend import Generation, Sampling, Timings, check_context, decode_loop, timed_steps
 from edge.errors import EdgebenchError
 from edge.profiles import RuntimeSettings
 
@@ -84,8 +84,7 @@ class TorchBackend:
         if sampling.json_schema:
             raise EdgebenchError("the torch backend does not constrain output to a JSON schema; use the llamacpp backend for a local judge")
         prompt = self.prompt_tokens(messages)
-        if len(prompt) + sampling.max_tokens > self.n_ctx:
-            raise EdgebenchError(f"prompt ({len(prompt)} tokens) plus max_tokens ({sampling.max_tokens}) exceeds the context of {self.n_ctx}; lower the budget")
+        check_context(len(prompt), sampling.max_tokens, self.n_ctx)
         timings = Timings(load_s=self.load_s if self._first_generation else 0.0)
         self._first_generation = False
         generator = torch.Generator().manual_seed(sampling.seed)
@@ -93,18 +92,11 @@ class TorchBackend:
         start = time.perf_counter()
         logits = self._step(prompt, cache)
         timings.prompt_eval_s = time.perf_counter() - start
-        tokens: list[int] = []
-        stop_reason = "length"
-        while len(tokens) < sampling.max_tokens:
-            start = time.perf_counter()
-            if tokens:
-                logits = self._step([tokens[-1]], cache)
-            token = self._pick(logits, sampling, generator)
-            timings.token_s.append(time.perf_counter() - start)
-            if token in self.eos_ids:
-                stop_reason = "stop"
-                break
-            tokens.append(token)
+
+        def step(previous: int | None) -> int:
+            return self._pick(logits if previous is None else self._step([previous], cache), sampling, generator)
+
+        tokens, stop_reason = decode_loop(step, sampling.max_tokens, self.eos_ids.__contains__, timings)
         return Generation(text=self.detokenize(tokens), token_ids=tokens, stop_reason=stop_reason,
                           prompt_tokens=len(prompt), timings=timings)
 
@@ -117,12 +109,7 @@ class TorchBackend:
         start = time.perf_counter()
         token = int(self._step(prefix, cache).argmax())
         prefill_s = time.perf_counter() - start
-        steps = []
-        for _ in range(n_steps):
-            start = time.perf_counter()
-            token = int(self._step([token], cache).argmax())
-            steps.append(time.perf_counter() - start)
-        return prefill_s, steps
+        return prefill_s, timed_steps(lambda last: int(self._step([last], cache).argmax()), token, n_steps)
 
     def close(self) -> None:
         self.model = None
