@@ -37,14 +37,18 @@ def score_results(name: str, results: list[ItemResult], llm_judge=None) -> dict[
         if llm_judge is not None:
             _rescore_with_llm(llm_judge, results, scores)
         return scores
+    # An answer that ended before a budget is the same text at every larger one: run it once.
+    unique: dict[tuple[str, str], int] = {}
     pairs, keys = [], []
     for r in results:
         for v in r.views:
-            pairs.append((r.item.source, v.text))
-            keys.append((r.item.id, v.budget))
+            slot = unique.setdefault((r.item.id, v.text), len(pairs))
+            if slot == len(pairs):
+                pairs.append((r.item.source, v.text))
+            keys.append(((r.item.id, v.budget), slot))
     outcomes = suite.evaluate(pairs)
-    return {k: {"pass@1": float(o.status == "passed"), "exec_status": o.status, "isolation": o.isolation}
-            for k, o in zip(keys, outcomes)}
+    return {k: {"pass@1": float(outcomes[i].status == "passed"), "exec_status": outcomes[i].status,
+                "isolation": outcomes[i].isolation} for k, i in keys}
 
 
 def summarize_scores(name: str, scores: dict[tuple[str, int], dict]) -> dict[int, dict[str, Estimate]]:

@@ -11,12 +11,14 @@ embedding rows a token skips are ignored, so this is an estimate, labelled as on
 from __future__ import annotations
 
 import time
+from functools import lru_cache
 
 import numpy as np
 
 COPY_BYTES = 256 * 2**20  # well beyond any CPU cache, small enough for a Pi
 
 
+@lru_cache(maxsize=None)  # once per process: a run measures many artifacts on one device
 def measure_bandwidth_gbs(size_bytes: int = COPY_BYTES, repetitions: int = 5) -> float:
     """Best-of-N copy bandwidth in GB/s (10^9 bytes), counting the read and the write."""
     source = np.ones(size_bytes // 8, dtype=np.float64)
