@@ -66,7 +66,8 @@ def _store_run(folder: Path, label: str) -> RunScores:
     from bench.store import Store
 
     with Store.open(folder, write=False) as store:
-        artifacts = [a for a in store.artifacts() if store.samples(a["hash"])]
+        scored = store.scored_hashes()
+        artifacts = [a for a in store.artifacts() if a["hash"] in scored]
         labels = [a["label"] for a in artifacts]
         if not label and len(artifacts) == 1:
             label = labels[0]

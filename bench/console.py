@@ -1,4 +1,5 @@
-"""Rich tables for the terminal: per-sample results, the run summary, device profiles."""
+"""Rich tables for the terminal: device profiles, HumanEval scores, judge audits, run comparisons,
+conversions, speed and drift. The artifact report has its own (bench/report.py)."""
 
 from __future__ import annotations
 

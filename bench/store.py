@@ -151,6 +151,10 @@ class Store:
         encoded = [tuple(json.dumps(r[c]) if isinstance(r[c], (dict, list)) else r[c] for c in columns) for r in rows]
         self._write([(sql, values) for values in encoded])
 
+    def scored_hashes(self) -> set[str]:
+        """Artifacts with at least one sample row."""
+        return {row[0] for row in self.db.execute("SELECT DISTINCT artifact_hash FROM samples")}
+
     def samples(self, artifact_hash: str | None = None) -> list[dict]:
         sql, args = "SELECT * FROM samples", ()
         if artifact_hash:
