@@ -13,7 +13,10 @@ $(STAMP): pyproject.toml
 	(command -v bwrap && command -v chromium) >/dev/null || [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null || \
 		apt-get install -y -q bubblewrap chromium || (apt-get update -q && apt-get install -y -q bubblewrap chromium) || true
 	test -x $(VENV)/bin/python || $(PY) -m venv $(VENV)
-	$(VENV)/bin/pip install --disable-pip-version-check -e '.[dev]'
+	@# LLAVA_BUILD=OFF: llama-cpp-python's multimodal library (mtmd: clip, vision and audio) is never
+	@# loaded by edgebench; not compiling it shortens the source build. A user's own CMAKE_ARGS
+	@# (Metal, CUDA) come after ours and win.
+	CMAKE_ARGS="-DLLAVA_BUILD=OFF $$CMAKE_ARGS" $(VENV)/bin/pip install --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
 run: $(STAMP)

@@ -182,18 +182,26 @@ def speed_table(result: dict) -> Table:
 
 def drift_table(results: list[dict]) -> Table:
     """One row per artifact: KL mean/median/p99, top-1 agreement ± SE, perplexity ratio."""
-    table = Table(title=f"Drift from {results[0]['reference']}", title_justify="left")
+    measured = [r for r in results if "crash" not in r]
+    reference = measured[0]["reference"] if measured else "the reference"
+    table = Table(title=f"Drift from {reference}", title_justify="left")
     for col in ("artifact", "MiB", "bits/weight", "KL mean", "KL median", "KL p99", "top-1 agreement", "PPL ratio", "tokenizer"):
         table.add_column(col, justify="left" if col == "artifact" else "right")
     for r in results:
         a = r["artifact"]
+        if "crash" in r:
+            table.add_row(f"{a['format']}:{a['quant']} {Path(a['path']).name}", f"{a['size_bytes'] / 2**20:.1f}",
+                          f"{a['bits_per_weight']:.2f}", f"[red]{r['crash']}[/]", *[""] * 5)
+            continue
         tokenizer = "same" if r["tokenizer_difference"] is None else f"[yellow]differs at token {r['tokenizer_difference']['token_index']}[/]"
         table.add_row(f"{a['format']}:{a['quant']} {Path(a['path']).name}", f"{a['size_bytes'] / 2**20:.1f}", f"{a['bits_per_weight']:.2f}",
                       f"{r['kl_mean']:.4f}", f"{r['kl_median']:.4f}", f"{r['kl_p99']:.4f}",
                       f"{r['top1_agreement']:.2%} ± {r['top1_stderr']:.2%}", f"{r['ppl_ratio']:.4f}", tokenizer)
-    approx = results[0]["kl_approximation"]
-    errors = [r["kl_approximation"]["relative_error_of_mean"] for r in results if r["kl_approximation"]["exact_kl_mean"] > 1e-6]
-    table.caption = (f"{results[0]['positions']} positions of the shipped corpus. KL over the reference's top-{approx['top_k']} "
+    if not measured:
+        return table
+    approx = measured[0]["kl_approximation"]
+    errors = [r["kl_approximation"]["relative_error_of_mean"] for r in measured if r["kl_approximation"]["exact_kl_mean"] > 1e-6]
+    table.caption = (f"{measured[0]['positions']} positions of the shipped corpus. KL over the reference's top-{approx['top_k']} "
                      "tokens plus one bucket for the rest, a lower bound"
                      + (f": on the first {approx['slice_positions']} positions, where the exact KL is kept, the mean was "
                         f"{min(errors):.1%} to {max(errors):.1%} below the exact one." if errors else "."))

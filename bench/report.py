@@ -49,6 +49,7 @@ class ArtifactRow:
     differs: bool | None = None
     recommended: bool = False
     note: str = ""
+    crash: str | None = None  # the runtime crashed on this artifact; --resume retries it
 
     @property
     def gen_tps(self) -> float | None:
@@ -75,7 +76,7 @@ class ArtifactRow:
             out[f"{metric}_ci95"] = [round(v, 4) for v in est["ci95"]]
         out.update({"assertion_asymmetry": _round(self.assertion_asymmetry, 4), "svr": _round(self.svr, 4),
                     f"cap_hit@{self.cap_budget}": _round(self.cap_hit, 4), "verdict": self.verdict,
-                    "differs_from_reference": self.differs, "note": self.note})
+                    "differs_from_reference": self.differs, "crash": self.crash, "note": self.note})
         return out
 
 
@@ -113,13 +114,22 @@ def _rows_of(folder: Path) -> list[ArtifactRow]:
             row = ArtifactRow(str(folder), _device(store), a["label"], a["hash"], bool(a["is_reference"]), a["size_bytes"],
                               a["bits_per_weight"], store.measurement(a["hash"], _backend(a), "speed"),
                               store.measurement(a["hash"], _backend(a), "drift"), note=notes.get(a["label"], ""))
+            crash = store.measurement(a["hash"], _backend(a), "crash")
+            if crash:
+                row.crash = crash["message"]
+                row.note = "; ".join(filter(None, [f"CRASHED: {crash['message']} (results incomplete; --resume "
+                                                   "retries it)", row.note]))
             mine = run_scores(store, a["hash"])
             _fill_scores(row, mine)
             if ref_scores is not None and not row.is_reference and mine.scores:
                 _fill_verdict(row, ref_scores, mine)
             elif row.is_reference:
                 row.verdict, row.differs = "reference", False
+            if row.crash:
+                row.verdict, row.differs = "crashed", None  # partial results are not a basis for a recommendation
             rows.append(row)
+    if notes.get("drift") and rows:  # a run-wide note (the drift reference could not be built)
+        rows[0].note = "; ".join(filter(None, [rows[0].note, notes["drift"]]))
     candidates = [r for r in rows if r.differs is False]
     if candidates:
         min(candidates, key=lambda r: r.size_bytes).recommended = True
@@ -245,6 +255,7 @@ def _caption(group: list[ArtifactRow]) -> str:
                  + (f"; n = {'/'.join(map(str, sizes))} items per score: only large differences are detectable, "
                     "raise --limit for a stronger test" if sizes and max(sizes) < 30 else ""))
     lines += [f"{r.label}: {r.note}" for r in group if r.note]
+
     return "\n".join(lines)
 
 

@@ -177,6 +177,10 @@ class Store:
         self._write([("INSERT OR REPLACE INTO measurements VALUES (?, ?, ?, ?)",
                       (artifact_hash, backend, kind, json.dumps(result)))])
 
+    def remove_measurement(self, artifact_hash: str, backend: str, kind: str) -> None:
+        self._write([("DELETE FROM measurements WHERE artifact_hash=? AND backend=? AND kind=?",
+                      (artifact_hash, backend, kind))])
+
     def measurement(self, artifact_hash: str, backend: str, kind: str) -> dict | None:
         row = self.db.execute("SELECT result FROM measurements WHERE artifact_hash=? AND backend=? AND kind=?",
                               (artifact_hash, backend, kind)).fetchone()

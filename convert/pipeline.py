@@ -167,12 +167,14 @@ def _count_params(folder: Path) -> int:
 
 def _verify(prepared, results: list[ArtifactResult], options: ConvertOptions, progress, task) -> dict:
     from convert.verify import F16_MIN_TOP1, reference, verify_artifact
+    from edge.profiles import RuntimeSettings
 
     ref = reference(prepared.folder)
+    settings = RuntimeSettings(threads=options.threads)  # repacking: decided for this host (edge/repack.py)
     progress.advance(task)
     failures = []
     for r in results:
-        r.verification = verify_artifact(r.target.split(":")[0], Path(r.path), ref, options.threads)
+        r.verification = verify_artifact(Path(r.path), ref, settings)
         if r.verification["tokenizer_match"] < 1.0:
             failures.append(f"{r.target} tokenizer differs on {len(r.verification['tokenizer_mismatched_lines'])} lines")
         if r.target == "gguf:f16" and r.verification["top1_agreement"] < F16_MIN_TOP1:

@@ -71,46 +71,17 @@ def agreement(ref: Reference, logits: np.ndarray, tokenized: list[list[int]]) ->
     }
 
 
-def gguf_outputs(path: Path, ref: Reference, threads: int) -> tuple[np.ndarray, list[list[int]]]:
-    from llama_cpp import Llama
+def verify_artifact(path: Path, ref: Reference, settings) -> dict:
+    """Run the artifact through the backend the benchmark uses, with the device's settings
+    (threads, weight repacking), so that --verify checks the path that runs."""
+    from edge.artifacts import identify
+    from edge.backend import open_backend
 
-    llm = Llama(str(path), n_ctx=max(512, len(ref.ids) + 8), logits_all=True, n_threads=threads, verbose=False)
+    artifact = identify(str(path))
+    backend = open_backend(artifact.backend, artifact.path, settings)
     try:
-        tokenized = [llm.tokenize(line.encode("utf-8"), add_bos=False, special=False) for line in ref.lines]
-        llm.eval(ref.ids)
-        return np.array(llm.scores[: len(ref.ids)]), tokenized
+        tokenized = [backend.tokenize(line) for line in ref.lines]
+        logits = backend.logits(ref.ids)
     finally:
-        llm.close()
-
-
-def mlx_outputs(path: Path, ref: Reference) -> tuple[np.ndarray, list[list[int]]]:
-    import mlx.core as mx
-    from mlx_lm import load
-
-    model, tokenizer = load(str(path))
-    tokenized = [tokenizer.encode(line, add_special_tokens=False) for line in ref.lines]
-    logits = model(mx.array([ref.ids]))[0].astype(mx.float32)
-    return np.array(logits), tokenized
-
-
-def onnx_outputs(path: Path, ref: Reference) -> tuple[np.ndarray, list[list[int]]]:
-    import onnxruntime_genai as og
-
-    model = og.Model(str(path))
-    tokenizer = og.Tokenizer(model)
-    tokenized = [list(tokenizer.encode(line)) for line in ref.lines]
-    params = og.GeneratorParams(model)
-    params.set_search_options(max_length=len(ref.ids) + 8)
-    generator = og.Generator(model, params)
-    generator.append_tokens(ref.ids)
-    return np.array(generator.get_output("logits"))[0], tokenized
-
-
-def verify_artifact(fmt: str, artifact: Path, ref: Reference, threads: int) -> dict:
-    if fmt == "gguf":
-        logits, tokenized = gguf_outputs(artifact, ref, threads)
-    elif fmt == "mlx":
-        logits, tokenized = mlx_outputs(artifact, ref)
-    else:
-        logits, tokenized = onnx_outputs(artifact, ref)
+        backend.close()
     return agreement(ref, logits, tokenized)

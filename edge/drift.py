@@ -219,3 +219,94 @@ def run_drift(artifact_spec: str, ref: Reference, settings, backend_name: str | 
     finally:
         backend.close()
 
+
+
+# ---- in a child process (edge/isolation.py): a runtime crash costs this measurement only ----
+
+def build_reference_isolated(spec: str, settings, path: Path, backend_name: str | None = None,
+                             on_window=None) -> Reference:
+    """reference_for() in a child process, saved to `path` (atomically) and loaded back."""
+    from edge.artifacts import identify
+    from edge.isolation import run_isolated, runtime_name
+
+    backend_name = backend_name or identify(spec).backend
+    run_isolated(_reference_worker, (str(spec), settings, str(path), backend_name), _window_events(on_window),
+                 runtime=runtime_name(backend_name))
+    return Reference.load(path)
+
+
+def run_drift_isolated(spec: str, reference_path: Path, settings, backend_name: str | None = None, on_window=None,
+                       max_windows: int | None = None) -> dict:
+    """run_drift() in a child process, against a reference saved at `reference_path`."""
+    from edge.artifacts import identify
+    from edge.isolation import run_isolated, runtime_name
+
+    backend_name = backend_name or identify(spec).backend
+    return run_isolated(_drift_worker, (str(spec), str(reference_path), settings, backend_name, max_windows),
+                        _window_events(on_window), runtime=runtime_name(backend_name))
+
+
+def _window_events(on_window):
+    def handle(event: dict) -> None:
+        if on_window is not None and "done" in event:
+            on_window(event["done"], event["total"])
+    return handle
+
+
+def _window_emitter(emit, what: str):
+    def on_window(done: int, total: int) -> None:
+        emit({"done": done, "total": total, "doing": f"{what} (window {min(done + 1, total)} of {total})"})
+    return on_window
+
+
+def _reference_worker(spec: str, settings, path: str, backend_name: str, emit) -> None:
+    emit({"doing": "loading the drift reference model"})
+    reference_for(spec, settings, backend_name, _window_emitter(emit, "building the drift reference")).save(Path(path))
+
+
+def _drift_worker(spec: str, reference_path: str, settings, backend_name: str, max_windows: int | None, emit) -> dict:
+    emit({"doing": "loading the model for drift"})
+    ref = Reference.load(Path(reference_path))
+    return run_drift(spec, ref, settings, backend_name, _window_emitter(emit, "measuring drift"), max_windows)
+
+
+def measure_drift_set(artifacts: list[str], reference: str, settings, backend_name: str | None = None,
+                      max_windows: int | None = None, save_reference: Path | None = None, quiet: bool = False) -> list[dict]:
+    """`edgebench drift`: every artifact against one reference, each in its own child process.
+    All inputs are checked before any model runs; a crash is reported in that artifact's result."""
+    import tempfile
+
+    from rich.progress import Progress
+
+    from edge.artifacts import identify
+    from edge.backend import backend_class
+    from edge.isolation import RuntimeCrash
+
+    if backend_name is not None:
+        backend_class(backend_name)  # an unknown or missing runtime is refused now, not after the reference
+    for spec in artifacts:
+        identify(spec)
+    if str(reference).endswith(".npz") and not Path(reference).is_file():
+        raise EdgebenchError(f"drift reference not found: {reference}")
+    results = []
+    with tempfile.TemporaryDirectory(prefix="edgebench-drift-") as tmp, Progress(transient=True, disable=quiet) as progress:
+        task = progress.add_task(f"reference {reference}", total=None)
+
+        def advance(done, total):
+            progress.update(task, completed=done, total=total)
+
+        if str(reference).endswith(".npz"):
+            ref_path = Path(reference)
+            Reference.load(ref_path)  # refuse a stale or foreign file now
+        else:
+            ref_path = Path(tmp) / "reference.npz"
+            build_reference_isolated(reference, settings, ref_path, backend_name, advance)
+        if save_reference is not None:
+            Reference.load(ref_path).save(save_reference)
+        for spec in artifacts:
+            progress.reset(task, description=f"drift {spec}", total=None)
+            try:
+                results.append(run_drift_isolated(spec, ref_path, settings, backend_name, advance, max_windows))
+            except RuntimeCrash as crash:
+                results.append({"artifact": identify(spec).to_dict(), "crash": str(crash)})
+    return results

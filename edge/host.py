@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from edge.repack import cpu_has_amx
+
 # Runtimes whose versions are recorded with every result (distribution names).
 RUNTIME_DISTRIBUTIONS = (
     "edgebench", "llama-cpp-python", "gguf", "numpy", "mlx", "mlx-lm",
@@ -37,6 +39,7 @@ def detect_host(with_llama_info: bool = True) -> dict:
         "runtimes": runtime_versions(),
     }
     host["gpu"], host["gpu_name"] = detect_gpu(host)
+    host["amx"] = cpu_has_amx()  # with an AMX build of llama.cpp this decides weight repacking (edge/repack.py)
     if with_llama_info:
         host["llama_system_info"] = llama_system_info()
     return host

@@ -5,12 +5,17 @@ token, sample one token) rather than `create_chat_completion`, so that every tok
 timed and its id kept, and the per-token cost stays close to llama.cpp's own.
 The prompt is built with the chat template stored in the GGUF.
 
-Pinned to llama-cpp-python 0.3.36: `_init_sampler` and `_model.vocab` are internals.
+Weight repacking (llama.cpp's extra buffer types) follows `RuntimeSettings.repack`, decided
+per host in edge/repack.py: it is off where llama.cpp's AMX path would crash.
+
+Pinned to llama-cpp-python 0.3.36: `_init_sampler`, `_model.vocab` and the model parameter
+defaults wrapped in `_repacking` are internals.
 """
 
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import llama_cpp
@@ -22,6 +27,27 @@ from edge.backend import Generation, Sampling, Timings, check_context, decode_lo
 from edge.errors import EdgebenchError
 from edge.models import inspect_gguf
 from edge.profiles import RuntimeSettings
+from edge.repack import choose_for_this_host
+
+
+@contextmanager
+def _repacking(enabled: bool):
+    """Load with `use_extra_bufts = enabled`. `Llama()` has no argument for it: it takes its
+    model parameters from `llama_model_default_params()` during the load, so that function is
+    wrapped for the length of the load only."""
+    module = llama_cpp.llama_cpp
+    original = module.llama_model_default_params
+
+    def params():
+        value = original()
+        value.use_extra_bufts = enabled
+        return value
+
+    module.llama_model_default_params = params
+    try:
+        yield
+    finally:
+        module.llama_model_default_params = original
 
 
 class LlamaCppBackend:
@@ -33,17 +59,23 @@ class LlamaCppBackend:
         self.info = inspect_gguf(model_path)  # refuse damaged files before llama.cpp sees them
         if not self.info.chat_template:
             raise EdgebenchError(f"{model_path} has no chat template in its metadata; export it with tokenizer.chat_template")
+        if settings.repack is None:  # settings not resolved against a profile: decide for this host
+            choice = choose_for_this_host()
+            self.repack, self.repack_why = choice.enabled, choice.why
+        else:
+            self.repack, self.repack_why = settings.repack, settings.repack_why
         start = time.perf_counter()
         try:
-            self.llm = llama_cpp.Llama(
-                model_path=str(model_path),
-                n_ctx=settings.n_ctx,
-                n_threads=settings.threads,
-                n_threads_batch=settings.threads,
-                n_gpu_layers=settings.gpu_layers,
-                flash_attn=True,  # llama-bench's default ("auto") turns it on wherever it is supported
-                verbose=False,
-            )
+            with _repacking(self.repack):
+                self.llm = llama_cpp.Llama(
+                    model_path=str(model_path),
+                    n_ctx=settings.n_ctx,
+                    n_threads=settings.threads,
+                    n_threads_batch=settings.threads,
+                    n_gpu_layers=settings.gpu_layers,
+                    flash_attn=True,  # llama-bench's default ("auto") turns it on wherever it is supported
+                    verbose=False,
+                )
         except ValueError as exc:
             raise EdgebenchError(f"llama.cpp could not load {model_path} ({exc}); check that the file is a whole GGUF")
         self.load_s = time.perf_counter() - start

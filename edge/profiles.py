@@ -13,8 +13,12 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from edge.errors import EdgebenchError
+from edge.repack import MODES as REPACK_MODES
+from edge.repack import choose_repack
 
-REPO_DEVICES_TOML = Path(__file__).resolve().parent.parent / "devices.toml"
+# Shipped inside the package (so a wheel or sdist install finds it); the repository's top-level
+# devices.toml is a link to this file, the one a user edits in a checkout.
+PACKAGED_DEVICES_TOML = Path(__file__).resolve().parent / "data" / "devices.toml"
 MATCH_KEYS = ("os", "arch", "gpu", "board")
 REQUIRED_KEYS = ("description", "backends", "threads", "gpu_layers", "memory_budget_gb", "ladder")
 
@@ -31,6 +35,7 @@ class Profile:
     memory_budget_gb: float
     ladder: tuple[str, ...]
     tested: str = "untested"
+    repack: str = "auto"  # llama.cpp weight repacking: auto, on, off (see edge/repack.py)
     match: dict[str, str] = field(default_factory=dict)
 
     def matches(self, host: dict) -> bool:
@@ -53,11 +58,13 @@ class RuntimeSettings:
     gpu_layers: int = 0
     n_ctx: int = 4096
     memory_budget_gb: float = 8.0
+    repack: bool | None = None  # llama.cpp weight repacking; None: decided for this host at load (edge/repack.py)
+    repack_why: str = ""
 
 
 def devices_toml_path() -> Path:
-    """devices.toml in use: $EDGEBENCH_DEVICES if set, else the one beside the packages."""
-    return Path(os.environ.get("EDGEBENCH_DEVICES", REPO_DEVICES_TOML))
+    """devices.toml in use: $EDGEBENCH_DEVICES if set, else the one shipped with the package."""
+    return Path(os.environ.get("EDGEBENCH_DEVICES") or PACKAGED_DEVICES_TOML)
 
 
 def load_profiles(path: Path | None = None) -> dict[str, Profile]:
@@ -99,12 +106,15 @@ def _profile_from_table(path: Path, name: str, table: dict) -> Profile:
             memory_budget_gb=float(table["memory_budget_gb"]),
             ladder=tuple(_str_list(table["ladder"])),
             tested=str(table.get("tested", "untested")),
+            repack=str(table.get("repack", "auto")),
             match={k: str(v) for k, v in match.items()},
         )
     except (TypeError, ValueError) as exc:
         raise EdgebenchError(f"{where}: {exc}")
     if profile.memory_budget_gb <= 0 or not profile.backends:
         raise EdgebenchError(f"{where}: memory_budget_gb must be > 0 and backends non-empty")
+    if profile.repack not in REPACK_MODES:
+        raise EdgebenchError(f"{where}: repack must be one of {', '.join(REPACK_MODES)} (got {profile.repack!r})")
     return profile
 
 
@@ -137,12 +147,16 @@ def get_profile(profiles: dict[str, Profile], name: str | None, host: dict) -> P
     return profiles[name]
 
 
-def resolve_settings(profile: Profile, host: dict, **overrides) -> RuntimeSettings:
-    """Merge CLI overrides (None = not given) over the profile over the defaults."""
+def resolve_settings(profile: Profile, host: dict, repack: str | None = None, **overrides) -> RuntimeSettings:
+    """Merge CLI overrides (None = not given) over the profile over the defaults. `repack` is a
+    mode (auto/on/off), decided here against the host's facts (edge/repack.py)."""
+    choice = choose_repack(repack or profile.repack, host.get("llama_system_info"), bool(host.get("amx")))
     settings = RuntimeSettings(
         threads=profile.threads or int(host.get("physical_cores") or host.get("logical_cores") or 1),
         gpu_layers=profile.gpu_layers,
         memory_budget_gb=profile.memory_budget_gb,
+        repack=choice.enabled,
+        repack_why=choice.why,
     )
     given = {k: v for k, v in overrides.items() if v is not None}
     return replace(settings, **given)

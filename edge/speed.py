@@ -124,6 +124,8 @@ def measure(artifact_path: str, backend_name: str, settings: RuntimeSettings, co
         "tests": [r.to_dict() for r in [*results, ttft, load]],
         "peak_rss_bytes": peak_rss_bytes(),
     }
+    if hasattr(backend, "repack"):  # llama.cpp: weight repacking (llama-bench's "repack" field) and why
+        out["repack"], out["repack_why"] = backend.repack, backend.repack_why
     if hasattr(backend, "peak_memory_bytes"):
         out["mlx_peak_bytes"] = backend.peak_memory_bytes()
     backend.close()
@@ -140,14 +142,16 @@ def run_speed(artifact_spec: str, settings: RuntimeSettings, config: SpeedConfig
     started = time.time()
     child = subprocess.Popen([sys.executable, "-m", "edge.speed", json.dumps(request)], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
-    result = None
+    result, doing = None, "loading the model for speed"
     try:
         for line in child.stdout:
             if not line.startswith("{"):  # a runtime that prints to stdout
                 continue
             message = json.loads(line)
-            if "progress" in message and on_progress:
-                on_progress(message["progress"], message["total"], message["test"])
+            if "progress" in message:
+                doing = f"measuring speed (after {message['test']})"
+                if on_progress:
+                    on_progress(message["progress"], message["total"], message["test"])
             elif "result" in message or "error" in message:
                 result = message
         child.wait(timeout=timeout_s)
@@ -155,6 +159,11 @@ def run_speed(artifact_spec: str, settings: RuntimeSettings, config: SpeedConfig
         if child.poll() is None:
             child.kill()
     stderr = child.stderr.read().strip()
+    if result is None and child.returncode is not None and child.returncode < 0:
+        from edge.isolation import RuntimeCrash, runtime_name, signal_name
+
+        name = signal_name(-child.returncode)
+        raise RuntimeCrash(f"{runtime_name(backend_name)} crashed: {name} while {doing}", name, doing)
     if result is None or "error" in result:
         detail = result["error"] if result else (stderr.splitlines()[-1] if stderr else f"exit code {child.returncode}")
         raise EdgebenchError(f"speed measurement of {artifact.path} failed: {detail}")

@@ -65,6 +65,7 @@ def run(
     drift_windows: int = typer.Option(2, min=1, help="Drift on the first N windows of 512 tokens of the shipped corpus."),
     profile: Optional[str] = typer.Option(None, help="Device profile from devices.toml; default: the detected one."),
     threads: Optional[int] = typer.Option(None, min=1, help="CPU threads; default: the profile's (0 there = one per physical core)."),
+    repack: Optional[str] = typer.Option(None, help="llama.cpp weight repacking: auto (off only where llama.cpp's AMX path would crash), on, off; default: the profile's (auto)."),
     seed: int = typer.Option(0, help="Sampling seed (used when --temperature > 0)."),
     temperature: float = typer.Option(0.0, min=0.0, help="Sampling temperature; 0 = greedy."),
     system: Optional[str] = typer.Option(None, help="System prompt put before every chat (e.g. to compare two prompts)."),
@@ -81,6 +82,7 @@ def run(
     unknown = [s for s in suites if s not in ("disposition", "humaneval")]
     if unknown:
         raise EdgebenchError(f"unknown suite {unknown[0]!r}; choose disposition, humaneval or none")
+    _check_repack(repack)
     defaults = PlanConfig()
     config = PlanConfig(
         suites=suites, split=split, budgets=_budgets(budgets), temperature=temperature, seed=seed, system_prompt=system,
@@ -88,7 +90,7 @@ def run(
         speed=defaults.speed if speed else None, drift=drift, drift_windows=drift_windows)
     targets = [t.strip() for t in ladder.split(",") if t.strip()] if ladder else None
     with _llm_judge(judge, judge_model, judge_endpoint, api_key_env) as llm_judge:
-        run_job(model, adapter, targets, profile, config, out, resume, threads, llm_judge)
+        run_job(model, adapter, targets, profile, config, out, resume, threads, llm_judge, repack=repack)
 
 
 @app.command()
@@ -249,12 +251,20 @@ def _ints(text: str, flag: str) -> tuple[int, ...]:
     return values
 
 
-def _device_settings(profile: str | None, threads: int | None):
+def _check_repack(repack: str | None) -> None:
+    from edge.repack import MODES
+
+    if repack is not None and repack not in MODES:
+        raise EdgebenchError(f"--repack must be one of {', '.join(MODES)} (got {repack!r})")
+
+
+def _device_settings(profile: str | None, threads: int | None, repack: str | None = None):
     from edge.host import detect_host
     from edge.profiles import get_profile, load_profiles, resolve_settings
 
-    host = detect_host(with_llama_info=False)
-    return resolve_settings(get_profile(load_profiles(), profile, host), host, threads=threads)
+    _check_repack(repack)
+    host = detect_host()  # with llama.cpp's system info: it decides repacking (edge/repack.py)
+    return resolve_settings(get_profile(load_profiles(), profile, host), host, repack=repack, threads=threads)
 
 
 @app.command()
@@ -269,6 +279,7 @@ def speed(
     cooldown: float = typer.Option(0.0, min=0.0, help="Seconds to pause between tests (llama-bench --delay)."),
     profile: Optional[str] = typer.Option(None, help="Device profile from devices.toml (threads, GPU layers); default: detected."),
     threads: Optional[int] = typer.Option(None, min=1, help="CPU threads; default: the profile's."),
+    repack: Optional[str] = typer.Option(None, help="Compare with llama-bench --repack 0|1. llama.cpp weight repacking: auto (off only where llama.cpp's AMX path would crash), on, off; default: the profile's (auto)."),
     json_out: bool = typer.Option(False, "--json", help="Print llama-bench-style JSON fields instead of the table."),
 ) -> None:
     """Prompt and generation tok/s, time to first token, load time and peak memory, llama-bench style."""
@@ -279,7 +290,7 @@ def speed(
 
     config = SpeedConfig(prompt_sizes=_ints(prompt_sizes, "--pp"), gen_tokens=gen_tokens, depths=_ints(depths, "--depths"),
                          repetitions=repetitions, warmup=warmup, cooldown_s=cooldown)
-    settings = _device_settings(profile, threads)
+    settings = _device_settings(profile, threads, repack)
     with Progress(transient=True, disable=json_out) as progress:
         task = progress.add_task("speed: loading", total=None)
         result = run_speed(artifact, settings, config, backend,
@@ -299,30 +310,17 @@ def drift(
     profile: Optional[str] = typer.Option(None, help="Device profile from devices.toml; default: detected."),
     threads: Optional[int] = typer.Option(None, min=1, help="CPU threads; default: the profile's."),
     windows: Optional[int] = typer.Option(None, min=1, help="Score only the first N windows of 512 tokens (for slow runtimes); default: all."),
+    repack: Optional[str] = typer.Option(None, help="llama.cpp weight repacking: auto (off only where llama.cpp's AMX path would crash), on, off; default: the profile's (auto)."),
     json_out: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
 ) -> None:
     """KL divergence, top-1 agreement and perplexity ratio against the reference, on the shipped corpus."""
-    from rich.progress import Progress
-
     from bench.console import drift_table, print_tables
-    from edge.drift import reference_for, run_drift
+    from edge.drift import measure_drift_set
 
     if save_reference is not None and save_reference.suffix != ".npz":
         raise EdgebenchError(f"--save-reference must end in .npz (got {save_reference})")
-    settings = _device_settings(profile, threads)
-    results = []
-    with Progress(transient=True, disable=json_out) as progress:
-        task = progress.add_task(f"reference {reference}", total=None)
-
-        def advance(done, total):
-            progress.update(task, completed=done, total=total)
-
-        ref = reference_for(reference, settings, on_window=advance)
-        if save_reference is not None:
-            ref.save(save_reference)
-        for artifact in artifacts:
-            progress.reset(task, description=f"drift {artifact}", total=None)
-            results.append(run_drift(artifact, ref, settings, backend, on_window=advance, max_windows=windows))
+    settings = _device_settings(profile, threads, repack)
+    results = measure_drift_set(artifacts, reference, settings, backend, windows, save_reference, quiet=json_out)
     if json_out:
         print(json.dumps(results, indent=2))
     else:

@@ -12,7 +12,7 @@ import importlib.util
 import time
 from pathlib import Path
 
-from bench.plan import PlanConfig, run_plan
+from bench.plan import PlanConfig, check_config, run_plan
 from bench.report import load_report, print_report
 from bench.store import DB_NAME, Store
 from edge.artifacts import Artifact, identify
@@ -23,6 +23,12 @@ from edge.profiles import get_profile, load_profiles, resolve_settings
 SOURCE = "source"  # a ladder entry: run the model as given, without converting it
 # Optional targets that a profile may list: left out, with a note, when their extra is not installed.
 TARGET_RUNTIMES = {"mlx": ("mlx_lm", "pip install 'edgebench[mlx]'"), "onnx": ("onnxruntime_genai", "pip install 'edgebench[onnx]'")}
+
+
+def _say(text: str) -> None:
+    from rich.console import Console
+
+    Console().print(text)
 
 
 def default_out(root: Path = Path("runs"), resume: bool = False) -> Path:
@@ -70,14 +76,11 @@ def build_artifacts(model: str, adapter: Path | None, targets: list[str], out: P
 
 
 def run(model: str, adapter: Path | None, ladder: list[str] | None, profile_name: str | None, config: PlanConfig,
-        out: Path | None, resume: bool, threads: int | None, llm_judge=None, say=print) -> Path:
+        out: Path | None, resume: bool, threads: int | None, llm_judge=None, say=_say, repack: str | None = None) -> Path:
     host = detect_host()
     profile = get_profile(load_profiles(), profile_name, host)
-    settings = resolve_settings(profile, host, threads=threads)
-    if not config.budgets or min(config.budgets) <= 0:
-        raise EdgebenchError("budgets must be positive integers, e.g. --budgets 256,512,1024")
-    if max(config.budgets) + 512 > settings.n_ctx:
-        raise EdgebenchError(f"the largest budget ({max(config.budgets)}) leaves no room for prompts in a {settings.n_ctx}-token context; lower --budgets")
+    settings = resolve_settings(profile, host, repack=repack, threads=threads)
+    check_config(config, settings)  # every option is checked before any work or any folder
     targets = ladder_targets(ladder if ladder is not None else list(profile.ladder), say)
     _check_inputs(model, adapter, targets)  # before the run folder exists: a bad input leaves nothing behind
     out = out or default_out(resume=resume)
@@ -88,11 +91,17 @@ def run(model: str, adapter: Path | None, ladder: list[str] | None, profile_name
         store.set_meta("host", host)
         store.set_meta("profile", profile.name)
         store.set_meta("settings", {"threads": settings.threads, "gpu_layers": settings.gpu_layers,
-                                    "memory_budget_gb": settings.memory_budget_gb})
+                                    "memory_budget_gb": settings.memory_budget_gb, "repack": settings.repack,
+                                    "repack_why": settings.repack_why})
         artifacts, reference = build_artifacts(model, adapter, targets, out, settings.threads)
         run_plan(store, artifacts, reference, config, settings, host, llm_judge)
         store.set_meta("finished", time.strftime("%Y-%m-%dT%H:%M:%S%z"))
-    print_report(load_report([out]))
+    rows = load_report([out])
+    print_report(rows)
+    crashed = [r.label for r in rows if r.crash]
+    if crashed:
+        say(f"[red]{len(crashed)} artifact(s) crashed ({', '.join(crashed)}); the rest are complete. Retry them with: "
+            f"edgebench run --resume --out {out} (and the same options)[/]")
     say(f"results in {out}/{DB_NAME}; report again with: edgebench report {out}")
     return out
 
