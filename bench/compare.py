@@ -14,7 +14,6 @@ style-marker rate. The verdict is one of VERDICTS, with the reason that decided 
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -46,19 +45,9 @@ def load_run(path: Path) -> RunScores:
     folder, _, label = str(path).partition("@")
     if (Path(folder) / "results.sqlite").is_file():
         return _store_run(Path(folder), label)
-    if not path.is_dir():
-        raise EdgebenchError(f"run folder {path} does not exist")
-    scores_file, samples_file = path / "scores.jsonl", path / "samples.jsonl"
-    for f in (samples_file, scores_file):
-        if not f.is_file():
-            raise EdgebenchError(f"{f} is missing: compare needs a run made with --suite (e.g. --suite disposition)")
-    scores, judges, stops = {}, {}, {}
-    for row in _jsonl(scores_file):
-        scores[(row["suite"], row.get("split", "dev"), row["id"], row["budget"])] = row["scores"]
-        judges[row["suite"]] = row.get("judge", "lexical")
-    for row in _jsonl(samples_file):
-        stops[(row["suite"], row["id"], row["budget"])] = row["stop_reason"]
-    return RunScores(path, scores, stops, judges)
+    if not Path(folder).exists():
+        raise EdgebenchError(f"run folder {folder} does not exist")
+    raise EdgebenchError(f"{folder} is not a run folder (no results.sqlite); give a folder made by edgebench run")
 
 
 def _store_run(folder: Path, label: str) -> RunScores:
@@ -76,13 +65,6 @@ def _store_run(folder: Path, label: str) -> RunScores:
             raise EdgebenchError(f"{folder} holds scored artifacts {', '.join(labels) or '(none)'}; name one as {folder}@LABEL")
         scores = run_scores(store, chosen["hash"])
     return RunScores(Path(f"{folder}@{label}"), scores.scores, scores.stops, scores.judges)
-
-
-def _jsonl(path: Path) -> list[dict]:
-    try:
-        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise EdgebenchError(f"{path} is not valid JSONL ({exc}); was the run interrupted? rerun it") from None
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@ reads. The adapter is checked against the base before anything is merged.
 
 from __future__ import annotations
 
+import functools
+
 import json
 import shutil
 from dataclasses import dataclass
@@ -109,6 +111,12 @@ def quiet_transformers() -> None:
 
     transformers.utils.logging.set_verbosity_error()
     transformers.utils.logging.disable_progress_bar()
+    # The GGUF loader draws a plain tqdm bar ("Converting and de-quantizing GGUF tensors...") that
+    # ignores the switch above; our own progress display says what is happening instead.
+    from transformers import modeling_gguf_pytorch_utils as gguf_loading
+
+    if not isinstance(gguf_loading.tqdm, functools.partial):
+        gguf_loading.tqdm = functools.partial(gguf_loading.tqdm, disable=True)
 
 
 def check_adapter(model, adapter: Path) -> None:

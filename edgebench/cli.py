@@ -291,6 +291,10 @@ def speed(
     config = SpeedConfig(prompt_sizes=_ints(prompt_sizes, "--pp"), gen_tokens=gen_tokens, depths=_ints(depths, "--depths"),
                          repetitions=repetitions, warmup=warmup, cooldown_s=cooldown)
     settings = _device_settings(profile, threads, repack)
+    if backend is not None:
+        from edge.backend import backend_class
+
+        backend_class(backend)  # an unknown or missing runtime is refused before the child starts
     with Progress(transient=True, disable=json_out) as progress:
         task = progress.add_task("speed: loading", total=None)
         result = run_speed(artifact, settings, config, backend,

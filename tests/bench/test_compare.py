@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import random
 
 import pytest
 
-from bench.compare import compare_runs, load_run
+from bench.compare import RunScores, compare_runs, load_run
 from edge.errors import EdgebenchError
 
 N = 40  # items per split
 
 
 def write_run(folder, rows, judge="lexical"):
-    """rows: (split, id, budget, scores, stop_reason) -> a run folder like `edgebench run --suite` leaves."""
-    folder.mkdir(parents=True)
-    with open(folder / "scores.jsonl", "w") as scores, open(folder / "samples.jsonl", "w") as samples:
-        for split, item, budget, row, stop in rows:
-            scores.write(json.dumps({"suite": "disposition", "id": item, "split": split, "budget": budget,
-                                     "judge": judge, "scores": row}) + "\n")
-            samples.write(json.dumps({"suite": "disposition", "id": item, "budget": budget, "stop_reason": stop}) + "\n")
-    return load_run(folder)
+    """rows: (split, id, budget, scores, stop_reason) -> the scores of one run's artifact, as compare reads them."""
+    return RunScores(folder, {("disposition", split, item, budget): row for split, item, budget, row, _ in rows},
+                     {("disposition", item, budget): stop for _, item, budget, _, stop in rows}, {"disposition": judge})
 
 
 def scores(disposition, correct=1.0, svr=0.0):
@@ -120,8 +114,10 @@ def test_runs_without_shared_items_are_refused(tmp_path):
         compare_runs(run_a, run_b)
 
 
-def test_missing_scores_file_is_one_clear_error(tmp_path):
+def test_a_folder_that_is_not_a_run_is_one_clear_error(tmp_path):
     (tmp_path / "run").mkdir()
-    (tmp_path / "run" / "samples.jsonl").write_text("")
-    with pytest.raises(EdgebenchError, match="--suite"):
+    (tmp_path / "run" / "samples.jsonl").write_text("")  # what an old edgebench left: not read any more
+    with pytest.raises(EdgebenchError, match="not a run folder"):
         load_run(tmp_path / "run")
+    with pytest.raises(EdgebenchError, match="does not exist"):
+        load_run(tmp_path / "nowhere")

@@ -165,3 +165,18 @@ def test_score_bad_samples_file(tmp_path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"task_id": "HumanEval/999", "completion": ""}\n')
     assert_one_line_error(edgebench("score", "humaneval", str(bad)), "unknown task_id")
+
+
+def test_bad_options_are_refused_before_any_work(tmp_path):
+    out = tmp_path / "never"
+    assert_one_line_error(edgebench("run", "--split", "dev,nope", "--out", str(out)), "unknown split 'nope'")
+    assert_one_line_error(edgebench("run", "--suite", "dispositon", "--out", str(out)), "unknown suite")
+    assert_one_line_error(edgebench("run", "--budgets", "0,512", "--out", str(out)), "budgets")
+    assert_one_line_error(edgebench("run", "--repack", "maybe", "--out", str(out)), "--repack must be one of")
+    assert_one_line_error(edgebench("run", "--profile", "toaster", "--out", str(out)), "unknown device profile")
+    assert not out.exists()
+    assert_one_line_error(edgebench("compare", str(tmp_path), str(tmp_path)), "not a run folder")
+    assert_one_line_error(edgebench("compare", str(out), str(out)), "does not exist")
+    assert_one_line_error(edgebench("speed", "default", "--backend", "nope"), "unknown backend")
+    assert_one_line_error(edgebench("speed", "default", "--repack", "2"), "--repack must be one of")
+    assert_one_line_error(edgebench("drift", str(tmp_path / "a.gguf"), "--reference", "default"), "artifact not found")

@@ -149,3 +149,30 @@ def test_bad_inputs_leave_nothing_behind(tiny, complete_run, tmp_path):
                           "another plan")
     assert_one_line_error(edgebench("report", str(tmp_path)), "not a run folder")
     assert_one_line_error(edgebench("report", str(complete_run), "--format", "xml"), "unknown --format")
+
+
+def test_a_runtime_crash_costs_one_artifact_and_resume_retries_it(tiny, complete_run, tmp_path):
+    """A real SIGSEGV in the q8_0 artifact's runtime (tests/crash_hook) while it generates its second item."""
+    out = tmp_path / "crashy"
+    hook = {"PYTHONPATH": os.pathsep.join(filter(None, [str(REPO / "tests" / "crash_hook"), os.environ.get("PYTHONPATH")])),
+            "EDGEBENCH_TEST_CRASH": "gguf-q8_0:2"}
+    result = edgebench("run", "--model", str(tiny), *PLAN, "--out", str(out), env=hook)
+    assert result.returncode == 0, result.stderr
+    assert "llama.cpp crashed: SIGSEGV while generating item" in result.stdout + result.stderr
+    rows = {r["artifact"]: r for r in json.loads(edgebench("report", str(out), "--format", "json").stdout)}
+    assert rows["gguf:q8_0"]["verdict"] == "crashed" and "SIGSEGV while generating item" in rows["gguf:q8_0"]["crash"]
+    assert "budget 32" in rows["gguf:q8_0"]["crash"] and not rows["gguf:q8_0"]["recommended"]
+    assert rows["gguf:f16"]["crash"] is None and rows["gguf:q2_k"]["crash"] is None
+    samples, drift = _content(out)
+    full_samples, full_drift = _content(complete_run)
+    labels = {a["hash"]: a["label"] for a in Store.open(out, write=False).artifacts()}
+    mine = [r for r in samples if labels[r["artifact_hash"]] != "gguf:q8_0"]
+    q8 = [r for r in samples if labels[r["artifact_hash"]] == "gguf:q8_0"]
+    assert mine == [r for r in full_samples if labels.get(r["artifact_hash"]) != "gguf:q8_0"]  # the others intact
+    assert len(q8) == 2 and len({r["item_id"] for r in q8}) == 1  # the item finished before the crash, both budgets
+    assert drift == full_drift
+    resumed = edgebench("run", "--model", str(tiny), *PLAN, "--out", str(out), "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    assert _content(out) == _content(complete_run)
+    rows = {r["artifact"]: r for r in json.loads(edgebench("report", str(out), "--format", "json").stdout)}
+    assert rows["gguf:q8_0"]["crash"] is None and rows["gguf:q8_0"]["verdict"] != "crashed"

@@ -1,0 +1,35 @@
+"""Test-only: make a real native crash in a backend, in whatever process loads it.
+
+Put this folder first on PYTHONPATH and set EDGEBENCH_TEST_CRASH=MARKER:N. Every Python
+process started with it (the run, its child processes) wraps `edge.backend.open_backend`:
+a backend loaded from a path containing MARKER dies of SIGSEGV (a read of address 0
+through ctypes) at its N-th generate() call. Nothing outside tests/ knows about it.
+"""
+
+import os
+
+_SPEC = os.environ.get("EDGEBENCH_TEST_CRASH")
+
+if _SPEC:
+    import ctypes
+
+    import edge.backend
+
+    _marker, _, _nth = _SPEC.rpartition(":")
+    _original = edge.backend.open_backend
+
+    def _open_backend(name, model_path, settings):
+        backend = _original(name, model_path, settings)
+        if _marker in str(model_path):
+            generate, calls = backend.generate, []
+
+            def crashing_generate(messages, sampling):
+                calls.append(1)
+                if len(calls) >= int(_nth):
+                    ctypes.string_at(0)  # SIGSEGV, as a runtime's native code would
+                return generate(messages, sampling)
+
+            backend.generate = crashing_generate
+        return backend
+
+    edge.backend.open_backend = _open_backend

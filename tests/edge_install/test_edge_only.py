@@ -1,0 +1,87 @@
+"""The device install: edgebench built as an sdist, installed from it (not editable), and run
+where torch, transformers, onnxruntime and mlx cannot be imported, as on a Raspberry Pi with
+`pip install 'edgebench[edge]'`. Every command a device user runs must work there."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, needs_llama
+
+BLOCKER = Path(__file__).resolve().parent / "blocker"
+IGNORED = shutil.ignore_patterns(".venv*", ".git", "runs", "build", "*.egg-info", "__pycache__", ".pytest_cache")
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory) -> Path:
+    """The package as pip installs it from an sdist: a folder that replaces the checkout on sys.path."""
+    work = tmp_path_factory.mktemp("edge-install")
+    source = work / "src"
+    shutil.copytree(REPO, source, ignore=IGNORED, symlinks=True)
+    sdist = subprocess.run([sys.executable, "-c", "import sys; from setuptools import build_meta as b; "
+                            "print(b.build_sdist(sys.argv[1]))", str(work)], cwd=source, capture_output=True, text=True)
+    assert sdist.returncode == 0, sdist.stderr
+    target = work / "site"
+    pip = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+                          "--disable-pip-version-check", "--target", str(target), str(work / sdist.stdout.strip().splitlines()[-1])],
+                         capture_output=True, text=True)
+    assert pip.returncode == 0, pip.stderr
+    assert (target / "edge" / "data" / "devices.toml").is_file()
+    return target
+
+
+def device(installed: Path, *args: str, cwd: Path):
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(BLOCKER), str(installed)])}
+    env.pop("EDGEBENCH_DEVICES", None)
+    return subprocess.run([sys.executable, "-m", "edgebench", *args], capture_output=True, text=True, cwd=cwd,
+                          env=env, timeout=600)
+
+
+def test_the_blocker_blocks_and_the_install_is_used(installed, tmp_path):
+    probe = "import edge, importlib.util as u; print(edge.__file__); import torch"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(BLOCKER), str(installed)])}
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert result.stdout.startswith(str(installed)) and "simulates an edge-only install" in result.stderr
+
+
+@needs_llama
+def test_every_device_command_runs_without_torch(installed, default_gguf, tmp_path):
+    ok = lambda r: r.returncode == 0 and "Traceback" not in r.stderr  # noqa: E731
+    devices = device(installed, "devices", "--json", cwd=tmp_path)
+    assert ok(devices), devices.stderr
+    assert json.loads(devices.stdout)["detected"] == "laptop-cpu"
+
+    speed = device(installed, "speed", str(default_gguf), "--pp", "16", "--tg", "8", "--depths", "0", "--reps", "1",
+                   "--warmup", "0", "--json", cwd=tmp_path)
+    assert ok(speed), speed.stderr
+    record = json.loads(speed.stdout)
+    assert record["tests"][0]["avg_ts"] > 0 and isinstance(record["repack"], bool) and record["repack_why"]
+
+    other = tmp_path / "other.gguf"
+    shutil.copy(default_gguf, other)
+    drift = device(installed, "drift", str(default_gguf), str(other), "--reference", str(default_gguf), "--windows", "1",
+                   "--json", cwd=tmp_path)
+    assert ok(drift), drift.stderr
+    assert [round(r["kl_mean"], 6) for r in json.loads(drift.stdout)] == [0.0, 0.0]
+
+    out = tmp_path / "run"
+    run = device(installed, "run", "--model", str(default_gguf), "--ladder", "source", "--suite", "disposition,humaneval",
+                 "--limit", "1", "--budgets", "16,32", "--out", str(out), cwd=tmp_path)
+    assert ok(run), run.stderr
+    report = device(installed, "report", str(out), "--format", "json", cwd=tmp_path)
+    assert ok(report), report.stderr
+    (row,) = json.loads(report.stdout)
+    assert row["pass@1"] is not None and row["disposition"] is not None and row["gen_tok_s"] > 0
+
+    samples = tmp_path / "samples.jsonl"
+    samples.write_text(json.dumps({"task_id": "HumanEval/0", "completion": "    return False\n"}) + "\n")
+    score = device(installed, "score", "humaneval", str(samples), "--json", cwd=tmp_path)
+    assert ok(score), score.stderr
+    assert json.loads(score.stdout)["samples"] == 1
