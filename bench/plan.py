@@ -182,7 +182,7 @@ def _reference(store: Store, reference: Artifact, settings, progress, notes: dic
     task = progress.add_task(f"drift reference {reference.label}", total=None, tps=0.0)
     try:
         build_reference_isolated(str(reference.path), settings, path, reference.backend,
-                                 lambda done, total: progress.update(task, completed=done, total=total))
+                                 lambda done, total: progress.update(task, completed=done, total=total), reference.label)
     except RuntimeCrash as crash:
         notes["drift"] = f"no drift: building the reference from {reference.label} failed ({crash}); --resume retries it"
         store.set_meta("notes", notes)

@@ -189,8 +189,10 @@ def measure_drift(backend, ref: Reference, on_window=None, max_windows: int | No
     }
 
 
-def reference_for(spec: str, settings, backend_name: str | None = None, on_window=None) -> Reference:
-    """A stored reference (.npz), or one built now by running the reference artifact."""
+def reference_for(spec: str, settings, backend_name: str | None = None, on_window=None,
+                  label: str | None = None) -> Reference:
+    """A stored reference (.npz), or one built now by running the reference artifact (named `label`,
+    by default its format, quant and path)."""
     from edge.artifacts import identify
     from edge.backend import open_backend
 
@@ -201,7 +203,7 @@ def reference_for(spec: str, settings, backend_name: str | None = None, on_windo
     artifact = identify(spec)
     backend = open_backend(backend_name or artifact.backend, artifact.path, settings)
     try:
-        return build_reference(backend, f"{artifact.label} {artifact.path}", on_window)
+        return build_reference(backend, label or f"{artifact.label} {artifact.path}", on_window)
     finally:
         backend.close()
 
@@ -224,13 +226,13 @@ def run_drift(artifact_spec: str, ref: Reference, settings, backend_name: str | 
 # ---- in a child process (edge/isolation.py): a runtime crash costs this measurement only ----
 
 def build_reference_isolated(spec: str, settings, path: Path, backend_name: str | None = None,
-                             on_window=None) -> Reference:
+                             on_window=None, label: str | None = None) -> Reference:
     """reference_for() in a child process, saved to `path` (atomically) and loaded back."""
     from edge.artifacts import identify
     from edge.isolation import run_isolated, runtime_name
 
     backend_name = backend_name or identify(spec).backend
-    run_isolated(_reference_worker, (str(spec), settings, str(path), backend_name), _window_events(on_window),
+    run_isolated(_reference_worker, (str(spec), settings, str(path), backend_name, label), _window_events(on_window),
                  runtime=runtime_name(backend_name))
     return Reference.load(path)
 
@@ -259,9 +261,9 @@ def _window_emitter(emit, what: str):
     return on_window
 
 
-def _reference_worker(spec: str, settings, path: str, backend_name: str, emit) -> None:
+def _reference_worker(spec: str, settings, path: str, backend_name: str, label: str | None, emit) -> None:
     emit({"doing": "loading the drift reference model"})
-    reference_for(spec, settings, backend_name, _window_emitter(emit, "building the drift reference")).save(Path(path))
+    reference_for(spec, settings, backend_name, _window_emitter(emit, "building the drift reference"), label).save(Path(path))
 
 
 def _drift_worker(spec: str, reference_path: str, settings, backend_name: str, max_windows: int | None, emit) -> dict:
