@@ -65,34 +65,30 @@ def resolve_model(spec: str | None) -> Path:
 
 def inspect_gguf(path: Path) -> GGUFInfo:
     """Read and check a GGUF's header and tensor table; raise EdgebenchError if it is not a whole GGUF."""
-    with open(path, "rb") as handle:
-        magic = handle.read(4)
-    if magic != GGUF_MAGIC:
-        raise EdgebenchError(f"{path} is not a GGUF file (it does not start with 'GGUF'); give a .gguf model")
-    try:
-        from gguf import GGUFReader
+    from edge.gguf_header import GGUFFormatError, read_header
 
-        reader = GGUFReader(path)
-    except Exception as exc:  # the reader raises many types on damaged input
-        raise EdgebenchError(f"{path} is a damaged GGUF ({type(exc).__name__}: {exc}); download or convert it again")
+    try:
+        header = read_header(path)
+        end = header.tensor_end()
+    except GGUFFormatError as exc:
+        if "does not start with 'GGUF'" in str(exc):
+            raise EdgebenchError(f"{path} is not a GGUF file (it does not start with 'GGUF'); give a .gguf model")
+        raise EdgebenchError(f"{path} is a damaged GGUF ({exc}); download or convert it again")
+    except OSError as exc:
+        raise EdgebenchError(f"cannot read {path} ({exc.strerror or exc}); check the file")
     size = path.stat().st_size
-    end = max((t.data_offset + int(t.n_bytes) for t in reader.tensors), default=0)
     if end > size:
         raise EdgebenchError(f"{path} is truncated: its tensors need {end} bytes, the file has {size}; copy or convert it again")
+    fields = header.fields
     return GGUFInfo(
         path=path,
         size_bytes=size,
-        architecture=_field(reader, "general.architecture") or "unknown",
-        name=_field(reader, "general.name") or path.stem,
-        n_params=sum(int(t.n_elements) for t in reader.tensors),
-        file_type=_file_type_name(_field(reader, "general.file_type")),
-        chat_template=_field(reader, "tokenizer.chat_template"),
+        architecture=fields.get("general.architecture") or "unknown",
+        name=fields.get("general.name") or path.stem,
+        n_params=sum(t.n_elements for t in header.tensors),
+        file_type=_file_type_name(fields.get("general.file_type")),
+        chat_template=fields.get("tokenizer.chat_template"),
     )
-
-
-def _field(reader, key: str):
-    field = reader.get_field(key)
-    return None if field is None else field.contents()
 
 
 def _file_type_name(value) -> str:
