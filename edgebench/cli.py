@@ -128,16 +128,18 @@ def devices(
 
     from bench.console import devices_table, print_tables
     from edge.host import detect_host
-    from edge.profiles import load_profiles, pick_profile
+    from edge.profiles import load_profiles, pick_profile, resolve_settings
 
     host = detect_host()
     profiles = load_profiles()
     detected = pick_profile(profiles, host).name
+    settings = resolve_settings(profiles[detected], host)
     if json_out:
-        data = {"host": host, "detected": detected, "profiles": {n: asdict(p) for n, p in profiles.items()}}
+        data = {"host": host, "detected": detected, "repack": {"enabled": settings.repack, "why": settings.repack_why},
+                "profiles": {n: asdict(p) for n, p in profiles.items()}}
         print(json.dumps(data, indent=2))
     else:
-        print_tables(devices_table(profiles, detected))
+        print_tables(devices_table(profiles, detected, settings.repack_why))
 
 
 @app.command()

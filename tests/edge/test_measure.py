@@ -198,9 +198,8 @@ def test_roofline_arithmetic():
 
 
 @pytest.mark.embedded
-def test_embedded_q4_k_m_drifts_more_than_q8_0(default_gguf, tmp_path):
-    out = tmp_path / "ladder"
-    convert("default", ConvertOptions(targets=tuple(parse_targets("gguf:f16,gguf:q8_0,gguf:q4_k_m")), out=out, threads=2))
+def test_embedded_q4_k_m_drifts_more_than_q8_0(embedded_ladder):
+    out, _ = embedded_ladder
     ref = reference_for(str(out / "gguf-f16"), SETTINGS)
     q8, q4 = (run_drift(str(out / name), ref, SETTINGS, max_windows=3) for name in ("gguf-q8_0", "gguf-q4_k_m"))
     for metric in ("kl_mean", "kl_median", "kl_p99", "ppl_ratio"):
