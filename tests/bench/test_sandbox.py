@@ -1,5 +1,7 @@
 """Model-written code is hostile: every attack ends as a fail or a timeout, never a pass,
-and the host is untouched. Honest samples running beside them still score correctly."""
+and the host is untouched. Honest samples running beside them still score correctly.
+The attacks on the trust boundary itself (read the tests, reach the verdict, escape the
+kill, signal the judge) are in test_sandbox_attacks.py."""
 
 import os
 import socket
@@ -8,7 +10,7 @@ import threading
 
 import pytest
 
-from bench.sandbox import Job, Limits, isolation_available, run_job, run_jobs
+from bench.sandbox import WORKER_NAME, Job, Limits, isolation_available, run_job, run_jobs
 
 PROMPT = 'def add(a, b):\n    """Return a + b."""\n'
 TESTS = "def check(candidate):\n    assert candidate(2, 3) == 5\n    assert candidate(-1, 1) == 0\n"
@@ -80,7 +82,7 @@ def test_honest_program_passes_and_wrong_one_fails():
 
 def _leftover_sandbox_processes() -> list[str]:
     out = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
-    return [line for line in out.splitlines() if "harness.py" in line]
+    return [line for line in out.splitlines() if WORKER_NAME in line]
 
 
 def test_fork_bomb_leaves_no_process_behind():
