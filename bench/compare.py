@@ -2,14 +2,8 @@
 
 Every (split, budget) cell gets a paired test on the target score (exact McNemar for 0/1
 scores, paired bootstrap otherwise), on content (gold accuracy or pass@1) and on the
-style-marker rate. The verdict is one of VERDICTS, with the reason that decided it:
-
-- `content damaged`: B's content is significantly worse somewhere it can be judged;
-- `survives`: B is significantly better at every budget where neither run's cap-hit rate
-  is above `negligible_cap`, on every split (dev and fresh for disposition), same judge;
-- `truncation artifact`: B is better only where answers are cut off by the budget;
-- `style only`: SVR moved up while the judged score and content did not;
-- `not significant`: none of the above.
+style-marker rate. The verdict, with the reason that decided it, comes from the rule table
+in bench/verdict.py.
 """
 
 from __future__ import annotations
@@ -18,9 +12,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from bench.stats import PairedResult, mcnemar, paired_bootstrap
+from bench.verdict import decide
 from edge.errors import EdgebenchError
 
-VERDICTS = ("survives", "truncation artifact", "style only", "content damaged", "not significant")
 # Per suite: the default target score, the content score and the style score (None: not measured).
 SUITE_SCORES = {
     "disposition": ("disposition", "correct", "svr"),
@@ -128,7 +122,7 @@ def compare_runs(run_a: RunScores, run_b: RunScores, suite: str | None = None, m
     cells = [c for c in cells if c.n > 0]
     if not cells:
         raise EdgebenchError(f"no item has a '{metric}' score in both runs; check --metric")
-    verdict, reason = decide(cells, suite, alpha, negligible_cap)
+    verdict, reason = decide(cells, alpha, negligible_cap, REQUIRED_SPLITS.get(suite, ()))
     return Comparison(suite, metric, verdict, reason, alpha, negligible_cap, cells)
 
 
@@ -165,60 +159,3 @@ def _cell(run_a: RunScores, run_b: RunScores, suite: str, split: str, budget: in
 def _cap_hit(run: RunScores, suite: str, ids: list[str], budget: int) -> float:
     stops = [run.stops.get((suite, i, budget)) for i in ids]
     return sum(s == "length" for s in stops) / len(stops) if stops else 0.0
-
-
-def decide(cells: list[Cell], suite: str, alpha: float, negligible_cap: float) -> tuple[str, str]:
-    """The verdict for "B is better than A" and the reason that decided it."""
-    def better(r: PairedResult | None) -> bool:
-        return r is not None and r.p_value < alpha and r.difference > 0
-
-    def worse(r: PairedResult | None) -> bool:
-        return r is not None and r.p_value < alpha and r.difference < 0
-
-    clean = [c for c in cells if c.clean(negligible_cap)]
-    cut = [c for c in cells if not c.clean(negligible_cap)]
-    judged = clean or cells
-    damaged = [c for c in judged if worse(c.content)]
-    if damaged:
-        c = damaged[0]
-        return "content damaged", (f"content fell by {-c.content.difference:.3f} on {c.split} at n_predict={c.budget} "
-                                   f"(p={c.content.p_value:.3g}, n={c.content.n})")
-    if not clean:
-        worst = max(cells, key=lambda c: max(c.cap_hit_a, c.cap_hit_b))
-        if any(better(c.target) for c in cells):
-            return "truncation artifact", (f"every budget cuts off more than {negligible_cap:.0%} of answers "
-                                           f"(up to {max(worst.cap_hit_a, worst.cap_hit_b):.0%} at n_predict={worst.budget}), "
-                                           "so no gain can be told apart from truncation; rerun with a larger budget")
-        return "not significant", "no budget shows a significant gain, and every budget truncates answers"
-    if all(better(c.target) for c in clean):
-        missing = [s for s in REQUIRED_SPLITS.get(suite, ()) if s not in {c.split for c in clean}]
-        if not missing:
-            budgets = ", ".join(sorted({str(c.budget) for c in clean}, key=int))
-            worst_p = max(c.target.p_value for c in clean)
-            return "survives", (f"B is significantly better at every clean budget ({budgets}) on "
-                                f"{', '.join(sorted({c.split for c in clean}))} (largest p={worst_p:.3g})")
-        return "not significant", (f"significant at every clean budget, but the {' and '.join(missing)} split was not run; "
-                                   "rerun both with --split dev,fresh")
-    gains_when_cut = [c for c in cut if better(c.target)]
-    if gains_when_cut:
-        c = gains_when_cut[0]
-        flat = next(x for x in clean if not better(x.target))
-        return "truncation artifact", (
-            f"B is better only where answers are cut off: n_predict={c.budget} on {c.split} "
-            f"(+{c.target.difference:.3f}, p={c.target.p_value:.3g}, cap-hit A {c.cap_hit_a:.0%} / B {c.cap_hit_b:.0%}); "
-            f"at n_predict={flat.budget} (cap-hit ≤ {negligible_cap:.0%}) the difference is "
-            f"{flat.target.difference:+.3f} (p={flat.target.p_value:.3g})")
-    styled = [c for c in judged if better(c.style) and not better(c.target)]
-    if styled:
-        c = styled[0]
-        return "style only", (f"the style-marker rate rose by {c.style.difference:.3f} on {c.split} at n_predict={c.budget} "
-                              f"(p={c.style.p_value:.3g}) while the judged score moved {c.target.difference:+.3f} "
-                              f"(p={c.target.p_value:.3g}) and content did not change significantly")
-    partial = [c for c in clean if better(c.target)]
-    if partial:
-        c = next(x for x in clean if not better(x.target))
-        return "not significant", (f"better at some clean budgets but not on {c.split} at n_predict={c.budget} "
-                                   f"({c.target.difference:+.3f}, p={c.target.p_value:.3g})")
-    best = min(clean, key=lambda c: c.target.p_value)
-    return "not significant", (f"no clean budget shows a significant gain (best: {best.target.difference:+.3f} on "
-                               f"{best.split} at n_predict={best.budget}, p={best.target.p_value:.3g})")
