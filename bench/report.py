@@ -7,7 +7,9 @@ Scores are read at the largest budget (the least truncated); cap-hit is read at 
 by item (bench/compare.py): the verdict column is the falsification verdict for
 "this artifact is better than the reference", and an artifact *differs* when any
 (split, budget) cell of content or disposition is significantly different, either way.
-The recommended quant level is the smallest artifact of a run that does not differ.
+The recommended quant level (★) is the smallest artifact shown non-inferior to the
+reference within a margin (bench/recommend.py); with too few items there is none, and
+the caption says how many items would settle it.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.compare import RunScores, compare_runs
+from bench.compare import SUITE_SCORES, RunScores, compare_runs
+from bench.recommend import MARGIN, recommend
 from bench.store import Store
 from bench.suite_run import assertion_rates, summarize_scores
 from edge.errors import EdgebenchError
@@ -50,6 +53,8 @@ class ArtifactRow:
     recommended: bool = False
     note: str = ""
     crash: str | None = None  # the runtime crashed on this artifact; --resume retries it
+    non_inferior: bool | None = None  # within the margin of the reference on every score (bench/recommend.py)
+    recommendation: str = ""  # why this run's star is where it is, or why there is none
 
     @property
     def gen_tps(self) -> float | None:
@@ -76,7 +81,8 @@ class ArtifactRow:
             out[f"{metric}_ci95"] = [round(v, 4) for v in est["ci95"]]
         out.update({"assertion_asymmetry": _round(self.assertion_asymmetry, 4), "svr": _round(self.svr, 4),
                     f"cap_hit@{self.cap_budget}": _round(self.cap_hit, 4), "verdict": self.verdict,
-                    "differs_from_reference": self.differs, "crash": self.crash, "note": self.note})
+                    "differs_from_reference": self.differs, "non_inferior": self.non_inferior,
+                    "recommendation": self.recommendation, "crash": self.crash, "note": self.note})
         return out
 
 
@@ -109,7 +115,7 @@ def _rows_of(folder: Path) -> list[ArtifactRow]:
         artifacts = store.artifacts()
         reference = next((a for a in artifacts if a["is_reference"]), None)
         ref_scores = run_scores(store, reference["hash"]) if reference else None
-        rows = []
+        rows, scored = [], {}
         for a in artifacts:
             row = ArtifactRow(str(folder), _device(store), a["label"], a["hash"], bool(a["is_reference"]), a["size_bytes"],
                               a["bits_per_weight"], store.measurement(a["hash"], _backend(a), "speed"),
@@ -120,6 +126,7 @@ def _rows_of(folder: Path) -> list[ArtifactRow]:
                 row.note = "; ".join(filter(None, [f"CRASHED: {crash['message']} (results incomplete; --resume "
                                                    "retries it)", row.note]))
             mine = run_scores(store, a["hash"])
+            scored[a["label"]] = mine
             _fill_scores(row, mine)
             if ref_scores is not None and not row.is_reference and mine.scores:
                 _fill_verdict(row, ref_scores, mine)
@@ -130,10 +137,43 @@ def _rows_of(folder: Path) -> list[ArtifactRow]:
             rows.append(row)
     if notes.get("drift") and rows:  # a run-wide note (the drift reference could not be built)
         rows[0].note = "; ".join(filter(None, [rows[0].note, notes["drift"]]))
-    candidates = [r for r in rows if r.differs is False]
-    if candidates:
-        min(candidates, key=lambda r: r.size_bytes).recommended = True
+    if ref_scores is not None:
+        _recommend(rows, ref_scores, scored)
     return rows
+
+
+def _recommend(rows: list[ArtifactRow], ref: RunScores, scored: dict[str, RunScores]) -> None:
+    """Star the artifact bench/recommend.py picks (non-inferiority to the reference, Holm-corrected)."""
+    candidates = []
+    for row in rows:
+        if row.is_reference or row.crash or not scored[row.label].scores:
+            continue
+        candidates.append({"label": row.label, "size_bytes": row.size_bytes,
+                           "kl_mean": (row.drift or {}).get("kl_mean"), "pairs": paired_scores(ref, scored[row.label])})
+    if not candidates:
+        return
+    rec = recommend(candidates, MARGIN)
+    for row in rows:
+        row.recommended = row.label == rec.label
+        row.recommendation = rec.why
+        if row.label in rec.qualifies:
+            row.non_inferior = rec.qualifies[row.label]
+
+
+def paired_scores(ref: RunScores, mine: RunScores) -> dict[tuple[str, str, int], list[tuple[float, float]]]:
+    """(metric, split, largest budget) -> (reference, artifact) per shared item, for every content and target score."""
+    pairs: dict[tuple[str, str, int], list[tuple[float, float]]] = {}
+    for suite, (target, content, _) in SUITE_SCORES.items():
+        keys = {k for k in mine.scores if k[0] == suite} & {k for k in ref.scores if k[0] == suite}
+        for split in sorted({k[1] for k in keys}):
+            budget = max(k[3] for k in keys if k[1] == split)
+            for metric in dict.fromkeys((target, content)):
+                values = [(ref.scores[k].get(metric), mine.scores[k].get(metric)) for k in sorted(keys)
+                          if k[1] == split and k[3] == budget]
+                values = [(float(r), float(a)) for r, a in values if r is not None and a is not None]
+                if values:
+                    pairs[(metric, split, budget)] = values
+    return pairs
 
 
 def _backend(artifact: dict) -> str:
@@ -247,9 +287,10 @@ def print_report(rows: list[ArtifactRow]) -> None:
 
 def _caption(group: list[ArtifactRow]) -> str:
     recommended = next((r for r in group if r.recommended), None)
-    lines = [f"★ recommended: {recommended.label}, the smallest artifact whose content and disposition do not differ "
-             f"significantly (p<{ALPHA}) from the reference" if recommended else
-             "no artifact could be recommended: none was compared with a reference on the suites"]
+    why = next((r.recommendation for r in group if r.recommendation), "")
+    lines = [f"★ recommended: {why}" if recommended else
+             f"no recommendation: {why}" if why else
+             "no recommendation: no artifact was compared with a reference on the suites"]
     sizes = sorted({est["n"] for r in group for est in r.scores.values()})
     lines.append("scores at the largest budget with 95% CIs; KL and top-1 against the reference on the shipped corpus"
                  + (f"; n = {'/'.join(map(str, sizes))} items per score: only large differences are detectable, "
