@@ -205,7 +205,7 @@ def drift_table(results: list[dict]) -> Table:
     errors = [r["kl_approximation"]["relative_error_of_mean"] for r in measured if r["kl_approximation"]["exact_kl_mean"] > 1e-6]
     table.caption = (f"{measured[0]['positions']} positions of the shipped corpus. KL over the reference's top-{approx['top_k']} "
                      "tokens plus one bucket for the rest, a lower bound"
-                     + (f": on the first {approx['slice_positions']} positions, where the exact KL is kept, the mean was "
+                     + (f": on {approx['slice_positions']} positions spread through the scored windows, where the exact KL is kept, the mean was "
                         f"{min(errors):.1%} to {max(errors):.1%} below the exact one." if errors else "."))
     table.caption_justify = "left"
     return table

@@ -9,8 +9,12 @@ the log-sum-exp over the whole vocabulary, and the log-probability of the true n
 token (for perplexity). KL(reference || artifact) is then computed over the top-K plus
 one bucket holding all other tokens: by the data-processing inequality that is a lower
 bound on the exact KL, and the gap is small when the top-K hold most of the mass. To
-show how small, the reference also keeps full log-probabilities for the first
-SLICE_POSITIONS positions, where the exact KL is computed beside the approximation.
+show how small, the reference also keeps full log-probabilities at SLICE_PER_WINDOW
+positions spread evenly through every window (so through the whole corpus, early and late
+context, prose and code alike), where the exact KL is computed beside the approximation.
+
+Neighbouring positions are not independent, so the top-1 agreement's standard error comes
+from a block bootstrap: blocks of BLOCK consecutive positions, resampled with replacement.
 """
 
 from __future__ import annotations
@@ -26,9 +30,11 @@ from edge.errors import EdgebenchError
 
 CORPUS = Path(__file__).resolve().parent / "data" / "drift_corpus.txt"
 WINDOW = 512
-TOP_K = 256  # measured on the embedded model: 96% of the mass, KL of Q4_K_M within ~6% of exact
-SLICE_POSITIONS = 32
-FORMAT_VERSION = 1
+TOP_K = 256  # the approximation's error is measured and reported with every result (kl_approximation)
+SLICE_PER_WINDOW = 4  # positions per window kept exact: 36 over the whole corpus, about 7 MB
+BLOCK = 64  # positions per bootstrap block for the top-1 standard error
+BOOTSTRAP = 1000
+FORMAT_VERSION = 2  # 2: exact slice spread through every window (with its positions)
 
 
 def corpus_text() -> str:
@@ -53,14 +59,15 @@ class Reference:
     top_logits: np.ndarray  # [positions, K] float32
     lse: np.ndarray  # [positions] float64
     target_logprob: np.ndarray  # [positions] float64
-    slice_logprobs: np.ndarray  # [SLICE_POSITIONS, vocab] float32, exact
+    slice_logprobs: np.ndarray  # [slice positions, vocab] float32, exact
+    slice_positions: np.ndarray  # [slice positions] int, their index among the scored positions
     meta: dict
 
     def save(self, path: Path) -> None:
         tmp = path.with_name(path.name + ".tmp.npz")
         np.savez_compressed(tmp, token_ids=self.token_ids, top_ids=self.top_ids, top_logits=self.top_logits,
                             lse=self.lse, target_logprob=self.target_logprob, slice_logprobs=self.slice_logprobs,
-                            meta=np.array(json.dumps(self.meta)))
+                            slice_positions=self.slice_positions, meta=np.array(json.dumps(self.meta)))
         tmp.replace(path)
 
     @classmethod
@@ -89,7 +96,8 @@ def _scored(backend, ids: list[int]):
 def build_reference(backend, label: str, on_window=None) -> Reference:
     ids = backend.tokenize(corpus_text())
     total = len(windows(ids))
-    top_ids, top_logits, lse, target, slice_rows = [], [], [], [], []
+    top_ids, top_logits, lse, target, slice_rows, slice_at = [], [], [], [], [], []
+    offset = 0
     for logits, window_lse, targets in _scored(backend, ids):
         rows = np.arange(len(targets))[:, None]
         part = np.argpartition(-logits, TOP_K, axis=-1)[:, :TOP_K]
@@ -98,15 +106,34 @@ def build_reference(backend, label: str, on_window=None) -> Reference:
         top_logits.append(logits[rows, order])
         lse.append(window_lse)
         target.append(logits[rows[:, 0], targets] - window_lse)
-        taken = sum(len(r) for r in slice_rows)
-        if taken < SLICE_POSITIONS:
-            slice_rows.append((logits[: SLICE_POSITIONS - taken] - window_lse[: SLICE_POSITIONS - taken, None]).astype(np.float32))
+        picked = slice_offsets(len(targets))
+        slice_rows.append((logits[picked] - window_lse[picked, None]).astype(np.float32))
+        slice_at.append(offset + picked)
+        offset += len(targets)
         if on_window:
             on_window(len(lse), total)
     meta = {"format_version": FORMAT_VERSION, "corpus_sha256": corpus_sha256(), "reference": label,
             "window": WINDOW, "top_k": TOP_K}
     return Reference(np.asarray(ids, dtype=np.int32), np.concatenate(top_ids), np.concatenate(top_logits),
-                     np.concatenate(lse), np.concatenate(target), np.concatenate(slice_rows), meta)
+                     np.concatenate(lse), np.concatenate(target), np.concatenate(slice_rows),
+                     np.concatenate(slice_at), meta)
+
+
+def slice_offsets(n: int) -> np.ndarray:
+    """SLICE_PER_WINDOW positions spread evenly through a window of n scored positions."""
+    return np.unique(((np.arange(SLICE_PER_WINDOW) + 0.5) * n / SLICE_PER_WINDOW).astype(int).clip(0, n - 1))
+
+
+def block_bootstrap_se(values: np.ndarray, block: int = BLOCK, rounds: int = BOOTSTRAP, seed: int = 0) -> float:
+    """Standard error of the mean of correlated values: resample blocks of consecutive values."""
+    blocks = [values[i : i + block] for i in range(0, len(values), block)]
+    if len(blocks) < 2:
+        return float("nan")
+    sums = np.array([b.sum() for b in blocks], dtype=np.float64)
+    sizes = np.array([len(b) for b in blocks], dtype=np.float64)
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, len(blocks), size=(rounds, len(blocks)))
+    return float((sums[picks].sum(1) / sizes[picks].sum(1)).std(ddof=1))
 
 
 def first_difference(backend, ref_ids: list[int]) -> dict | None:
@@ -150,14 +177,14 @@ def measure_drift(backend, ref: Reference, on_window=None, max_windows: int | No
         kl.append(window_kl)
         agree.append(logits.argmax(-1) == top_ids[:, 0])
         art_target.append(logits[rows, targets] - window_lse)
-        done = sum(len(e) for e in exact_kl)
-        if done < len(ref.slice_logprobs):
-            ref_rows = ref.slice_logprobs[done : done + n].astype(np.float64)
-            m = len(ref_rows)
+        here = np.flatnonzero((ref.slice_positions >= offset) & (ref.slice_positions < offset + n))
+        if len(here):
+            local = ref.slice_positions[here] - offset
+            ref_rows = ref.slice_logprobs[here].astype(np.float64)
             vocab = min(ref_rows.shape[1], logits.shape[1])
-            art_rows = logits[:m, :vocab].astype(np.float64) - window_lse[:m, None]
+            art_rows = logits[local, :vocab].astype(np.float64) - window_lse[local, None]
             exact_kl.append((np.exp(ref_rows[:, :vocab]) * (ref_rows[:, :vocab] - art_rows)).sum(-1))
-            approx_on_slice.append(window_kl[:m])
+            approx_on_slice.append(window_kl[local])
         offset += n
         if on_window:
             on_window(len(kl), total)
@@ -172,7 +199,8 @@ def measure_drift(backend, ref: Reference, on_window=None, max_windows: int | No
         "kl_median": float(np.median(kl)),
         "kl_p99": float(np.percentile(kl, 99)),
         "top1_agreement": top1,
-        "top1_stderr": float(np.sqrt(top1 * (1 - top1) / len(agree))),
+        "top1_stderr": block_bootstrap_se(agree.astype(np.float64)),  # blocks of BLOCK positions
+        "top1_stderr_method": f"block bootstrap, blocks of {BLOCK} positions, {BOOTSTRAP} rounds",
         "ppl_reference": float(np.exp(ref_nll)),
         "ppl_artifact": float(np.exp(art_nll)),
         "ppl_ratio": float(np.exp(art_nll - ref_nll)),
