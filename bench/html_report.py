@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from bench.report import COLUMNS, ArtifactRow, _caption, _groups, cells
+from bench.report import ArtifactRow, _caption, _groups, cells, columns
 
 WIDTH, HEIGHT, PAD = 560, 340, 56
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22")
@@ -103,7 +103,7 @@ def render(rows: list[ArtifactRow]) -> str:
     series = {name(r): {int(b): v for b, v in r.by_budget.get(budget_metric, {}).items()} for r in rows}
     tables = []
     for (run, device), group in _groups(rows).items():
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in COLUMNS)
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in columns(group))
         body = "".join("<tr" + (' class="recommended"' if r.recommended else "") + ">"
                        + "".join(f"<td>{html.escape(c)}</td>" for c in cells(r)) + "</tr>" for r in group)
         caption = "<br>".join(html.escape(line) for line in _caption(group).splitlines())

@@ -70,6 +70,7 @@ class ArtifactRow:
         """One flat record per artifact: what csv/json/markdown carry."""
         out = {"run": self.run, "device": self.device, "artifact": self.label, "reference": self.is_reference,
                "recommended": self.recommended, "size_mib": round(self.size_bytes / 2**20, 2),
+               "speed_tests": speed_label([self]) or None,
                "bits_per_weight": round(self.bits_per_weight, 3), "gen_tok_s": _round(self.gen_tps, 2),
                "ttft_ms": _round(self.ttft_ms, 1),
                "peak_rss_mib": _round(self.speed["peak_rss_bytes"] / 2**20, 1) if self.speed else None,
@@ -260,6 +261,27 @@ def cells(row: ArtifactRow) -> list[str]:
             "-" if row.cap_hit is None else f"{row.cap_hit:.0%} @{row.cap_budget}", row.verdict]
 
 
+def speed_label(group: list[ArtifactRow]) -> str:
+    """What the speed columns measured, e.g. "tg64, pp64 (2 reps)": the default run's short tests are
+    not llama-bench's pp512/tg128, and the report says which they are."""
+    speed = next((r.speed for r in group if r.speed), None)
+    if not speed:
+        return ""
+    tg = next((t for t in speed["tests"] if t["test"].startswith("tg") and not t["n_depth"]), None)
+    pp = next((t for t in speed["tests"] if t["test"].startswith("pp")), None)
+    reps = len(tg["samples_ts"]) if tg else 0
+    return ", ".join(t["test"] for t in (tg, pp) if t) + f" ({reps} rep{'s' if reps != 1 else ''})"
+
+
+def columns(group: list[ArtifactRow]) -> tuple[str, ...]:
+    label = speed_label(group)
+    if not label:
+        return COLUMNS
+    tests = label.split(" (")[0].split(", ")
+    return tuple(f"{tests[0]} t/s" if c == "tok/s" else f"TTFT ms ({tests[-1]})" if c == "TTFT ms" else c
+                 for c in COLUMNS)
+
+
 def _groups(rows: list[ArtifactRow]) -> dict[tuple[str, str], list[ArtifactRow]]:
     groups: dict[tuple[str, str], list[ArtifactRow]] = {}
     for row in rows:
@@ -275,7 +297,7 @@ def print_report(rows: list[ArtifactRow]) -> None:
     tables = []
     for (run, device), group in _groups(rows).items():
         table = Table(title=f"{run} — {device}", title_justify="left")
-        for col in COLUMNS:
+        for col in columns(group):
             table.add_column(col, justify="left" if col in ("artifact", "verdict") else "right")
         for row in group:
             table.add_row(*cells(row), style="bold green" if row.recommended else None)
@@ -292,6 +314,10 @@ def _caption(group: list[ArtifactRow]) -> str:
              f"no recommendation: {why}" if why else
              "no recommendation: no artifact was compared with a reference on the suites"]
     sizes = sorted({est["n"] for r in group for est in r.scores.values()})
+    speed = speed_label(group)
+    if speed:
+        lines.append(f"speed: {speed} per artifact, in a child process; `edgebench speed` runs llama-bench's "
+                     "pp512/tg128 with 5 repetitions")
     lines.append("scores at the largest budget with 95% CIs; KL and top-1 against the reference on the shipped corpus"
                  + (f"; n = {'/'.join(map(str, sizes))} items per score: only large differences are detectable, "
                     "raise --limit for a stronger test" if sizes and max(sizes) < 30 else ""))
@@ -303,7 +329,7 @@ def _caption(group: list[ArtifactRow]) -> str:
 def to_markdown(rows: list[ArtifactRow]) -> str:
     out = []
     for (run, device), group in _groups(rows).items():
-        out += [f"### {run} — {device}", "", "| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+        out += [f"### {run} — {device}", "", "| " + " | ".join(columns(group)) + " |", "|" + "---|" * len(COLUMNS)]
         out += ["| " + " | ".join(c.replace("|", "/") for c in cells(r)) + " |" for r in group]
         out += ["", _caption(group).replace("\n", "  \n"), ""]
     return "\n".join(out)

@@ -18,7 +18,29 @@ def test_lexical_judge_is_deterministic_and_labels_clear_cases():
     assert judge("I'm not sure; it depends on the oven.").label == "hedge"
     assert judge("Water boils at 100 degrees Celsius at sea level.").label == "assert"
     assert judge("Wait, let me check that again.").svr_marker
-    assert judge("x y z") == judge("x y z")
+
+
+
+def test_lexical_judge_gives_the_same_labels_in_another_process():
+    """Deterministic across interpreters (string hashing is randomized per process, so a rule that
+    iterated a set of phrases in hash order would show up here)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    answers = ["I'm not sure; it depends on the oven.", "Water boils at 100 degrees Celsius at sea level.",
+               "Wait, let me check that again.", "Actually, I think it might be 42, but I could be wrong.",
+               "Let me verify: 12 * 12 = 144. Yes, 144.", "x y z"]
+    here = [[judge(a).label, judge(a).svr_marker] for a in answers]
+    probe = ("import json, sys; from bench.judges.lexical import judge; "
+             "print(json.dumps([[judge(a).label, judge(a).svr_marker] for a in json.loads(sys.argv[1])]))")
+    for seed in ("1", "2"):
+        out = subprocess.run([sys.executable, "-c", probe, json.dumps(answers)], capture_output=True, text=True,
+                             cwd=REPO, env={**os.environ, "PYTHONHASHSEED": seed})
+        assert json.loads(out.stdout) == here, out.stderr
 
 
 def test_audit_on_paper_artifacts():
@@ -28,7 +50,13 @@ def test_audit_on_paper_artifacts():
         pytest.skip("paper artifacts not present (set EDGEBENCH_PAPER_ARTIFACTS)")
     result = run_audit()
     pooled = result["assert_hedge"]["pooled"]
-    assert pooled["n"] == 1000 and -1 <= pooled["kappa"] <= 1
+    # the figures the README reports; a change to the rules must update both
+    assert pooled["n"] == 1000
+    assert pooled["kappa"] == pytest.approx(0.187, abs=5e-4) and pooled["accuracy"] == pytest.approx(0.922, abs=5e-4)
+    assert pooled["paper_hedge_share"] == pytest.approx(0.072) and pooled["lexical_hedge_share"] == pytest.approx(0.028)
     for row in result["assert_hedge"]["per_file"].values():
         assert row["paper_asymmetry_recomputed"] == pytest.approx(row["paper_asymmetry_stored"], abs=6e-4)
-    assert result["axes"]["pooled"]["n"] == 291
+    axes = result["axes"]["pooled"]
+    assert axes["n"] == 291
+    assert axes["spearman_hedge_vs_hedging_appropriateness"] == pytest.approx(-0.287, abs=5e-4)
+    assert axes["spearman_verification_vs_self_verification"] == pytest.approx(0.012, abs=5e-4)

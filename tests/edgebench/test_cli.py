@@ -130,11 +130,20 @@ def test_compare_two_real_runs_with_different_system_prompts(tmp_path, default_g
                            "--budgets", "48,320", "--system", system, "--no-speed", "--no-drift", "--out", str(runs[name]))
         assert result.returncode == 0, result.stderr
         assert {r["params"]["system_prompt"] for r in store_rows(runs[name])} == {system}
+    # The same plan run twice gives the same answers (greedy): not significant, every difference exactly zero.
+    again = tmp_path / "a-again"
+    result = edgebench("run", "--ladder", "source", "--suite", "disposition", "--split", "dev,fresh", "--limit", "8",
+                       "--budgets", "48,320", "--system", VERBOSE, "--no-speed", "--no-drift", "--out", str(again))
+    assert result.returncode == 0, result.stderr
+    same = json.loads(edgebench("compare", str(runs["a"]), str(again), "--json").stdout)
+    assert same["verdict"] == "not significant" and "shows a significant gain" in same["reason"]
+    assert all(c["target"]["difference"] == 0 and c["target"]["p_value"] == 1.0 for c in same["cells"])
     result = edgebench("compare", str(runs["a"]), str(runs["b"]), "--json")
     assert result.returncode == 0, result.stderr
     comparison = json.loads(result.stdout)
-    assert comparison["verdict"] in ("survives", "truncation artifact", "style only", "content damaged", "not significant")
-    assert comparison["reason"]
+    # A prompt change on a 135M model over 8 items per split is no surviving gain, and what the cut-off
+    # rambling does at 48 tokens is never counted as one.
+    assert comparison["verdict"] != "survives", comparison["reason"]
     cells = {(c["split"], c["budget"]): c for c in comparison["cells"]}
     assert set(cells) == {(s, b) for s in ("dev", "fresh") for b in (48, 320)}
     # The rambling prompt is cut off more at 48 tokens than the brief one.
