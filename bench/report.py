@@ -106,8 +106,9 @@ def run_scores(store: Store, digest: str) -> RunScores:
 
 
 def _device(store: Store) -> str:
-    host = store.meta("host", {})
-    return f"{store.meta('profile', '?')}: {host.get('cpu', '?')}, {store.meta('settings', {}).get('threads', '?')} threads"
+    host, settings = store.meta("host", {}), store.meta("settings", {})
+    repack = {True: "", False: ", llama.cpp repacking off"}.get(settings.get("repack"), "")  # see edge/repack.py
+    return f"{store.meta('profile', '?')}: {host.get('cpu', '?')}, {settings.get('threads', '?')} threads{repack}"
 
 
 def _rows_of(folder: Path) -> list[ArtifactRow]:

@@ -46,8 +46,8 @@ class ArtifactResult:
 
 
 def convert(source_spec: str, options: ConvertOptions) -> dict:
-    """Build (or reuse) every target; returns the artifacts and, with verify, the checks."""
-    _check_writable(options.out)
+    """Build (or reuse) every target; returns the artifacts and, with verify, the checks. Every input is
+    checked before anything is written."""
     targets = list(options.targets)
     if any(t.format == "gguf" and t.quant != "f16" for t in targets) and TARGETS["gguf:f16"] not in targets:
         targets.insert(0, TARGETS["gguf:f16"])  # the quantizer starts from F16
@@ -57,6 +57,7 @@ def convert(source_spec: str, options: ConvertOptions) -> dict:
     if options.adapter is not None and not options.adapter.is_dir():
         raise EdgebenchError(f"adapter folder {options.adapter} does not exist")
     source = resolve_source(source_spec, options.allow_pickle)
+    _check_writable(options.out)
     results: list[ArtifactResult] = []
     with _progress() as progress:
         task = progress.add_task(f"preparing {source_spec}" + (f" + {options.adapter}" if options.adapter else ""), total=1)
@@ -86,6 +87,7 @@ def convert(source_spec: str, options: ConvertOptions) -> dict:
 
 
 def _check_writable(out: Path) -> None:
+    """Called once every input has been checked: make the folder and prove it takes a file."""
     try:
         out.mkdir(parents=True, exist_ok=True)
         probe = out / ".write-test"

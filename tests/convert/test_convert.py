@@ -138,6 +138,7 @@ def test_bad_input_is_one_line(case, tiny, tmp_path):
         args, fragment = [str(tmp_path / "nope"), "--to", "gguf:f16"], "does not exist"
     assert_one_line_error(edgebench("convert", *args, "--out", str(out)), fragment)
     assert not list(tmp_path.rglob("manifest.json"))
+    assert not out.exists()  # every input is checked before the output folder is made
 
 
 @pytest.mark.embedded
