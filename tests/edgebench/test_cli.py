@@ -33,7 +33,9 @@ def test_help(args):
 def test_devices_json_marks_detected():
     data = json.loads(edgebench("devices", "--json").stdout)
     assert data["detected"] in data["profiles"] and data["host"]["logical_cores"] >= 1
-    assert set(data["profiles"]["rpi5"]) >= {"backends", "threads", "gpu_layers", "memory_budget_gb", "ladder"}
+    assert set(data["profiles"]["rpi5"]) >= {"backends", "threads", "gpu_layers", "memory_budget_gb", "ladder", "repack"}
+    assert isinstance(data["repack"]["enabled"], bool) and data["repack"]["why"].startswith("auto:")
+    assert isinstance(data["host"]["amx"], bool)
 
 
 def test_devices_table():
