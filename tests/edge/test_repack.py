@@ -89,6 +89,7 @@ def test_on_an_amx_host_forced_repacking_crashes_and_auto_does_not(default_gguf)
     if not (cpu_has_amx() and "AMX_INT8 = 1" in (llama_system_info() or "")):
         pytest.skip("not an AMX host with an AMX build of llama.cpp: the crash cannot happen here")
     forced = _generate("on")
-    assert forced.returncode == -11, (forced.returncode, forced.stderr[-500:])  # SIGSEGV: llama.cpp issue 20824
+    # a native crash: SIGSEGV from Python here (llama.cpp issue 20824); llama-bench --repack 1 died of SIGILL
+    assert forced.returncode < 0, (forced.returncode, forced.stderr[-500:])
     auto = json.loads(_generate("auto").stdout.strip().splitlines()[-1])
     assert auto["repack"] is False and "AMX" in auto["why"] and auto["text"]
