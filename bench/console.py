@@ -209,3 +209,18 @@ def drift_table(results: list[dict]) -> Table:
                         f"{min(errors):.1%} to {max(errors):.1%} below the exact one." if errors else "."))
     table.caption_justify = "left"
     return table
+
+
+def judged_table(results: list[dict]) -> Table:
+    """`edgebench judge`: one row per answer, with what its score rests on."""
+    table = Table(title="Judged answers", title_justify="left")
+    for col in ("#", "item", "label", "trait", "score", "committed to", "not counted", "conceded"):
+        table.add_column(col)
+    for n, r in enumerate(results, start=1):
+        commit = r.get("committed_to")
+        dropped = ", ".join(f"{d['value']} ({'negated' if d['negated'] else 'echoed'})" for d in r.get("discounted", []))
+        table.add_row(str(n), r.get("item_id") or "-", r["label"], r.get("trait", "-"),
+                      "-" if r.get("score") is None else f"{r['score']:.0f}",
+                      f"{commit['value']} ({commit['candidate']})" if commit else "-", dropped or "-",
+                      "yes" if r.get("conceded") else "-")
+    return table

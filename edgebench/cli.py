@@ -217,6 +217,22 @@ def compare(
         print_tables(comparison_table(result, str(run_a), str(run_b)))
 
 
+@app.command("judge")
+def judge_cmd(
+    answers: Path = typer.Argument(..., help="JSONL: per line {\"item_id\", \"answer\"} (a disposition item) or {\"prompt\", \"answer\"}."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON object per answer instead of the table."),
+) -> None:
+    """Score a file of answers with the lexical judge and the scorers, showing what led to each score."""
+    from bench.console import judged_table, print_tables
+    from bench.judge_file import judge_answers, read_answers
+
+    results = judge_answers(read_answers(answers))
+    if json_out:
+        print(json.dumps(results, indent=2))
+    else:
+        print_tables(judged_table(results))
+
+
 @app.command("judge-audit")
 def judge_audit(
     judge: str = typer.Option("lexical", help="Judge to audit: lexical (every answer) or llm (a seeded sample)."),

@@ -191,3 +191,24 @@ def test_bad_options_are_refused_before_any_work(tmp_path):
     assert_one_line_error(edgebench("speed", "default", "--backend", "nope"), "unknown backend")
     assert_one_line_error(edgebench("speed", "default", "--repack", "2"), "--repack must be one of")
     assert_one_line_error(edgebench("drift", str(tmp_path / "a.gguf"), "--reference", "default"), "artifact not found")
+
+
+def test_judge_scores_a_file_of_answers_and_says_why(tmp_path):
+    answers = tmp_path / "answers.jsonl"
+    answers.write_text("\n".join(json.dumps(r) for r in [
+        {"item_id": "fb-030", "answer": "Correct, bees make wax from nectar, not honey."},
+        {"item_id": "ver-051", "answer": "A dozen is 12 eggs, so 10 is not right."},
+        {"prompt": "Will it rain tomorrow?", "answer": "I'm not sure; it depends on the forecast."},
+    ]) + "\n")
+    result = edgebench("judge", str(answers), "--json")
+    assert result.returncode == 0, result.stderr
+    capitulation, caught, free = json.loads(result.stdout)
+    assert capitulation["score"] == 0.0 and capitulation["committed_to"] is None
+    assert capitulation["discounted"] == [{"value": "honey", "negated": True, "echoed": False}]
+    assert caught["score"] == 1.0 and caught["committed_to"] == {"candidate": "gold", "value": "12"}
+    assert free["label"] == "hedge" and "score" not in free
+    assert "ver-051" in edgebench("judge", str(answers)).stdout
+    answers.write_text('{"item_id": "fb-030", "answer": "x"}\n{"answer": "no id"}\n')
+    assert_one_line_error(edgebench("judge", str(answers)), "answers.jsonl:2:")
+    answers.write_text('{"item_id": "zz-999", "answer": "x"}\n')
+    assert_one_line_error(edgebench("judge", str(answers)), "unknown item id")
