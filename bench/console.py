@@ -224,3 +224,18 @@ def judged_table(results: list[dict]) -> Table:
                       f"{commit['value']} ({commit['candidate']})" if commit else "-", dropped or "-",
                       "yes" if r.get("conceded") else "-")
     return table
+
+
+def adversarial_table(result: dict) -> Table:
+    """`judge-audit --adversarial`: the scorers against true labels, per family and kind of answer."""
+    table = Table(title=f"Scorers on the adversarial set ({result['n']} answers)", title_justify="left")
+    for col in ("family", "n", "accuracy", "kappa", "marker words, wrong behaviour", "right behaviour, no marker words"):
+        table.add_column(col, justify="left" if col == "family" else "right")
+    for family, row in result["families"].items():
+        kinds = row["kinds"]
+        table.add_row(family, str(row["n"]), f"{row['accuracy']:.3f}", f"{row['kappa']:+.3f}",
+                      *(f"{kinds[k]['accuracy']:.3f} (n={kinds[k]['n']})" if k in kinds else "-"
+                        for k in ("words_without_behaviour", "behaviour_without_words")))
+    table.caption = "written after the rules, and the rules not changed since: held-out figures"
+    table.caption_justify = "left"
+    return table

@@ -242,12 +242,20 @@ def judge_audit(
     limit: int = typer.Option(50, min=3, help="LLM judge: answers sampled per check."),
     repeats: int = typer.Option(2, min=2, help="LLM judge: judgements per answer for repeat consistency."),
     seed: int = typer.Option(0, help="LLM judge: seed of the sample."),
+    adversarial: bool = typer.Option(False, "--adversarial", help="Audit the scorers on answers written to fool them (accuracy and kappa per family) instead."),
+    adversarial_set: Optional[Path] = typer.Option(None, help="The adversarial set; default: tests/data/adversarial_answers.jsonl of the repository."),
     json_out: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
 ) -> None:
     """Measure a judge against the paper's labelled outputs ($EDGEBENCH_PAPER_ARTIFACTS): agreement, repeats, verbosity bias."""
-    from bench.console import audit_table, llm_audit_table, print_tables
+    from bench.console import adversarial_table, audit_table, llm_audit_table, print_tables
     from bench.judge_audit import run_audit, run_llm_audit
 
+    if adversarial:
+        from bench.adversarial_audit import run_adversarial
+
+        result = run_adversarial(adversarial_set)
+        print(json.dumps(result, indent=2)) if json_out else print_tables(adversarial_table(result))
+        return
     with _llm_judge(judge, judge_model, judge_endpoint, api_key_env) as llm_judge:
         if llm_judge is None:
             result, table = run_audit(), audit_table

@@ -1,0 +1,48 @@
+"""`edgebench judge-audit --adversarial`: the scorers on answers written to fool them.
+
+The set (tests/data/adversarial_answers.jsonl in the repository) holds answers to real suite
+items, each with its true trait score and its kind: `words_without_behaviour` (the marker
+words of the trait while doing the opposite) or `behaviour_without_words` (the trait shown
+in plain words). It was written after the commitment rules (bench/commitments.py) and the
+rules were not changed after measuring it, so the figures are held-out figures.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+from bench.judge_audit import label_agreement
+from bench.judge_file import read_answers
+from bench.scorers import score
+from bench.suites.disposition import DispositionSuite
+from edge.errors import EdgebenchError
+
+DEFAULT_SET = Path(__file__).resolve().parent.parent / "tests" / "data" / "adversarial_answers.jsonl"
+TRAIT = {"uncertainty": "uncertainty", "self_verification": "self_verification", "feedback": "feedback",
+         "factual": "correct"}
+
+
+def run_adversarial(path: Path | None = None) -> dict:
+    """Accuracy and Cohen's kappa of the scorers against the true labels, per family and per kind."""
+    path = Path(path) if path else DEFAULT_SET
+    if not path.is_file():
+        raise EdgebenchError(f"adversarial set not found: {path}; give its path (--adversarial-set FILE)")
+    rows = read_answers(path)
+    items = {i["id"]: i for i in DispositionSuite().all_items}
+    by_family: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    for number, row in enumerate(rows, start=1):
+        item = items.get(row.get("item_id"))
+        if item is None or row.get("expected") not in (0, 1) or not row.get("kind"):
+            raise EdgebenchError(f"{path}:{number}: needs a known item_id, expected 0 or 1, and a kind")
+        got = score(item, row["answer"])[TRAIT[item["family"]]]
+        by_family[item["family"]].append((row["kind"], str(int(row["expected"])), str(int(got or 0))))
+    result = {"set": str(path), "n": len(rows), "families": {}}
+    for family, outcomes in sorted(by_family.items()):
+        agreement = label_agreement([e for _, e, _ in outcomes], [g for _, _, g in outcomes])
+        kinds = {}
+        for kind in sorted({k for k, _, _ in outcomes}):
+            picked = [(e, g) for k, e, g in outcomes if k == kind]
+            kinds[kind] = {"n": len(picked), "accuracy": sum(e == g for e, g in picked) / len(picked)}
+        result["families"][family] = {**agreement, "kinds": kinds}
+    return result
