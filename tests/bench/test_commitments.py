@@ -70,3 +70,20 @@ def test_phrases_match_whole_words_and_not_under_negation():
     assert not has_phrase("That is no error.", ("error",))
     assert has_phrase("There is an error in step 2.", ("error",))
     assert has_phrase("That is not correct.", ("not correct",))
+
+
+def test_the_adversarial_set_and_the_figures_the_readme_reports():
+    import json
+    from collections import Counter
+
+    from bench.adversarial_audit import DEFAULT_SET, run_adversarial
+
+    rows = [json.loads(line) for line in DEFAULT_SET.read_text().splitlines() if line.strip()]
+    families = Counter(ITEMS[r["item_id"]]["family"] for r in rows)
+    assert len(rows) >= 120 and min(families.values()) >= 30
+    for family in families:
+        kinds = Counter(r["kind"] for r in rows if ITEMS[r["item_id"]]["family"] == family)
+        assert kinds["words_without_behaviour"] == kinds["behaviour_without_words"], family
+    figures = {f: (round(v["accuracy"], 3), round(v["kappa"], 3)) for f, v in run_adversarial()["families"].items()}
+    assert figures == {"factual": (0.844, 0.688), "feedback": (0.969, 0.938), "self_verification": (0.75, 0.5),
+                       "uncertainty": (0.125, -0.75)}
