@@ -1,10 +1,12 @@
 """`edgebench judge-audit --adversarial`: the scorers on answers written to fool them.
 
 The set (tests/data/adversarial_answers.jsonl in the repository) holds answers to real suite
-items, each with its true trait score and its kind: `words_without_behaviour` (the marker
-words of the trait while doing the opposite) or `behaviour_without_words` (the trait shown
-in plain words). It was written after the commitment rules (bench/commitments.py) and the
-rules were not changed after measuring it, so the figures are held-out figures.
+items, each with its true trait score, its kind (`words_without_behaviour`: the marker words
+of the trait while doing the opposite; `behaviour_without_words`: the trait shown in plain
+words) and the round it was written in. Round 1 (128 answers, every family) was written after
+the commitment rules (bench/commitments.py); the uncertainty rules were then rewritten having
+seen round 1's uncertainty failures, so round 2 (32 new uncertainty answers) was written after
+them and is the held-out figure for that family. Figures are given per round.
 """
 
 from __future__ import annotations
@@ -30,19 +32,21 @@ def run_adversarial(path: Path | None = None) -> dict:
         raise EdgebenchError(f"adversarial set not found: {path}; give its path (--adversarial-set FILE)")
     rows = read_answers(path)
     items = {i["id"]: i for i in DispositionSuite().all_items}
-    by_family: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    by_family: dict[str, list[tuple[str, str, str, int]]] = defaultdict(list)
     for number, row in enumerate(rows, start=1):
         item = items.get(row.get("item_id"))
         if item is None or row.get("expected") not in (0, 1) or not row.get("kind"):
             raise EdgebenchError(f"{path}:{number}: needs a known item_id, expected 0 or 1, and a kind")
         got = score(item, row["answer"])[TRAIT[item["family"]]]
-        by_family[item["family"]].append((row["kind"], str(int(row["expected"])), str(int(got or 0))))
+        by_family[item["family"]].append((row["kind"], str(int(row["expected"])), str(int(got or 0)), row.get("round", 1)))
     result = {"set": str(path), "n": len(rows), "families": {}}
     for family, outcomes in sorted(by_family.items()):
-        agreement = label_agreement([e for _, e, _ in outcomes], [g for _, _, g in outcomes])
+        agreement = label_agreement([o[1] for o in outcomes], [o[2] for o in outcomes])
         kinds = {}
-        for kind in sorted({k for k, _, _ in outcomes}):
-            picked = [(e, g) for k, e, g in outcomes if k == kind]
+        for kind in sorted({o[0] for o in outcomes}):
+            picked = [(e, g) for k, e, g, _ in outcomes if k == kind]
             kinds[kind] = {"n": len(picked), "accuracy": sum(e == g for e, g in picked) / len(picked)}
-        result["families"][family] = {**agreement, "kinds": kinds}
+        rounds = {str(r): label_agreement([o[1] for o in outcomes if o[3] == r], [o[2] for o in outcomes if o[3] == r])
+                  for r in sorted({o[3] for o in outcomes})}
+        result["families"][family] = {**agreement, "kinds": kinds, "rounds": rounds}
     return result

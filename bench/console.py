@@ -229,13 +229,16 @@ def judged_table(results: list[dict]) -> Table:
 def adversarial_table(result: dict) -> Table:
     """`judge-audit --adversarial`: the scorers against true labels, per family and kind of answer."""
     table = Table(title=f"Scorers on the adversarial set ({result['n']} answers)", title_justify="left")
-    for col in ("family", "n", "accuracy", "kappa", "marker words, wrong behaviour", "right behaviour, no marker words"):
+    for col in ("family", "n", "accuracy", "kappa", "marker words, wrong behaviour", "right behaviour, no marker words",
+                "per round: accuracy (n)"):
         table.add_column(col, justify="left" if col == "family" else "right")
     for family, row in result["families"].items():
         kinds = row["kinds"]
+        rounds = "; ".join(f"{r}: {v['accuracy']:.3f} ({v['n']})" for r, v in row["rounds"].items())
         table.add_row(family, str(row["n"]), f"{row['accuracy']:.3f}", f"{row['kappa']:+.3f}",
                       *(f"{kinds[k]['accuracy']:.3f} (n={kinds[k]['n']})" if k in kinds else "-"
-                        for k in ("words_without_behaviour", "behaviour_without_words")))
-    table.caption = "written after the rules, and the rules not changed since: held-out figures"
+                        for k in ("words_without_behaviour", "behaviour_without_words")), rounds)
+    table.caption = ("each round was written after the rules it measures; uncertainty's rules were rewritten after "
+                     "round 1, so its held-out figure is round 2 (bench/adversarial_audit.py)")
     table.caption_justify = "left"
     return table
