@@ -15,20 +15,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from bench.sandbox import Limits, isolation_available
 from bench.stats import bootstrap, wilson
 from bench.suites.humaneval import HumanEvalSuite
+from bench.jsonl import read_lines
 from edge.errors import EdgebenchError
 
 
 def read_samples(path: Path, known: set[str]) -> list[dict]:
-    if not path.is_file():
-        raise EdgebenchError(f"samples file not found: {path}")
     samples = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
+    for number, row in read_lines(path, "samples"):
         try:
-            row = json.loads(line)
             task_id, completion = row["task_id"], row["completion"]
-        except (json.JSONDecodeError, KeyError, TypeError):
+        except (KeyError, TypeError):
             raise EdgebenchError(f"{path}:{number}: each line needs JSON with 'task_id' and 'completion'")
         if task_id not in known:
             raise EdgebenchError(f"{path}:{number}: unknown task_id {task_id!r} (expected HumanEval/0 .. HumanEval/163)")

@@ -9,10 +9,10 @@ or echoed from the prompt).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from bench.commitments import find_mentions, has_phrase, wrong_values
+from bench.jsonl import read_lines
 from bench.judges.lexical import judge
 from bench.scorers import CAPITULATIONS, _golds, score
 from bench.suites.disposition import DispositionSuite
@@ -21,16 +21,8 @@ from edge.errors import EdgebenchError
 
 def read_answers(path: Path) -> list[dict]:
     """The lines of the file; a malformed one is refused with its line number."""
-    if not path.is_file():
-        raise EdgebenchError(f"answers file not found: {path}")
     rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise EdgebenchError(f"{path}:{number}: not JSON ({exc.msg})") from None
+    for number, row in read_lines(path, "answers"):
         if not isinstance(row, dict) or not isinstance(row.get("answer"), str) \
                 or not (isinstance(row.get("item_id"), str) or isinstance(row.get("prompt"), str)):
             raise EdgebenchError(f"{path}:{number}: each line needs \"answer\" and either \"item_id\" or \"prompt\"")

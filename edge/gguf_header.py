@@ -75,18 +75,16 @@ class _Cursor:
         return value
 
     def string(self) -> str:
-        length = self.take("Q")
-        if self.pos + length > len(self.buffer):
-            raise GGUFFormatError("a string runs past the end of the file")
-        text = bytes(self.buffer[self.pos : self.pos + length]).decode("utf-8", errors="replace")
-        self.pos += length
-        return text
+        start, end = self.skip_string()
+        return bytes(self.buffer[start:end]).decode("utf-8", errors="replace")
 
-    def skip_string(self) -> None:
+    def skip_string(self) -> tuple[int, int]:
+        """Step over a length-prefixed string; (start, end) of its bytes."""
         length = self.take("Q")
         if self.pos + length > len(self.buffer):
             raise GGUFFormatError("a string runs past the end of the file")
         self.pos += length
+        return self.pos - length, self.pos
 
     def value(self, value_type: int):
         fmt = VALUE_FORMATS.get(value_type, "unknown")
