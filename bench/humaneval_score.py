@@ -6,7 +6,6 @@ samples per task are allowed; pass@1 is then the mean per-task pass rate.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from pathlib import Path
 

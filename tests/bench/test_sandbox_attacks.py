@@ -14,7 +14,6 @@ with the tests beside it), so that a "failed" in the sandbox means the boundary 
 not that the attack was broken.
 """
 
-import os
 import subprocess
 import sys
 import time
