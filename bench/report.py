@@ -191,7 +191,7 @@ def _fill_scores(row: ArtifactRow, mine: RunScores) -> None:
         if not by_budget:
             continue
         largest = max(by_budget)
-        wanted = TRAITS + ("svr",) if suite == "disposition" else ("pass@1",)
+        wanted = TRAITS + ("correct", "svr") if suite == "disposition" else ("pass@1",)
         for metric in wanted:
             est = by_budget[largest].get(metric)
             if est is not None and metric != "svr":
@@ -291,21 +291,10 @@ def _groups(rows: list[ArtifactRow]) -> dict[tuple[str, str], list[ArtifactRow]]
 
 
 def print_report(rows: list[ArtifactRow]) -> None:
-    from rich.table import Table
+    """The terminal report (bench/report_tables.py): the answer first, then narrow tables."""
+    from bench.report_tables import print_report as print_terminal_report
 
-    from bench.console import print_tables
-
-    tables = []
-    for (run, device), group in _groups(rows).items():
-        table = Table(title=f"{run} — {device}", title_justify="left")
-        for col in columns(group):
-            table.add_column(col, justify="left" if col in ("artifact", "verdict") else "right")
-        for row in group:
-            table.add_row(*cells(row), style="bold green" if row.recommended else None)
-        table.caption = _caption(group)
-        table.caption_justify = "left"
-        tables.append(table)
-    print_tables(*tables, width=250)
+    print_terminal_report(rows)
 
 
 def _caption(group: list[ArtifactRow]) -> str:

@@ -1,0 +1,108 @@
+"""The terminal report: the answer first, then narrow tables that fit 80 columns.
+
+One wide table of 17 columns is unreadable in a terminal (every cell cut to "ggu…"), and
+over SSH to a Raspberry Pi the terminal is often 80 columns. So the report opens with what
+a user came for (which quant level to ship and why, or why none can be named yet, crashes
+and skipped artifacts), then gives the detail in a few narrow tables: size and speed,
+fidelity, content, disposition, truncation and style, the verdict against the reference.
+Intervals are written compactly: "0.50 (0.09-0.91)" is the value and its 95% interval. A test
+renders the report at 80, 100 and 160 columns and checks that no cell is cut and no line is
+wider than the terminal.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from bench.report import ArtifactRow, _groups, speed_label
+
+
+def _ci(est: dict | None) -> str:
+    """The value and its 95% interval, short: 0.33 (.06-.79)."""
+    if not est:
+        return "-"
+    low, high = (format(v, ".2f").replace("0.", ".", 1) if v < 1 else format(v, ".2f") for v in est["ci95"])
+    return f"{est['value']:.2f} ({low}-{high})"
+
+
+def _num(value, fmt: str) -> str:
+    return "-" if value is None or value != value else format(value, fmt)
+
+
+def _name(row: ArtifactRow) -> str:
+    return row.label + (" ★" if row.recommended else " (ref)" if row.is_reference else "")
+
+
+def _table(title: str, columns: tuple[str, ...], rows: list[list[str]]) -> Table:
+    table = Table(title=title, title_justify="left", pad_edge=False, collapse_padding=True)
+    for i, col in enumerate(columns):
+        # folding (not an ellipsis) if a terminal is narrower than 80: nothing is ever cut
+        table.add_column(col, justify="left" if i == 0 else "right", overflow="fold")
+    for cells in rows:
+        table.add_row(*cells)
+    return table
+
+
+def summary(group: list[ArtifactRow]) -> Text:
+    """The answer first: what to ship and why, or why nothing can be named yet; crashes; notes."""
+    text = Text()
+    pick = next((r for r in group if r.recommended), None)
+    why = next((r.recommendation for r in group if r.recommendation), "")
+    if pick:
+        text.append(f"Ship {pick.label}. ", style="bold green")
+        text.append(why + "\n")
+    else:
+        text.append("No quant level can be recommended yet. ", style="bold yellow")
+        text.append((why or "no artifact was compared with a reference on the suites") + "\n")
+    for r in group:
+        if r.crash:
+            text.append(f"{r.label} crashed: {r.crash}; edgebench run --resume retries it\n", style="red")
+    for r in group:
+        if r.note and not r.crash:
+            text.append(f"{r.label}: {r.note}\n", style="dim")
+    return text
+
+
+def group_tables(group: list[ArtifactRow]) -> list[Table]:
+    speed = speed_label(group)
+    tg, _, pp = (speed.split(" (")[0].partition(", ") if speed else ("tg", "", "pp"))
+    size = _table("Size and speed" + (f": {speed.replace(' (', ', ').rstrip(')')}" if speed else ""),
+                  ("artifact", "MiB", "bits/w", f"{tg} t/s", "TTFT ms", "peak MiB"),
+                  [[_name(r), f"{r.size_bytes / 2**20:.1f}", f"{r.bits_per_weight:.2f}", _num(r.gen_tps, ".1f"),
+                    _num(r.ttft_ms, ".0f"), _num(r.speed["peak_rss_bytes"] / 2**20 if r.speed else None, ".0f")]
+                   for r in group])
+    fidelity = _table("Fidelity to the reference", ("artifact", "KL mean", "top-1", "± SE", "PPL ratio"),
+                      [[_name(r), _num((r.drift or {}).get("kl_mean"), ".4f"),
+                        _num((r.drift or {}).get("top1_agreement"), ".1%"), _num((r.drift or {}).get("top1_stderr"), ".1%"),
+                        _num((r.drift or {}).get("ppl_ratio"), ".3f")] for r in group])
+    content = _table("Content (95% CI)", ("artifact", "pass@1", "gold accuracy"),
+                     [[_name(r), _ci(r.scores.get("pass@1")), _ci(r.scores.get("correct"))] for r in group])
+    disposition = _table("Disposition (95% CI)", ("artifact", "pooled", "uncertainty", "self-verif.", "feedback"),
+                         [[_name(r), *(_ci(r.scores.get(m)) for m in ("disposition", "uncertainty", "self_verification",
+                                                                        "feedback"))] for r in group])
+    style = _table("Truncation and style", ("artifact", "cap-hit", "assert asym.", "SVR"),
+                   [[_name(r), "-" if r.cap_hit is None else f"{r.cap_hit:.0%} @{r.cap_budget}",
+                     _num(r.assertion_asymmetry, "+.2f"), _num(r.svr, ".2f")] for r in group])
+    verdict = _table("Against the reference", ("artifact", "within 5 pts", "verdict per suite"),
+                     [[_name(r), {True: "yes", False: "no", None: "-"}[r.non_inferior], r.verdict.replace("; ", "\n")]
+                      for r in group])
+    verdict.columns[2].justify = "left"
+    return [size, fidelity, content, disposition, style, verdict]
+
+
+def report_renderables(rows: list[ArtifactRow]) -> list:
+    out = []
+    for (run, device), group in _groups(rows).items():
+        sizes = sorted({est["n"] for r in group for est in r.scores.values()})
+        footer = Text("Scores at the largest budget; n = " + "/".join(map(str, sizes)) + " items per score."
+                      if sizes else "", style="dim")
+        out.append(Group(Text(f"{run} — {device}", style="bold"), summary(group), *group_tables(group), footer))
+    return out
+
+
+def print_report(rows: list[ArtifactRow], console: Console | None = None) -> None:
+    console = console or Console()
+    for renderable in report_renderables(rows):
+        console.print(renderable)

@@ -1,0 +1,49 @@
+"""The terminal report fits: at 80, 100 and 160 columns no cell is cut and no line is wider
+than the terminal, with long labels, long verdicts, crashes and missing figures."""
+
+from __future__ import annotations
+
+import pytest
+from rich.console import Console
+
+from bench.report import ArtifactRow
+from bench.report_tables import print_report
+
+SPEED = {"tests": [{"test": "pp64", "n_depth": 0, "avg_ts": 512.3, "avg_ns": 1.2e8, "samples_ts": [1, 2]},
+                   {"test": "tg64", "n_depth": 0, "avg_ts": 93.31, "avg_ns": 6.9e8, "samples_ts": [1, 2]},
+                   {"test": "ttft", "n_depth": 0, "avg_ts": 9.0, "avg_ns": 1.03e8, "samples_ts": [1, 2]}],
+         "peak_rss_bytes": 499 * 2**20}
+DRIFT = {"kl_mean": 0.41312, "top1_agreement": 0.6403, "top1_stderr": 0.0171, "ppl_ratio": 1.3531}
+
+
+def est(v, lo, hi, n=64):
+    return {"value": v, "ci95": [lo, hi], "n": n}
+
+
+def rows() -> list[ArtifactRow]:
+    full = {m: est(0.33, 0.06, 0.79) for m in ("disposition", "uncertainty", "self_verification", "feedback", "correct")}
+    full["pass@1"] = est(1.0, 0.21, 1.0)
+    out = [ArtifactRow("runs/20261123-081200", "laptop-cpu: Intel(R) Xeon(R) Processor, 2 threads, llama.cpp repacking off",
+                       "gguf:f16", "h0", True, 258 * 2**20, 16.11, SPEED, DRIFT, scores=dict(full), verdict="reference")]
+    for label in ("gguf:q4_k_m", "mlx:mixed_3_6", "onnx:int4_cuda"):
+        out.append(ArtifactRow(out[0].run, out[0].device, label, label, False, 84 * 2**20, 5.25, SPEED, DRIFT,
+                               scores=dict(full), assertion_asymmetry=-0.1333, svr=0.25, cap_hit=0.4, cap_budget=512,
+                               verdict="disposition: truncation artifact; humaneval: content damaged",
+                               non_inferior=False, recommendation="no artifact is shown within 5% of the reference"))
+    out[1].recommended, out[1].non_inferior = True, True
+    out[2].crash = "llama.cpp crashed: SIGSEGV while generating item fact-003 at budget 1024"
+    out[3].speed, out[3].drift, out[3].scores = None, None, {}
+    out[3].note = "skipped: needs 9.20 GiB, the profile allows 3 GiB"
+    return out
+
+
+@pytest.mark.parametrize("width", [80, 100, 160])
+def test_nothing_is_cut_at_any_width(width):
+    console = Console(width=width, record=True, force_terminal=False)
+    print_report(rows(), console)
+    text = console.export_text()
+    assert "…" not in text
+    assert max(len(line) for line in text.splitlines()) <= width
+    for fragment in ("Ship gguf:q4_k_m", "mlx:mixed_3_6 crashed: llama.cpp crashed: SIGSEGV", "onnx:int4_cuda ",
+                     "truncation artifact", "content damaged", "0.33 (.06-.79)", "1.00 (.21-1.00)", "93.3", "0.4131"):
+        assert fragment in text, fragment
