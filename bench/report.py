@@ -250,9 +250,8 @@ COLUMNS = ("artifact", "MiB", "bpw", "tok/s", "TTFT ms", "peak MiB", "KL", "top-
 
 
 def cells(row: ArtifactRow) -> list[str]:
-    mark = " ★" if row.recommended else (" (ref)" if row.is_reference else "")
     drift = row.drift or {}
-    return [row.label + mark, f"{row.size_bytes / 2**20:.1f}", f"{row.bits_per_weight:.2f}", _num(row.gen_tps, ".1f"),
+    return [display_name(row), f"{row.size_bytes / 2**20:.1f}", f"{row.bits_per_weight:.2f}", _num(row.gen_tps, ".1f"),
             _num(row.ttft_ms, ".0f"), _num(row.speed["peak_rss_bytes"] / 2**20 if row.speed else None, ".0f"),
             _num(drift.get("kl_mean"), ".4f"),
             "-" if not drift else f"{drift['top1_agreement']:.1%} ± {drift['top1_stderr']:.1%}",
@@ -262,25 +261,38 @@ def cells(row: ArtifactRow) -> list[str]:
             "-" if row.cap_hit is None else f"{row.cap_hit:.0%} @{row.cap_budget}", row.verdict]
 
 
+def speed_tests(group: list[ArtifactRow]) -> tuple[str | None, str | None, int] | None:
+    """(generation test, prompt test, repetitions) the speed columns measured, e.g. ("tg64", "pp64", 2), or None."""
+    speed = next((r.speed for r in group if r.speed), None)
+    if not speed:
+        return None
+    tg = next((t for t in speed["tests"] if t["test"].startswith("tg") and not t["n_depth"]), None)
+    pp = next((t for t in speed["tests"] if t["test"].startswith("pp")), None)
+    return (tg["test"] if tg else None, pp["test"] if pp else None, len(tg["samples_ts"]) if tg else 0)
+
+
 def speed_label(group: list[ArtifactRow]) -> str:
     """What the speed columns measured, e.g. "tg64, pp64 (2 reps)": the default run's short tests are
     not llama-bench's pp512/tg128, and the report says which they are."""
-    speed = next((r.speed for r in group if r.speed), None)
-    if not speed:
+    tests = speed_tests(group)
+    if tests is None:
         return ""
-    tg = next((t for t in speed["tests"] if t["test"].startswith("tg") and not t["n_depth"]), None)
-    pp = next((t for t in speed["tests"] if t["test"].startswith("pp")), None)
-    reps = len(tg["samples_ts"]) if tg else 0
-    return ", ".join(t["test"] for t in (tg, pp) if t) + f" ({reps} rep{'s' if reps != 1 else ''})"
+    tg, pp, reps = tests
+    return ", ".join(t for t in (tg, pp) if t) + f" ({reps} rep{'s' if reps != 1 else ''})"
 
 
 def columns(group: list[ArtifactRow]) -> tuple[str, ...]:
-    label = speed_label(group)
-    if not label:
+    tests = speed_tests(group)
+    if tests is None:
         return COLUMNS
-    tests = label.split(" (")[0].split(", ")
-    return tuple(f"{tests[0]} t/s" if c == "tok/s" else f"TTFT ms ({tests[-1]})" if c == "TTFT ms" else c
+    tg, pp, _ = tests
+    return tuple(f"{tg or pp} t/s" if c == "tok/s" else f"TTFT ms ({pp or tg})" if c == "TTFT ms" else c
                  for c in COLUMNS)
+
+
+def display_name(row: ArtifactRow) -> str:
+    """The artifact's label, marked ★ when recommended and (ref) for the reference."""
+    return row.label + (" ★" if row.recommended else " (ref)" if row.is_reference else "")
 
 
 def _groups(rows: list[ArtifactRow]) -> dict[tuple[str, str], list[ArtifactRow]]:

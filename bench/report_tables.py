@@ -16,7 +16,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from bench.report import ArtifactRow, _groups, speed_label
+from bench.report import ArtifactRow, _groups, _num, display_name, speed_label, speed_tests
 
 
 def _ci(est: dict | None) -> str:
@@ -25,14 +25,6 @@ def _ci(est: dict | None) -> str:
         return "-"
     low, high = (format(v, ".2f").replace("0.", ".", 1) if v < 1 else format(v, ".2f") for v in est["ci95"])
     return f"{est['value']:.2f} ({low}-{high})"
-
-
-def _num(value, fmt: str) -> str:
-    return "-" if value is None or value != value else format(value, fmt)
-
-
-def _name(row: ArtifactRow) -> str:
-    return row.label + (" ★" if row.recommended else " (ref)" if row.is_reference else "")
 
 
 def _table(title: str, columns: tuple[str, ...], rows: list[list[str]]) -> Table:
@@ -66,27 +58,27 @@ def summary(group: list[ArtifactRow]) -> Text:
 
 
 def group_tables(group: list[ArtifactRow]) -> list[Table]:
-    speed = speed_label(group)
-    tg, _, pp = (speed.split(" (")[0].partition(", ") if speed else ("tg", "", "pp"))
-    size = _table("Size and speed" + (f": {speed.replace(' (', ', ').rstrip(')')}" if speed else ""),
+    tests = speed_tests(group)
+    tg = (tests[0] or tests[1]) if tests else "tg"
+    size = _table("Size and speed" + (f": {speed_label(group)}" if tests else ""),
                   ("artifact", "MiB", "bits/w", f"{tg} t/s", "TTFT ms", "peak MiB"),
-                  [[_name(r), f"{r.size_bytes / 2**20:.1f}", f"{r.bits_per_weight:.2f}", _num(r.gen_tps, ".1f"),
+                  [[display_name(r), f"{r.size_bytes / 2**20:.1f}", f"{r.bits_per_weight:.2f}", _num(r.gen_tps, ".1f"),
                     _num(r.ttft_ms, ".0f"), _num(r.speed["peak_rss_bytes"] / 2**20 if r.speed else None, ".0f")]
                    for r in group])
     fidelity = _table("Fidelity to the reference", ("artifact", "KL mean", "top-1", "± SE", "PPL ratio"),
-                      [[_name(r), _num((r.drift or {}).get("kl_mean"), ".4f"),
+                      [[display_name(r), _num((r.drift or {}).get("kl_mean"), ".4f"),
                         _num((r.drift or {}).get("top1_agreement"), ".1%"), _num((r.drift or {}).get("top1_stderr"), ".1%"),
                         _num((r.drift or {}).get("ppl_ratio"), ".3f")] for r in group])
     content = _table("Content (95% CI)", ("artifact", "pass@1", "gold accuracy"),
-                     [[_name(r), _ci(r.scores.get("pass@1")), _ci(r.scores.get("correct"))] for r in group])
+                     [[display_name(r), _ci(r.scores.get("pass@1")), _ci(r.scores.get("correct"))] for r in group])
     disposition = _table("Disposition (95% CI)", ("artifact", "pooled", "uncertainty", "self-verif.", "feedback"),
-                         [[_name(r), *(_ci(r.scores.get(m)) for m in ("disposition", "uncertainty", "self_verification",
+                         [[display_name(r), *(_ci(r.scores.get(m)) for m in ("disposition", "uncertainty", "self_verification",
                                                                         "feedback"))] for r in group])
     style = _table("Truncation and style", ("artifact", "cap-hit", "assert asym.", "SVR"),
-                   [[_name(r), "-" if r.cap_hit is None else f"{r.cap_hit:.0%} @{r.cap_budget}",
+                   [[display_name(r), "-" if r.cap_hit is None else f"{r.cap_hit:.0%} @{r.cap_budget}",
                      _num(r.assertion_asymmetry, "+.2f"), _num(r.svr, ".2f")] for r in group])
     verdict = _table("Against the reference", ("artifact", "within 5 pts", "verdict per suite"),
-                     [[_name(r), {True: "yes", False: "no", None: "-"}[r.non_inferior], r.verdict.replace("; ", "\n")]
+                     [[display_name(r), {True: "yes", False: "no", None: "-"}[r.non_inferior], r.verdict.replace("; ", "\n")]
                       for r in group])
     verdict.columns[2].justify = "left"
     return [size, fidelity, content, disposition, style, verdict]

@@ -254,15 +254,14 @@ def run_drift(artifact_spec: str, ref: Reference, settings, backend_name: str | 
 # ---- in a child process (edge/isolation.py): a runtime crash costs this measurement only ----
 
 def build_reference_isolated(spec: str, settings, path: Path, backend_name: str | None = None,
-                             on_window=None, label: str | None = None) -> Reference:
-    """reference_for() in a child process, saved to `path` (atomically) and loaded back."""
+                             on_window=None, label: str | None = None) -> None:
+    """reference_for() in a child process, saved to `path` (atomically); load it with Reference.load."""
     from edge.artifacts import identify
     from edge.isolation import run_isolated, runtime_name
 
     backend_name = backend_name or identify(spec).backend
     run_isolated(_reference_worker, (str(spec), settings, str(path), backend_name, label), _window_events(on_window),
                  runtime=runtime_name(backend_name))
-    return Reference.load(path)
 
 
 def run_drift_isolated(spec: str, reference_path: Path, settings, backend_name: str | None = None, on_window=None,

@@ -77,10 +77,14 @@ def run_isolated(target: Callable, args: tuple, on_event: Callable[[dict], None]
         raise EdgebenchError(outcome[1])
     if outcome is not None and outcome[0] == "exception":
         raise RuntimeCrash(f"{runtime} failed: {outcome[1]}{where}", None, doing)
-    code = child.exitcode
-    died_of = signal_name(-code) if code is not None and code < 0 else None
-    how = died_of or f"exit code {code} without a result"
-    raise RuntimeCrash(f"{runtime} crashed: {how}{where}", died_of, doing)
+    raise crash(runtime, child.exitcode, doing)
+
+
+def crash(runtime: str, exit_code: int | None, doing: str | None) -> RuntimeCrash:
+    """The error for a child that ended without a result: "llama.cpp crashed: SIGSEGV while ..."."""
+    died_of = signal_name(-exit_code) if exit_code is not None and exit_code < 0 else None
+    how = died_of or f"exit code {exit_code} without a result"
+    return RuntimeCrash(f"{runtime} crashed: {how}" + (f" while {doing}" if doing else ""), died_of, doing)
 
 
 def runtime_name(backend: str) -> str:

@@ -160,10 +160,9 @@ def run_speed(artifact_spec: str, settings: RuntimeSettings, config: SpeedConfig
             child.kill()
     stderr = child.stderr.read().strip()
     if result is None and child.returncode is not None and child.returncode < 0:
-        from edge.isolation import RuntimeCrash, runtime_name, signal_name
+        from edge.isolation import crash, runtime_name
 
-        name = signal_name(-child.returncode)
-        raise RuntimeCrash(f"{runtime_name(backend_name)} crashed: {name} while {doing}", name, doing)
+        raise crash(runtime_name(backend_name), child.returncode, doing)
     if result is None or "error" in result:
         detail = result["error"] if result else (stderr.splitlines()[-1] if stderr else f"exit code {child.returncode}")
         raise EdgebenchError(f"speed measurement of {artifact.path} failed: {detail}")
