@@ -99,7 +99,7 @@ def report(
     format: str = typer.Option("table", "--format", help="table, md, csv or json."),
     html_file: Optional[Path] = typer.Option(None, "--html", help="Also write a single-file HTML report with plots here."),
 ) -> None:
-    """One row per artifact: size, speed, memory, drift, scores with CIs, truncation verdict and the recommended quant."""
+    """The answer first (which quant level to ship, or why none yet), then size, speed, drift, scores with CIs and verdicts."""
     from bench.report import load_report, print_report, to_csv, to_json, to_markdown
 
     renderers = {"md": to_markdown, "csv": to_csv, "json": to_json}
@@ -246,7 +246,7 @@ def judge_audit(
     adversarial_set: Optional[Path] = typer.Option(None, help="The adversarial set; default: tests/data/adversarial_answers.jsonl of the repository."),
     json_out: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
 ) -> None:
-    """Measure a judge against the paper's labelled outputs ($EDGEBENCH_PAPER_ARTIFACTS): agreement, repeats, verbosity bias."""
+    """Measure a judge against the paper's labelled outputs ($EDGEBENCH_PAPER_ARTIFACTS), or the scorers on the adversarial set."""
     from bench.console import adversarial_table, audit_table, llm_audit_table, print_tables
     from bench.judge_audit import run_audit, run_llm_audit
 
