@@ -37,6 +37,6 @@ def at_budget(generation: Generation, budget: int, detokenize: Callable[[list[in
     return BudgetView(budget, generation.text, len(tokens), generation.stop_reason, generation.timings.token_s)
 
 
-def cap_hit_rate(views: list[BudgetView]) -> float:
-    """Share of answers cut off by the budget."""
-    return sum(v.stop_reason == "length" for v in views) / len(views) if views else 0.0
+def cap_hit_rate(stop_reasons: list[str]) -> float:
+    """Share of answers cut off by the budget (stop reason "length"); 0 when there are none."""
+    return sum(s == "length" for s in stop_reasons) / len(stop_reasons) if stop_reasons else 0.0

@@ -1,5 +1,5 @@
 """Rich tables for the terminal: device profiles, HumanEval scores, judge audits, run comparisons,
-conversions, speed and drift. The artifact report has its own (bench/report.py)."""
+conversions, speed and drift. The artifact report has its own (bench/report_tables.py)."""
 
 from __future__ import annotations
 

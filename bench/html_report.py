@@ -1,71 +1,111 @@
-"""The single-file HTML report: the artifact table and three plots drawn as inline SVG
-(no script, no network, so it opens anywhere and renders in a headless browser):
-quality against size, quality against generation tok/s with the Pareto front, and score
-against n_predict.
+"""The single-file HTML report: the answer, the tables, and plots drawn by matplotlib.
+
+matplotlib rather than Vega-Lite: it renders to static SVG text inside the page, so the file
+has no script at all, opens offline anywhere (a Pi's browser included) and renders the same
+in headless Chromium; altair would have to inline a 700 KB JavaScript runtime to work offline.
+Every artifact keeps one colour across all plots and is named in each plot's legend, so no
+label is written beside a point (six quant levels of one size would overlap into a smudge).
+
+Plots, each drawn only when the runs hold its data:
+- drift: KL divergence and top-1 agreement (±1.96 SE) against size and against bits per weight;
+- quality: each suite's target score (95% CI) against size, and against generation tok/s
+  with the Pareto front (no other artifact is both faster and better);
+- truncation: the target score against n_predict beside the share of answers cut off there;
+- speed per device: generation tok/s per artifact for each run folder, when several merge.
 """
 
 from __future__ import annotations
 
 import html
+import io
 from pathlib import Path
 
-from bench.report import ArtifactRow, _caption, _groups, cells, columns
+from bench.render import answer, display_name, footnote, groups, num, reported, speed_label
+from bench.results import ArtifactRow
+from bench.suites.base import CONTENT, DISPOSITION
+from edge.errors import EdgebenchError
 
-WIDTH, HEIGHT, PAD = 560, 340, 56
-COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22")
-
-
-def quality(row: ArtifactRow) -> tuple[str, float | None]:
-    """The quality axis: disposition score, else pass@1, else top-1 agreement with the reference."""
-    for metric in ("disposition", "pass@1"):
-        if metric in row.scores:
-            return metric, row.scores[metric]["value"]
-    if row.drift:
-        return "top-1 agreement", row.drift["top1_agreement"]
-    return "quality", None
+PALETTE = "tab10"
 
 
-def _scale(values: list[float], lo_px: float, hi_px: float):
-    lo, hi = min(values), max(values)
-    if hi == lo:
-        lo, hi = lo - 0.5 if lo else -0.5, hi + 0.5 if hi else 0.5
-    return lambda v: lo_px + (v - lo) / (hi - lo) * (hi_px - lo_px), lo, hi
+def _figure(ncols: int, nrows: int = 1):
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise EdgebenchError("the HTML report draws with matplotlib: pip install 'edgebench[report]'") from None
+    fig = Figure(figsize=(5.2 * ncols, 3.6 * nrows), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    return fig, [ax for row in axes for ax in row]
 
 
-def _axes(title: str, x_label: str, y_label: str, x_range, y_range, plot_id: str) -> list[str]:
-    (x_lo, x_hi), (y_lo, y_hi) = x_range, y_range
-    return [
-        f'<svg class="plot" id="{plot_id}" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" xmlns="http://www.w3.org/2000/svg">',
-        f'<text x="{WIDTH / 2}" y="18" text-anchor="middle" font-weight="bold">{html.escape(title)}</text>',
-        f'<line x1="{PAD}" y1="{HEIGHT - PAD}" x2="{WIDTH - 20}" y2="{HEIGHT - PAD}" stroke="#333"/>',
-        f'<line x1="{PAD}" y1="{HEIGHT - PAD}" x2="{PAD}" y2="30" stroke="#333"/>',
-        f'<text x="{WIDTH / 2}" y="{HEIGHT - 12}" text-anchor="middle">{html.escape(x_label)}</text>',
-        f'<text x="14" y="{HEIGHT / 2}" text-anchor="middle" transform="rotate(-90 14 {HEIGHT / 2})">{html.escape(y_label)}</text>',
-        f'<text x="{PAD}" y="{HEIGHT - PAD + 16}" text-anchor="middle" font-size="11">{x_lo:.3g}</text>',
-        f'<text x="{WIDTH - 20}" y="{HEIGHT - PAD + 16}" text-anchor="end" font-size="11">{x_hi:.3g}</text>',
-        f'<text x="{PAD - 6}" y="{HEIGHT - PAD}" text-anchor="end" font-size="11">{y_lo:.3g}</text>',
-        f'<text x="{PAD - 6}" y="36" text-anchor="end" font-size="11">{y_hi:.3g}</text>',
-    ]
+def _svg(fig, plot_id: str, title: str) -> str:
+    import matplotlib
+
+    buffer = io.StringIO()
+    # text stays text (searchable, sharp, small); no date: the same runs give the same file
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "edgebench"}):
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
+    svg = buffer.getvalue()
+    svg = svg[svg.index("<svg"):]
+    return f'<figure class="plot" id="{plot_id}"><figcaption>{html.escape(title)}</figcaption>{svg}</figure>'
 
 
-def scatter(points: list[tuple[str, float, float]], title: str, x_label: str, y_label: str, plot_id: str,
-            front: bool = False) -> str:
-    if not points:
-        return f'<p class="empty" id="{plot_id}">{html.escape(title)}: no data in these runs</p>'
-    sx, x_lo, x_hi = _scale([p[1] for p in points], PAD + 10, WIDTH - 90)  # room for the labels
-    sy, y_lo, y_hi = _scale([p[2] for p in points], HEIGHT - PAD - 10, 40)
-    parts = _axes(title, x_label, y_label, (x_lo, x_hi), (y_lo, y_hi), plot_id)
-    if front:
-        pareto = pareto_front([(x, y) for _, x, y in points])
-        path = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in pareto)
-        parts.append(f'<polyline class="pareto" points="{path}" fill="none" stroke="#d62728" stroke-dasharray="5,3"/>')
-    for i, (label, x, y) in enumerate(points):
-        colour = COLOURS[i % len(COLOURS)]
-        parts.append(f'<circle class="point" cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="5" fill="{colour}"><title>{html.escape(label)}: '
-                     f'{x:.3g}, {y:.3g}</title></circle>')
-        parts.append(f'<text x="{sx(x) + 7:.1f}" y="{sy(y) - 7:.1f}" font-size="10">{html.escape(label)}</text>')
-    parts.append("</svg>")
-    return "\n".join(parts)
+def _empty(plot_id: str, title: str, why: str) -> str:
+    return f'<p class="empty" id="{plot_id}">{html.escape(title)}: {html.escape(why)}</p>'
+
+
+class Colours:
+    """One colour per artifact, the same in every plot."""
+
+    def __init__(self, names: list[str]) -> None:
+        from matplotlib import colormaps
+
+        cmap = colormaps["tab20" if len(names) > 10 else PALETTE]
+        self.of = {n: cmap(i % cmap.N) for i, n in enumerate(dict.fromkeys(names))}
+
+
+def _legend(fig, axes) -> None:
+    handles, labels = {}, []
+    for ax in axes:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            if lab not in handles:
+                handles[lab] = h
+                labels.append(lab)
+    if handles:
+        fig.legend([handles[lab] for lab in labels], labels, loc="outside right upper", fontsize=8, frameon=False)
+
+
+def _point(ax, x, y, colour, label, yerr=None, marker="o") -> None:
+    if yerr is not None:  # rounding can put an interval's end a hair past its value; nan: no interval
+        yerr = [[max(0.0, e) if e == e else 0.0 for e in side] for side in yerr]
+    ax.errorbar([x], [y], yerr=yerr, fmt=marker, color=colour, ecolor=colour, elinewidth=1, capsize=3, markersize=6,
+                label=label, zorder=3)
+
+
+def drift_plot(rows: list[ArtifactRow], name, colours: Colours) -> str:
+    title = "Drift from the reference: KL divergence and top-1 agreement against size and bits per weight"
+    data = [r for r in rows if r.drift and not r.is_reference]
+    if not data:
+        return _empty("plot-drift", title, "no drift measured in these runs (run without --no-drift)")
+    fig, axes = _figure(2, 2)
+    for r in data:
+        c, label = colours.of[name(r)], name(r)
+        size, bpw = r.size_bytes / 2**20, r.bits_per_weight
+        se = 1.96 * r.drift.get("top1_stderr", 0.0) * 100
+        for ax, x in ((axes[0], size), (axes[1], bpw)):
+            _point(ax, x, r.drift["kl_mean"], c, label)
+        for ax, x in ((axes[2], size), (axes[3], bpw)):
+            _point(ax, x, r.drift["top1_agreement"] * 100, c, label, yerr=[[se], [se]])
+    for ax, xl, yl in ((axes[0], "size (MiB)", "KL divergence (nats/token)"), (axes[1], "bits per weight", "KL divergence (nats/token)"),
+                       (axes[2], "size (MiB)", "top-1 agreement (%)"), (axes[3], "bits per weight", "top-1 agreement (%)")):
+        ax.set_xlabel(xl)
+        ax.set_ylabel(yl)
+        ax.grid(alpha=0.3)
+    if all(r.drift["kl_mean"] > 0 for r in data):
+        axes[0].set_yscale("log")
+        axes[1].set_yscale("log")
+    _legend(fig, axes)
+    return _svg(fig, "plot-drift", title)
 
 
 def pareto_front(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -74,46 +114,136 @@ def pareto_front(points: list[tuple[float, float]]) -> list[tuple[float, float]]
     return sorted(set(front))
 
 
-def lines(series: dict[str, dict[int, float]], title: str, y_label: str, plot_id: str) -> str:
-    series = {k: v for k, v in series.items() if v}
-    if not series:
-        return f'<p class="empty" id="{plot_id}">{html.escape(title)}: no data in these runs</p>'
-    xs = [b for s in series.values() for b in s]
-    ys = [v for s in series.values() for v in s.values()]
-    sx, x_lo, x_hi = _scale(xs, PAD + 10, WIDTH - 120)
-    sy, y_lo, y_hi = _scale(ys, HEIGHT - PAD - 10, 40)
-    parts = _axes(title, "n_predict (tokens)", y_label, (x_lo, x_hi), (y_lo, y_hi), plot_id)
-    for i, (label, values) in enumerate(series.items()):
-        colour = COLOURS[i % len(COLOURS)]
-        path = " ".join(f"{sx(b):.1f},{sy(v):.1f}" for b, v in sorted(values.items()))
-        parts.append(f'<polyline class="series" points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
-        parts.append(f'<text x="{WIDTH - 112}" y="{44 + 14 * i}" font-size="10" fill="{colour}">{html.escape(label)}</text>')
-    parts.append("</svg>")
-    return "\n".join(parts)
+def _targets(rows: list[ArtifactRow]):
+    """Each suite's headline score: the first reported content and disposition scores of every suite."""
+    keys = reported(rows, DISPOSITION)[:1] + [r for r in reported(rows, CONTENT) if r.key != "correct"]
+    return keys or reported(rows, CONTENT)[:1]
+
+
+def quality_plot(rows: list[ArtifactRow], name, colours: Colours) -> str:
+    title = "Quality against size, and against generation speed (dashed: the Pareto front)"
+    scores = [s for s in _targets(rows) if any(s.key in r.scores for r in rows)]
+    if not scores:
+        return _empty("plot-quality", title, "no suite was scored in these runs")
+    fig, axes = _figure(2, len(scores))
+    for i, score in enumerate(scores):
+        by_size, by_speed = axes[2 * i], axes[2 * i + 1]
+        front = []
+        for r in rows:
+            est = r.scores.get(score.key)
+            if not est:
+                continue
+            y, lo, hi = (v * 100 for v in (est["value"], *est["ci95"]))
+            err = [[y - lo], [hi - y]]
+            _point(by_size, r.size_bytes / 2**20, y, colours.of[name(r)], name(r), yerr=err)
+            if r.gen_tps:
+                _point(by_speed, r.gen_tps, y, colours.of[name(r)], name(r), yerr=err)
+                front.append((r.gen_tps, y))
+        if len(front) > 1:
+            xs, ys = zip(*pareto_front(front))
+            by_speed.plot(xs, ys, "--", color="#555", linewidth=1, zorder=2, label="Pareto front")
+        n = max((r.scores[score.key]["n"] for r in rows if score.key in r.scores), default=0)
+        for ax, xl in ((by_size, "size (MiB)"), (by_speed, "generation tok/s")):
+            ax.set_xlabel(xl)
+            ax.set_ylabel(f"{score.title} (%, 95% CI, n={n})")
+            ax.set_ylim(-5, 105)
+            ax.grid(alpha=0.3)
+        if not front:
+            by_speed.text(0.5, 0.5, "no speed measured", transform=by_speed.transAxes, ha="center", color="#777")
+    _legend(fig, axes)
+    return _svg(fig, "plot-quality", title)
+
+
+def budget_plot(rows: list[ArtifactRow], name, colours: Colours) -> str:
+    title = "Truncation: score against n_predict, beside the share of answers cut off at that budget"
+    targets = [s for s in _targets(rows) if any(len(r.by_budget.get(s.key, {})) > 0 for r in rows)]
+    if not targets:
+        return _empty("plot-budget", title, "no suite was scored in these runs")
+    score = targets[0]
+    fig, (ax, cap) = _figure(2)
+    for r in rows:
+        curve = {int(b): v for b, v in r.by_budget.get(score.key, {}).items()}
+        if curve:
+            xs = sorted(curve)
+            ax.plot(xs, [curve[b] * 100 for b in xs], "o-", color=colours.of[name(r)], label=name(r))
+        if r.cap_hit_by_budget:
+            xs = sorted(int(b) for b in r.cap_hit_by_budget)
+            cap.plot(xs, [r.cap_hit_by_budget[b] * 100 for b in xs], "o-", color=colours.of[name(r)], label=name(r))
+    for a, yl in ((ax, f"{score.title} (%)"), (cap, "cap-hit: answers cut off (%)")):
+        a.set_xscale("log", base=2)
+        a.xaxis.set_major_formatter(_int_ticks())
+        a.set_xlabel("n_predict (tokens)")
+        a.set_ylabel(yl)
+        a.set_ylim(-5, 105)
+        a.grid(alpha=0.3)
+    _legend(fig, [ax, cap])
+    return _svg(fig, "plot-budget", title)
+
+
+def _int_ticks():
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda v, _: f"{v:g}")
+
+
+def device_plot(rows: list[ArtifactRow]) -> str:
+    title = "Generation speed per device"
+    runs = list(dict.fromkeys(f"{Path(r.run).name}: {r.device.split(':')[0]}" for r in rows))
+    if len(runs) < 2:
+        return ""  # one device: the quality plot already shows speed
+    labels = list(dict.fromkeys(r.label for r in rows))
+    fig, (ax,) = _figure(1)
+    fig.set_size_inches(max(6.0, 0.9 * len(labels) * len(runs)), 3.8)
+    width = 0.8 / len(runs)
+    from matplotlib import colormaps
+
+    cmap = colormaps["Set2"]
+    for j, run in enumerate(runs):
+        speeds = {r.label: r.gen_tps for r in rows if f"{Path(r.run).name}: {r.device.split(':')[0]}" == run}
+        xs = [i + (j - (len(runs) - 1) / 2) * width for i in range(len(labels))]
+        ax.bar(xs, [speeds.get(lab) or 0 for lab in labels], width, label=run, color=cmap(j % cmap.N))
+    ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right")
+    ax.set_ylabel("generation tok/s")
+    ax.grid(axis="y", alpha=0.3)
+    _legend(fig, [ax])
+    return _svg(fig, "plot-devices", title)
+
+
+def _table(head: list[str], rows: list[list[str]], marked: list[bool]) -> str:
+    th = "".join(f"<th>{html.escape(c)}</th>" for c in head)
+    body = "".join(("<tr class=\"recommended\">" if m else "<tr>") + "".join(f"<td>{html.escape(c)}</td>" for c in cells)
+                   + "</tr>" for cells, m in zip(rows, marked))
+    return f'<table class="artifacts"><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _ci(est: dict | None) -> str:
+    return "-" if not est else f"{est['value']:.2f} [{est['ci95'][0]:.2f}, {est['ci95'][1]:.2f}]"
+
+
+def group_html(run: str, device: str, group: list[ArtifactRow]) -> str:
+    lines = "".join(f'<p class="{"answer" if style.startswith("bold") else "note"}">{html.escape(line)}</p>'
+                    for style, line in answer(group))
+    scores = reported(group, CONTENT) + reported(group, DISPOSITION)
+    head = ["artifact", "MiB", "bits/w", "tok/s", "TTFT ms", "peak MiB", "KL", "top-1", *(s.title for s in scores),
+            "assert asym.", "SVR", "cap-hit", "verdict"]
+    body = [[display_name(r), f"{r.size_bytes / 2**20:.1f}", f"{r.bits_per_weight:.2f}", num(r.gen_tps, ".1f"),
+             num(r.ttft_ms, ".0f"), num(r.peak_rss_mib, ".0f"), num((r.drift or {}).get("kl_mean"), ".4f"),
+             "-" if not r.drift else f"{r.drift['top1_agreement']:.1%} ± {r.drift['top1_stderr']:.1%}",
+             *(_ci(r.scores.get(s.key)) for s in scores), num(r.assertion_asymmetry, "+.2f"), num(r.svr, ".2f"),
+             "-" if r.cap_hit is None else f"{r.cap_hit:.0%} @{r.cap_budget}", r.verdict] for r in group]
+    speed = speed_label(group)
+    return (f"<h2>{html.escape(run)} — {html.escape(device)}</h2>{lines}"
+            + _table(head, body, [r.recommended for r in group])
+            + f'<p class="caption">{html.escape(footnote(group))}{" (tok/s: " + html.escape(speed) + ")" if speed else ""}</p>')
 
 
 def render(rows: list[ArtifactRow]) -> str:
     multi = len({r.run for r in rows}) > 1
     name = (lambda r: f"{r.label} [{Path(r.run).name}]") if multi else (lambda r: r.label)
-    metric = next((quality(r)[0] for r in rows if quality(r)[1] is not None), "quality")
-    scored = [(name(r), r, quality(r)[1]) for r in rows if quality(r)[1] is not None]
-    by_size = [(n, r.size_bytes / 2**20, q) for n, r, q in scored]
-    by_speed = [(n, r.gen_tps, q) for n, r, q in scored if r.gen_tps]
-    budget_metric = "disposition" if any("disposition" in r.by_budget for r in rows) else "pass@1"
-    series = {name(r): {int(b): v for b, v in r.by_budget.get(budget_metric, {}).items()} for r in rows}
-    tables = []
-    for (run, device), group in _groups(rows).items():
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in columns(group))
-        body = "".join("<tr" + (' class="recommended"' if r.recommended else "") + ">"
-                       + "".join(f"<td>{html.escape(c)}</td>" for c in cells(r)) + "</tr>" for r in group)
-        caption = "<br>".join(html.escape(line) for line in _caption(group).splitlines())
-        tables.append(f'<h2>{html.escape(run)} — {html.escape(device)}</h2><table class="artifacts"><thead><tr>{head}</tr></thead>'
-                      f"<tbody>{body}</tbody></table><p class=\"caption\">{caption}</p>")
-    plots = [
-        scatter(by_size, f"{metric} vs size", "size (MiB)", metric, "plot-size"),
-        scatter(by_speed, f"{metric} vs generation speed (Pareto front dashed)", "generation tok/s", metric, "plot-speed", front=True),
-        lines(series, f"{budget_metric} vs n_predict", budget_metric, "plot-budget"),
-    ]
+    colours = Colours([name(r) for r in rows])
+    tables = "".join(group_html(run, device, group) for (run, device), group in groups(rows).items())
+    plots = [drift_plot(rows, name, colours), quality_plot(rows, name, colours), budget_plot(rows, name, colours),
+             device_plot(rows)]
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>edgebench report</title>
 <style>
@@ -122,19 +252,25 @@ table.artifacts {{ border-collapse: collapse; font-size: 13px; }}
 table.artifacts td, table.artifacts th {{ border: 1px solid #ccc; padding: 3px 6px; text-align: right; }}
 table.artifacts td:first-child, table.artifacts td:last-child {{ text-align: left; }}
 tr.recommended {{ background: #e6f4ea; font-weight: bold; }}
-.caption {{ font-size: 12px; color: #555; }}
-.plots {{ display: flex; flex-wrap: wrap; gap: 16px; }}
+p.answer {{ font-size: 16px; font-weight: bold; }}
+p.note, .caption {{ font-size: 12px; color: #555; }}
+figure.plot {{ margin: 16px 0; }}
+figure.plot figcaption {{ font-weight: bold; margin-bottom: 4px; }}
+figure.plot svg {{ max-width: 100%; height: auto; }}
 </style></head><body>
 <h1>edgebench report</h1>
-{''.join(tables)}
-<div class="plots">
+{tables}
 {''.join(plots)}
-</div>
 </body></html>
 """
 
 
 def write_html(rows: list[ArtifactRow], path: Path) -> None:
+    """Write the page atomically (a temporary name, then a rename): never a half-written report."""
+    page = render(rows)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(render(rows), encoding="utf-8")
-    tmp.replace(path)
+    try:
+        tmp.write_text(page, encoding="utf-8")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)

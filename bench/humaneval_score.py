@@ -41,7 +41,7 @@ def score_file(path: Path, limits: Limits = Limits()) -> dict:
     with Progress(TextColumn("[bold]executing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   transient=True) as progress:
         task = progress.add_task("", total=len(pairs))
-        results = suite.evaluate(pairs, limits, on_done=lambda _: progress.advance(task))
+        results = suite.run_programs(pairs, limits, on_done=lambda _: progress.advance(task))
     per_task: dict[str, list] = defaultdict(list)
     for sample, result in zip(samples, results):
         per_task[sample["task_id"]].append(result)

@@ -16,7 +16,9 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from bench.report import ArtifactRow, _groups, _num, display_name, speed_label, speed_tests
+from bench.render import answer, display_name, groups, num, reported, speed_label, speed_tests
+from bench.results import ArtifactRow
+from bench.suites.base import CONTENT, DISPOSITION
 
 
 def _ci(est: dict | None) -> str:
@@ -40,20 +42,13 @@ def _table(title: str, columns: tuple[str, ...], rows: list[list[str]]) -> Table
 def summary(group: list[ArtifactRow]) -> Text:
     """The answer first: what to ship and why, or why nothing can be named yet; crashes; notes."""
     text = Text()
-    pick = next((r for r in group if r.recommended), None)
-    why = next((r.recommendation for r in group if r.recommendation), "")
-    if pick:
-        text.append(f"Ship {pick.label}. ", style="bold green")
-        text.append(why + "\n")
-    else:
-        text.append("No quant level can be recommended yet. ", style="bold yellow")
-        text.append((why or "no artifact was compared with a reference on the suites") + "\n")
-    for r in group:
-        if r.crash:
-            text.append(f"{r.label} crashed: {r.crash}; edgebench run --resume retries it\n", style="red")
-    for r in group:
-        if r.note and not r.crash:
-            text.append(f"{r.label}: {r.note}\n", style="dim")
+    for style, line in answer(group):
+        if style.startswith("bold"):  # the headline in bold, its reason plain
+            head, _, why = line.partition(". ")
+            text.append(head + ". ", style=style)
+            text.append(why + "\n")
+        else:
+            text.append(line + "\n", style=style)
     return text
 
 
@@ -62,31 +57,32 @@ def group_tables(group: list[ArtifactRow]) -> list[Table]:
     tg = (tests[0] or tests[1]) if tests else "tg"
     size = _table("Size and speed" + (f": {speed_label(group)}" if tests else ""),
                   ("artifact", "MiB", "bits/w", f"{tg} t/s", "TTFT ms", "peak MiB"),
-                  [[display_name(r), f"{r.size_bytes / 2**20:.1f}", f"{r.bits_per_weight:.2f}", _num(r.gen_tps, ".1f"),
-                    _num(r.ttft_ms, ".0f"), _num(r.speed["peak_rss_bytes"] / 2**20 if r.speed else None, ".0f")]
+                  [[display_name(r), f"{r.size_bytes / 2**20:.1f}", f"{r.bits_per_weight:.2f}", num(r.gen_tps, ".1f"),
+                    num(r.ttft_ms, ".0f"), num(r.peak_rss_mib, ".0f")]
                    for r in group])
     fidelity = _table("Fidelity to the reference", ("artifact", "KL mean", "top-1", "± SE", "PPL ratio"),
-                      [[display_name(r), _num((r.drift or {}).get("kl_mean"), ".4f"),
-                        _num((r.drift or {}).get("top1_agreement"), ".1%"), _num((r.drift or {}).get("top1_stderr"), ".1%"),
-                        _num((r.drift or {}).get("ppl_ratio"), ".3f")] for r in group])
-    content = _table("Content (95% CI)", ("artifact", "pass@1", "gold accuracy"),
-                     [[display_name(r), _ci(r.scores.get("pass@1")), _ci(r.scores.get("correct"))] for r in group])
-    disposition = _table("Disposition (95% CI)", ("artifact", "pooled", "uncertainty", "self-verif.", "feedback"),
-                         [[display_name(r), *(_ci(r.scores.get(m)) for m in ("disposition", "uncertainty", "self_verification",
-                                                                        "feedback"))] for r in group])
+                      [[display_name(r), num((r.drift or {}).get("kl_mean"), ".4f"),
+                        num((r.drift or {}).get("top1_agreement"), ".1%"), num((r.drift or {}).get("top1_stderr"), ".1%"),
+                        num((r.drift or {}).get("ppl_ratio"), ".3f")] for r in group])
+    tables = [size, fidelity]
+    for table, title in ((CONTENT, "Content (95% CI)"), (DISPOSITION, "Disposition (95% CI)")):
+        scores = reported(group, table)
+        if scores:  # a run without such a suite has no such table
+            tables.append(_table(title, ("artifact", *(s.title for s in scores)),
+                                 [[display_name(r), *(_ci(r.scores.get(s.key)) for s in scores)] for r in group]))
     style = _table("Truncation and style", ("artifact", "cap-hit", "assert asym.", "SVR"),
                    [[display_name(r), "-" if r.cap_hit is None else f"{r.cap_hit:.0%} @{r.cap_budget}",
-                     _num(r.assertion_asymmetry, "+.2f"), _num(r.svr, ".2f")] for r in group])
+                     num(r.assertion_asymmetry, "+.2f"), num(r.svr, ".2f")] for r in group])
     verdict = _table("Against the reference", ("artifact", "within 5 pts", "verdict per suite"),
                      [[display_name(r), {True: "yes", False: "no", None: "-"}[r.non_inferior], r.verdict.replace("; ", "\n")]
                       for r in group])
     verdict.columns[2].justify = "left"
-    return [size, fidelity, content, disposition, style, verdict]
+    return [*tables, style, verdict]
 
 
 def report_renderables(rows: list[ArtifactRow]) -> list:
     out = []
-    for (run, device), group in _groups(rows).items():
+    for (run, device), group in groups(rows).items():
         sizes = sorted({est["n"] for r in group for est in r.scores.values()})
         footer = Text("Scores at the largest budget; n = " + "/".join(map(str, sizes)) + " items per score."
                       if sizes else "", style="dim")

@@ -151,6 +151,9 @@ class Store:
         encoded = [tuple(json.dumps(r[c]) if isinstance(r[c], (dict, list)) else r[c] for c in columns) for r in rows]
         self._write([(sql, values) for values in encoded])
 
+    def suites(self) -> list[str]:
+        return [row[0] for row in self.db.execute("SELECT DISTINCT suite FROM samples ORDER BY suite")]
+
     def scored_hashes(self) -> set[str]:
         """Artifacts with at least one sample row."""
         return {row[0] for row in self.db.execute("SELECT DISTINCT artifact_hash FROM samples")}

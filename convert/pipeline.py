@@ -11,13 +11,13 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
 from convert import exporters
 from convert.manifest import Manifest, read_manifest, write_manifest
 from convert.source import prepare, resolve_source
 from convert.targets import TARGETS, Target
+from edge.artifacts import safetensors_params, weight_files
 from edge.errors import EdgebenchError
+from edge.progress import Progress
 
 MERGE_TOLERANCE = 1e-4
 
@@ -45,9 +45,10 @@ class ArtifactResult:
     verification: dict | None = None
 
 
-def convert(source_spec: str, options: ConvertOptions) -> dict:
+def convert(source_spec: str, options: ConvertOptions, progress: Progress | None = None) -> dict:
     """Build (or reuse) every target; returns the artifacts and, with verify, the checks. Every input is
-    checked before anything is written."""
+    checked before anything is written. Each target is a "convert" stage for the progress listener."""
+    progress = progress or Progress()
     targets = list(options.targets)
     if any(t.format == "gguf" and t.quant != "f16" for t in targets) and TARGETS["gguf:f16"] not in targets:
         targets.insert(0, TARGETS["gguf:f16"])  # the quantizer starts from F16
@@ -59,26 +60,32 @@ def convert(source_spec: str, options: ConvertOptions) -> dict:
     source = resolve_source(source_spec, options.allow_pickle)
     _check_writable(options.out)
     results: list[ArtifactResult] = []
-    with _progress() as progress:
-        task = progress.add_task(f"preparing {source_spec}" + (f" + {options.adapter}" if options.adapter else ""), total=1)
-        from convert.verify import probe_ids
+    from convert.verify import probe_ids
 
+    progress.start("source", "convert")
+    try:
         prepared = prepare(source, options.adapter, options.out / ".work", probe_ids, options.allow_pickle)
-        progress.update(task, completed=1)
-        n_params = _count_params(prepared.folder)
-        f16_path = None
-        for target in targets:
-            task = progress.add_task(f"{target.name}", total=1)
+    finally:
+        progress.end()
+    n_params = safetensors_params(prepared.folder)
+    f16_path = None
+    for target in targets:
+        progress.start(target.name, "convert")
+        try:
             result = _build(target, prepared, options, f16_path, n_params)
-            result.requested = target in options.targets
-            if target.name == "gguf:f16":
-                f16_path = Path(result.path)
-            results.append(result)
-            progress.update(task, completed=1, description=f"{target.name} ({'reused' if result.reused else 'built'})")
-        checks = {}
-        if options.verify:
-            task = progress.add_task("verifying against the torch reference", total=len(results) + 1)
-            checks = _verify(prepared, results, options, progress, task)
+        finally:
+            progress.end()
+        result.requested = target in options.targets
+        if target.name == "gguf:f16":
+            f16_path = Path(result.path)
+        results.append(result)
+    checks = {}
+    if options.verify:
+        progress.start("all", "verify", total=len(results) + 1)
+        try:
+            checks = _verify(prepared, results, options, progress)
+        finally:
+            progress.end()
     return {
         "source": source_spec, "source_hash": source.hash, "adapter": str(options.adapter) if options.adapter else None,
         "adapter_hash": prepared.adapter_hash, "prepared": str(prepared.folder),
@@ -124,7 +131,7 @@ def _build(target: Target, prepared, options: ConvertOptions, f16_path: Path | N
         raise
     seconds = time.perf_counter() - start
     path = _artifact_path(target, final)
-    size = sum(f.stat().st_size for f in _weight_files(final))
+    size = sum(f.stat().st_size for f in weight_files(final))
     bits = _bits_per_weight(target, path, size, n_params)
     write_manifest(final, Manifest(
         target=target.name, format=target.format, quant=target.quant, source=prepared.source.spec,
@@ -139,11 +146,6 @@ def _artifact_path(target: Target, final: Path) -> Path:
     return final / f"model-{target.quant}.gguf" if target.format == "gguf" else final
 
 
-def _weight_files(folder: Path) -> list[Path]:
-    patterns = ("*.gguf", "*.safetensors", "*.onnx", "*.onnx.data")
-    return [f for p in patterns for f in folder.glob(p)]
-
-
 def _bits_per_weight(target: Target, path: Path, size: int, n_params: int) -> float:
     if target.format == "gguf":
         from edge.models import inspect_gguf
@@ -152,41 +154,22 @@ def _bits_per_weight(target: Target, path: Path, size: int, n_params: int) -> fl
     return size * 8 / n_params if n_params else float("nan")
 
 
-def _count_params(folder: Path) -> int:
-    from safetensors import safe_open
-
-    total = 0
-    for f in folder.glob("*.safetensors"):
-        with safe_open(str(f), "np") as handle:
-            for key in handle.keys():
-                shape = handle.get_slice(key).get_shape()
-                count = 1
-                for dim in shape:
-                    count *= dim
-                total += count
-    return total
-
-
-def _verify(prepared, results: list[ArtifactResult], options: ConvertOptions, progress, task) -> dict:
+def _verify(prepared, results: list[ArtifactResult], options: ConvertOptions, progress: Progress) -> dict:
     from convert.verify import F16_MIN_TOP1, reference, verify_artifact
     from edge.profiles import RuntimeSettings
 
-    ref = reference(prepared.folder)
     settings = RuntimeSettings(threads=options.threads)  # repacking: decided for this host (edge/repack.py)
-    progress.advance(task)
+    ref = reference(prepared.folder, settings)
+    progress.update(1)
     failures = []
-    for r in results:
+    for done, r in enumerate(results, start=2):
         r.verification = verify_artifact(Path(r.path), ref, settings)
         if r.verification["tokenizer_match"] < 1.0:
             failures.append(f"{r.target} tokenizer differs on {len(r.verification['tokenizer_mismatched_lines'])} lines")
         if r.target == "gguf:f16" and r.verification["top1_agreement"] < F16_MIN_TOP1:
             failures.append(f"gguf:f16 top-1 agreement {r.verification['top1_agreement']:.4f} < {F16_MIN_TOP1}")
-        progress.advance(task)
+        progress.update(done)
     if prepared.merge_max_abs_diff is not None and prepared.merge_max_abs_diff > MERGE_TOLERANCE:
         failures.append(f"merged logits differ from base+adapter by {prepared.merge_max_abs_diff:.2e} > {MERGE_TOLERANCE}")
     return {"f16_min_top1": F16_MIN_TOP1, "merge_max_abs_diff": prepared.merge_max_abs_diff,
             "merge_tolerance": MERGE_TOLERANCE, "positions": len(ref.ids), "failures": failures, "passed": not failures}
-
-
-def _progress() -> Progress:
-    return Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), TimeElapsedColumn(), transient=True)

@@ -5,14 +5,13 @@ reads. The adapter is checked against the base before anything is merged.
 
 from __future__ import annotations
 
-import functools
 
 import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from convert.hashing import hash_path, hash_text
+from edge.hashing import hash_path, hash_text
 from edge.errors import EdgebenchError
 
 PREPARED = "prepared.json"  # written last into a prepared folder
@@ -80,43 +79,10 @@ def adapter_hash(adapter: Path | None, allow_pickle: bool = False) -> str | None
 
 
 def load_model(source: Source):
-    """(model in fp32, tokenizer) from the source, through transformers."""
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    """(model in fp32, tokenizer) from the source, through transformers (edge/torch_backend.py)."""
+    from edge.torch_backend import load_hf
 
-    quiet_transformers()
-    try:
-        if source.kind == "gguf":
-            kwargs = {"gguf_file": source.path.name}
-            folder = source.path.parent
-        else:
-            # resolve_source already refused pickled-only weights without --allow-pickle.
-            kwargs = {"use_safetensors": bool(list(source.path.glob("*.safetensors")))}
-            folder = source.path
-        tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=kwargs.get("gguf_file"))
-        model = AutoModelForCausalLM.from_pretrained(folder, dtype="float32", **kwargs)
-    except (OSError, ValueError, KeyError, RuntimeError) as exc:
-        raise EdgebenchError(f"transformers cannot load {source.path}: {' '.join(str(exc).split())[:300]}") from None
-    if source.kind == "gguf":
-        # The weights are dequantized now; drop the GGUF quantizer so the model can be saved.
-        model.hf_quantizer = None
-        if hasattr(model.config, "quantization_config"):
-            del model.config.quantization_config
-    model.eval()
-    return model, tokenizer
-
-
-def quiet_transformers() -> None:
-    """Our progress bars, not transformers' tqdm bars and warnings, in the terminal."""
-    import transformers
-
-    transformers.utils.logging.set_verbosity_error()
-    transformers.utils.logging.disable_progress_bar()
-    # The GGUF loader draws a plain tqdm bar ("Converting and de-quantizing GGUF tensors...") that
-    # ignores the switch above; our own progress display says what is happening instead.
-    from transformers import modeling_gguf_pytorch_utils as gguf_loading
-
-    if not isinstance(gguf_loading.tqdm, functools.partial):
-        gguf_loading.tqdm = functools.partial(gguf_loading.tqdm, disable=True)
+    return load_hf(source.path, gguf=source.kind == "gguf")
 
 
 def check_adapter(model, adapter: Path) -> None:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
+from edge.drift import exact_kl, log_softmax
+
 CORPUS = Path(__file__).resolve().parent / "data" / "verify.txt"
 F16_MIN_TOP1 = 0.995  # F16 GGUF must agree with torch at least this often
 
@@ -32,39 +34,31 @@ def probe_ids(tokenizer) -> list[int]:
     return tokenizer(corpus_lines()[0], add_special_tokens=False)["input_ids"]
 
 
-def reference(prepared: Path) -> Reference:
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+def reference(prepared: Path, settings) -> Reference:
+    """The torch fp32 reference, run through the same backend interface as every artifact."""
+    from edge.backend import open_backend
 
-    from convert.source import quiet_transformers
-
-    quiet_transformers()
-    tokenizer = AutoTokenizer.from_pretrained(prepared)
-    model = AutoModelForCausalLM.from_pretrained(prepared, dtype="float32").eval()
-    lines = corpus_lines()
-    line_ids = [tokenizer(line, add_special_tokens=False)["input_ids"] for line in lines]
-    ids = tokenizer("\n".join(lines), add_special_tokens=False)["input_ids"]
-    with torch.no_grad():
-        logits = model(torch.tensor([ids])).logits[0].double()
-    return Reference(lines, line_ids, ids, torch.log_softmax(logits, -1).numpy())
-
-
-def log_softmax(logits: np.ndarray) -> np.ndarray:
-    logits = logits.astype(np.float64)
-    shifted = logits - logits.max(-1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(-1, keepdims=True))
+    backend = open_backend("torch", prepared, settings)
+    try:
+        lines = corpus_lines()
+        line_ids = [backend.tokenize(line) for line in lines]
+        ids = backend.tokenize("\n".join(lines))
+        log_probs = log_softmax(backend.logits(ids))
+    finally:
+        backend.close()
+    return Reference(lines, line_ids, ids, log_probs)
 
 
 def agreement(ref: Reference, logits: np.ndarray, tokenized: list[list[int]]) -> dict:
-    vocab = min(ref.log_probs.shape[1], logits.shape[1])
-    p_ref = ref.log_probs[:, :vocab]
-    p_art = log_softmax(logits[: len(ref.ids), :vocab])
-    kl = (np.exp(p_ref) * (p_ref - p_art)).sum(-1)
+    """Tokenizer match per corpus line, top-1 agreement and KL (edge/drift.py's exact KL) over the corpus."""
+    art = log_softmax(logits[: len(ref.ids)])
+    vocab = min(ref.log_probs.shape[1], art.shape[1])
+    kl = exact_kl(ref.log_probs, art)
     matches = sum(a == b for a, b in zip(tokenized, ref.line_ids))
     return {
         "tokenizer_match": matches / len(ref.line_ids),
         "tokenizer_mismatched_lines": [ref.lines[i][:40] for i, (a, b) in enumerate(zip(tokenized, ref.line_ids)) if a != b],
-        "top1_agreement": float((p_ref.argmax(-1) == p_art.argmax(-1)).mean()),
+        "top1_agreement": float((ref.log_probs[:, :vocab].argmax(-1) == art[:, :vocab].argmax(-1)).mean()),
         "kl_mean": float(kl.mean()),
         "kl_max": float(kl.max()),
         "positions": len(ref.ids),

@@ -79,11 +79,11 @@ def _identify_folder(folder: Path) -> Artifact:
         return identify(sorted(folder.glob("*.gguf"))[0])
     else:
         raise EdgebenchError(f"{folder} is not a model artifact (no manifest.json, genai_config.json, config.json or .gguf)")
-    size = sum(p.stat().st_size for p in folder.iterdir() if p.name.endswith(WEIGHT_SUFFIXES))
+    size = sum(p.stat().st_size for p in weight_files(folder))
     if manifest and manifest.get("bits_per_weight"):
         n_params = round(8 * int(manifest["size_bytes"]) / float(manifest["bits_per_weight"]))
     else:
-        n_params = _safetensors_params(folder) if fmt == "hf" else 0
+        n_params = safetensors_params(folder) if fmt == "hf" else 0
     return Artifact(path=folder, format=fmt, quant=quant, size_bytes=size, n_params=n_params, name=folder.name)
 
 
@@ -94,7 +94,12 @@ def _read_json(path: Path) -> dict | None:
         return None
 
 
-def _safetensors_params(folder: Path) -> int:
+def weight_files(folder: Path) -> list[Path]:
+    """The files of a folder that hold weights (what an artifact's size counts)."""
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.name.endswith(WEIGHT_SUFFIXES))
+
+
+def safetensors_params(folder: Path) -> int:
     """Parameter count from the safetensors headers (8-byte length, then JSON), without loading."""
     total = 0
     for file in folder.glob("*.safetensors"):
@@ -108,3 +113,19 @@ def _safetensors_params(folder: Path) -> int:
                     count *= dim
                 total += count
     return total
+
+
+def artifact_identity(artifact: Artifact) -> str:
+    """Stable identity (16 hex digits): a converted artifact's manifest inputs (target, source and adapter
+    hashes, options), else the content hash of its files. Results are keyed by it."""
+    import hashlib
+
+    from edge.hashing import hash_path
+
+    folder = artifact.path if artifact.path.is_dir() else artifact.path.parent
+    manifest = folder / "manifest.json"
+    if manifest.is_file():
+        data = json.loads(manifest.read_text())
+        key = {k: data.get(k) for k in ("target", "source_hash", "adapter_hash", "options")}
+        return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
+    return hash_path(artifact.path)[:16]

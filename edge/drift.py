@@ -146,6 +146,20 @@ def first_difference(backend, ref_ids: list[int]) -> dict | None:
             "text_before": backend.detokenize(ref_ids[max(0, at - 8) : at])[-40:]}
 
 
+def log_softmax(logits: np.ndarray) -> np.ndarray:
+    """Log-probabilities over the last axis, in float64."""
+    logits = np.asarray(logits, dtype=np.float64)
+    shifted = logits - logits.max(-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(-1, keepdims=True))
+
+
+def exact_kl(ref_logp: np.ndarray, art_logp: np.ndarray) -> np.ndarray:
+    """KL(reference || artifact) per position over the whole (shared) vocabulary."""
+    vocab = min(ref_logp.shape[-1], art_logp.shape[-1])
+    ref_logp, art_logp = ref_logp[..., :vocab], art_logp[..., :vocab]
+    return (np.exp(ref_logp) * (ref_logp - art_logp)).sum(-1)
+
+
 def kl_topk(ref_logp_top: np.ndarray, art_logp_top: np.ndarray) -> np.ndarray:
     """KL over the top-K tokens plus one bucket for the rest (a lower bound on the exact KL)."""
     p = np.exp(ref_logp_top)
@@ -165,7 +179,7 @@ def measure_drift(backend, ref: Reference, on_window=None, max_windows: int | No
     all_ids = ref.token_ids.tolist()
     ids = all_ids[: max_windows * WINDOW] if max_windows else all_ids
     total = len(windows(ids))
-    kl, agree, art_target, exact_kl, approx_on_slice = [], [], [], [], []
+    kl, agree, art_target, exact, approx_on_slice = [], [], [], [], []
     offset = 0
     for logits, window_lse, targets in _scored(backend, ids):
         n = len(targets)
@@ -180,16 +194,14 @@ def measure_drift(backend, ref: Reference, on_window=None, max_windows: int | No
         here = np.flatnonzero((ref.slice_positions >= offset) & (ref.slice_positions < offset + n))
         if len(here):
             local = ref.slice_positions[here] - offset
-            ref_rows = ref.slice_logprobs[here].astype(np.float64)
-            vocab = min(ref_rows.shape[1], logits.shape[1])
-            art_rows = logits[local, :vocab].astype(np.float64) - window_lse[local, None]
-            exact_kl.append((np.exp(ref_rows[:, :vocab]) * (ref_rows[:, :vocab] - art_rows)).sum(-1))
+            art_rows = logits[local].astype(np.float64) - window_lse[local, None]
+            exact.append(exact_kl(ref.slice_logprobs[here].astype(np.float64), art_rows))
             approx_on_slice.append(window_kl[local])
         offset += n
         if on_window:
             on_window(len(kl), total)
     kl, agree = np.concatenate(kl), np.concatenate(agree)
-    exact, approx = np.concatenate(exact_kl), np.concatenate(approx_on_slice)
+    exact, approx = np.concatenate(exact), np.concatenate(approx_on_slice)
     top1 = float(agree.mean())
     ref_nll, art_nll = -ref.target_logprob[: len(kl)].mean(), -np.concatenate(art_target).mean()
     return {

@@ -21,6 +21,42 @@ from edge.errors import EdgebenchError
 from edge.profiles import RuntimeSettings
 
 
+def quiet_transformers() -> None:
+    """Our progress bars, not transformers' tqdm bars and warnings, in the terminal."""
+    import functools
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    # The GGUF loader draws a plain tqdm bar ("Converting and de-quantizing GGUF tensors...") that
+    # ignores the switch above; our own progress display says what is happening instead.
+    from transformers import modeling_gguf_pytorch_utils as gguf_loading
+
+    if not isinstance(gguf_loading.tqdm, functools.partial):
+        gguf_loading.tqdm = functools.partial(gguf_loading.tqdm, disable=True)
+
+
+def load_hf(path: Path, gguf: bool = False):
+    """(model in fp32, eval mode; tokenizer) from a Hugging Face folder, or from a GGUF file (dequantized).
+    The one place edgebench loads a model through transformers; one clear error if it cannot."""
+    path = Path(path)
+    quiet_transformers()
+    try:
+        if gguf:
+            folder, kwargs = path.parent, {"gguf_file": path.name}
+        else:  # pickled-only weights are refused before this (convert/source.py), unless allowed
+            folder, kwargs = path, {"use_safetensors": bool(list(path.glob("*.safetensors")))}
+        tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=kwargs.get("gguf_file"))
+        model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32, **kwargs)
+    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+        raise EdgebenchError(f"transformers cannot load {path}: {' '.join(str(exc).split())[:300]}") from None
+    if gguf:
+        # The weights are dequantized now; drop the GGUF quantizer so the model can be saved.
+        model.hf_quantizer = None
+        if hasattr(model.config, "quantization_config"):
+            del model.config.quantization_config
+    return model.eval(), tokenizer
+
+
 class TorchBackend:
     """One Hugging Face model folder in float32."""
 
@@ -32,15 +68,9 @@ class TorchBackend:
             raise EdgebenchError(f"{folder} is not a Hugging Face model folder (no config.json)")
         if settings.threads:
             torch.set_num_threads(settings.threads)
-        hf_logging.set_verbosity_error()
-        hf_logging.disable_progress_bar()
         self.n_ctx = settings.n_ctx
         start = time.perf_counter()
-        try:
-            self.tokenizer = AutoTokenizer.from_pretrained(folder)
-            self.model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32).eval()
-        except (OSError, ValueError, KeyError) as exc:
-            raise EdgebenchError(f"transformers could not load {folder} ({exc}); check the folder")
+        self.model, self.tokenizer = load_hf(folder)
         self.load_s = time.perf_counter() - start
         eos = self.model.generation_config.eos_token_id
         if eos is None:

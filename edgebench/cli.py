@@ -54,8 +54,8 @@ def run(
     model: str = typer.Option("default", help="Source: a Hugging Face folder, a .gguf file, or 'default' (the embedded SmolLM2-135M-Instruct)."),
     adapter: Optional[Path] = typer.Option(None, help="PEFT LoRA adapter folder, merged into the source before conversion."),
     ladder: Optional[str] = typer.Option(None, help="Targets, comma-separated (gguf:q4_k_m,mlx:4bit,onnx:int4...), plus 'source' to run the model as given; default: the profile's ladder."),
-    suite: str = typer.Option("disposition,humaneval", help="Suites, comma-separated: disposition, humaneval; 'none' for speed and drift only."),
-    split: str = typer.Option("dev", help="Disposition splits, comma-separated: train, dev, fresh."),
+    suite: str = typer.Option("disposition,humaneval", help="Suites, comma-separated: disposition, humaneval, or a JSONL file of your own prompts (see README); 'none' for speed and drift only."),
+    split: Optional[str] = typer.Option(None, help="Splits, comma-separated (disposition: train, dev, fresh); a suite without them runs its own; default: each suite's (dev, HumanEval's test)."),
     budgets: str = typer.Option("256,512,1024", help="n_predict budgets in tokens, comma-separated; one generation at the largest scores all."),
     limit: Optional[int] = typer.Option(None, min=1, help="Items per suite (and split); default: 4 disposition, 1 HumanEval (to end within 10 minutes)."),
     out: Optional[Path] = typer.Option(None, help="Run folder; default: a new runs/<timestamp> (with --resume: the latest one)."),
@@ -75,17 +75,15 @@ def run(
     api_key_env: str = typer.Option("EDGEBENCH_JUDGE_API_KEY", help="LLM judge: environment variable holding the API key (never stored)."),
 ) -> None:
     """Convert a model to a quant ladder, run speed, drift and the suites on this device, and report which level to ship."""
-    from bench.plan import PlanConfig
+    from bench.execute import PlanConfig
     from edgebench.run_job import run as run_job
 
     suites = tuple(s.strip() for s in suite.split(",") if s.strip() and s.strip() != "none")
-    unknown = [s for s in suites if s not in ("disposition", "humaneval")]
-    if unknown:
-        raise EdgebenchError(f"unknown suite {unknown[0]!r}; choose disposition, humaneval or none")
     _check_repack(repack)
     defaults = PlanConfig()
+    splits = tuple(s.strip() for s in split.split(",") if s.strip()) if split else None
     config = PlanConfig(
-        suites=suites, split=split, budgets=_budgets(budgets), temperature=temperature, seed=seed, system_prompt=system,
+        suites=suites, splits=splits, budgets=_budgets(budgets), temperature=temperature, seed=seed, system_prompt=system,
         limits={name: limit for name in suites} if limit else defaults.limits,
         speed=defaults.speed if speed else None, drift=drift, drift_windows=drift_windows)
     targets = [t.strip() for t in ladder.split(",") if t.strip()] if ladder else None
@@ -100,7 +98,9 @@ def report(
     html_file: Optional[Path] = typer.Option(None, "--html", help="Also write a single-file HTML report with plots here."),
 ) -> None:
     """The answer first (which quant level to ship, or why none yet), then size, speed, drift, scores with CIs and verdicts."""
-    from bench.report import load_report, print_report, to_csv, to_json, to_markdown
+    from bench.render import to_csv, to_json, to_markdown
+    from bench.report import load_report
+    from bench.report_tables import print_report
 
     renderers = {"md": to_markdown, "csv": to_csv, "json": to_json}
     if format not in ("table", *renderers):
@@ -184,7 +184,10 @@ def convert_cmd(
 
     options = ConvertOptions(targets=tuple(parse_targets(to)), out=out, adapter=adapter, verify=verify,
                              allow_pickle=allow_pickle, group_size=group_size, threads=threads or os.cpu_count() or 1)
-    result = convert(source, options)
+    from edgebench.progress_view import RichProgress
+
+    with RichProgress(enabled=not json_out) as progress:
+        result = convert(source, options, progress)
     if json_out:
         print(json.dumps(result, indent=2))
     else:
@@ -199,14 +202,15 @@ def convert_cmd(
 def compare(
     run_a: Path = typer.Argument(..., help="Run folder A (the baseline)."),
     run_b: Path = typer.Argument(..., help="Run folder B (the one claimed better)."),
-    suite: Optional[str] = typer.Option(None, help="Suite to compare: disposition or humaneval; default: disposition if both ran it."),
+    suite: Optional[str] = typer.Option(None, help="Suite to compare (disposition, humaneval, or your file's name); default: disposition if both ran it."),
     metric: Optional[str] = typer.Option(None, help="Score to test; default: 'disposition' (pooled traits) or 'pass@1'."),
     alpha: float = typer.Option(0.05, min=0.0001, max=0.5, help="Significance level of each paired test."),
     negligible_cap: float = typer.Option(0.05, min=0.0, max=1.0, help="Cap-hit rate at or below which a budget counts as untruncated."),
     json_out: bool = typer.Option(False, "--json", help="Print the cells and the verdict as JSON."),
 ) -> None:
     """Test "B is better than A" item by item at every budget; print the falsification verdict."""
-    from bench.compare import compare_runs, load_run
+    from bench.compare import compare_runs
+    from bench.results import load_run
     from bench.console import comparison_table, print_tables
 
     result = compare_runs(load_run(run_a), load_run(run_b), suite=suite, metric=metric, alpha=alpha,

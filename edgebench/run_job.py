@@ -1,8 +1,8 @@
 """`edgebench run`: from a source model (plus adapter) to a report on this device.
 
 Converts the ladder (convert/; artifacts already built are reused), opens the run
-folder's results store, executes the plan (bench/plan.py) and prints the report
-(bench/report.py). Lives beside the CLI because it is the one place that joins convert
+folder's results store, executes the plan (bench/execute.py) and prints the report
+(bench/report_tables.py). Lives beside the CLI because it is the one place that joins convert
 and bench, which do not import each other.
 """
 
@@ -12,13 +12,15 @@ import importlib.util
 import time
 from pathlib import Path
 
-from bench.plan import PlanConfig, check_config, run_plan
-from bench.report import load_report, print_report
+from bench.execute import PlanConfig, check_config, run_plan
+from bench.report import load_report
+from bench.report_tables import print_report
 from bench.store import DB_NAME, Store
 from edge.artifacts import Artifact, identify
 from edge.errors import EdgebenchError
 from edge.host import detect_host
 from edge.profiles import get_profile, load_profiles, resolve_settings
+from edgebench.progress_view import RichProgress
 
 SOURCE = "source"  # a ladder entry: run the model as given, without converting it
 # Optional targets that a profile may list: left out, with a note, when their extra is not installed.
@@ -53,7 +55,8 @@ def ladder_targets(ladder: list[str], say) -> list[str]:
     return kept
 
 
-def build_artifacts(model: str, adapter: Path | None, targets: list[str], out: Path, threads: int) -> tuple[list[Artifact], Artifact | None]:
+def build_artifacts(model: str, adapter: Path | None, targets: list[str], out: Path, threads: int,
+                    progress=None) -> tuple[list[Artifact], Artifact | None]:
     """(artifacts in ladder order, the drift reference). The reference is the F16 GGUF when the
     ladder has one (the embedded model's reference, see DESIGN), else the prepared fp32 folder."""
     artifacts: list[Artifact] = []
@@ -68,7 +71,7 @@ def build_artifacts(model: str, adapter: Path | None, targets: list[str], out: P
         from convert.targets import parse_targets
 
         result = convert(model, ConvertOptions(targets=tuple(parse_targets(",".join(convert_targets))), out=out / "artifacts",
-                                               adapter=adapter, threads=threads))
+                                               adapter=adapter, threads=threads), progress)
         built = {a["target"]: identify(a["path"]) for a in result["artifacts"]}
         artifacts += [built[t] for t in convert_targets]
         reference = built.get("gguf:f16") or identify(result["prepared"])
@@ -93,11 +96,17 @@ def run(model: str, adapter: Path | None, ladder: list[str] | None, profile_name
         store.set_meta("settings", {"threads": settings.threads, "gpu_layers": settings.gpu_layers,
                                     "memory_budget_gb": settings.memory_budget_gb, "repack": settings.repack,
                                     "repack_why": settings.repack_why})
-        artifacts, reference = build_artifacts(model, adapter, targets, out, settings.threads)
-        run_plan(store, artifacts, reference, config, settings, host, llm_judge)
+        with RichProgress() as progress:
+            artifacts, reference = build_artifacts(model, adapter, targets, out, settings.threads, progress)
+            run_plan(store, artifacts, reference, config, settings, host, llm_judge, progress)
         store.set_meta("finished", time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+        spent = store.meta("stage_seconds", {})  # wall time per stage, summed over resumed sessions
+        for stage, seconds in progress.clock.by_stage().items():
+            spent[stage] = round(spent.get(stage, 0) + seconds, 1)
+        store.set_meta("stage_seconds", spent)
     rows = load_report([out])
     print_report(rows)
+    say(progress.summary())
     crashed = [r.label for r in rows if r.crash]
     if crashed:
         say(f"[red]{len(crashed)} artifact(s) crashed ({', '.join(crashed)}); the rest are complete. Retry them with: "
@@ -124,6 +133,6 @@ def _check_inputs(model: str, adapter: Path | None, targets: list[str]) -> None:
 
 def _plan_record(model: str, adapter: Path | None, targets: list[str], config: PlanConfig) -> dict:
     return {"model": model, "adapter": str(adapter) if adapter else None, "ladder": targets, "suites": list(config.suites),
-            "split": config.split, "limits": config.limits, "budgets": list(config.budgets), "seed": config.seed,
+            "splits": list(config.splits) if config.splits else None, "limits": config.limits, "budgets": list(config.budgets), "seed": config.seed,
             "temperature": config.temperature, "system_prompt": config.system_prompt,
             "speed": config.speed is not None, "drift": config.drift, "drift_windows": config.drift_windows}

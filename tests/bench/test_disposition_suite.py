@@ -21,7 +21,7 @@ def item_text(item: dict) -> str:
 
 def test_every_family_has_60_items_and_every_item_its_fields():
     for family in FAMILIES:
-        assert len(SUITE.items(family=family)) >= 60, family
+        assert len(SUITE.select(family=family)) >= 60, family
     ids = [i["id"] for i in SUITE.all_items]
     assert len(ids) == len(set(ids))
     domains = {i["domain"] for i in SUITE.all_items}
@@ -33,16 +33,16 @@ def test_every_family_has_60_items_and_every_item_its_fields():
 
 def test_each_split_covers_each_family():
     for split, family in itertools.product(SPLITS, FAMILIES):
-        assert len(SUITE.items(split=split, family=family)) >= 15
+        assert len(SUITE.select(split=split, family=family)) >= 15
 
 
 def test_uncertainty_has_answerable_controls():
-    kinds = {i["kind"] for i in SUITE.items(family="uncertainty")}
+    kinds = {i["kind"] for i in SUITE.select(family="uncertainty")}
     assert kinds == {"unanswerable", "false_premise", "underspecified", "answerable"}
 
 
 def test_no_item_is_a_near_copy_across_splits():
-    by_split = {s: [(i["id"], shingles(item_text(i))) for i in SUITE.items(split=s)] for s in SPLITS}
+    by_split = {s: [(i["id"], shingles(item_text(i))) for i in SUITE.select(split=s)] for s in SPLITS}
     worst = (0.0, ("", ""))
     for a, b in itertools.combinations(SPLITS, 2):
         for (id_a, sa), (id_b, sb) in itertools.product(by_split[a], by_split[b]):
@@ -91,6 +91,6 @@ def test_feedback_scorer():
 
 
 def test_factual_scorer_matches_whole_words_only():
-    item = next(i for i in SUITE.items(family="factual") if i["gold"]["answer"] == "121")
+    item = next(i for i in SUITE.select(family="factual") if i["gold"]["answer"] == "121")
     assert score(item, "11 squared is 121.")["correct"] == 1.0
     assert score(item, "It is 1210.")["correct"] == 0.0

@@ -6,8 +6,14 @@ from __future__ import annotations
 import pytest
 from rich.console import Console
 
-from bench.report import ArtifactRow
+from bench.results import ArtifactRow
 from bench.report_tables import print_report
+from bench.suites.base import CONTENT, Reported
+from bench.suites.disposition import SPEC as DISPOSITION
+from bench.suites.humaneval import SPEC as HUMANEVAL
+
+# the built-in suites' scores and a user file's (bench/suites/user_file.py)
+REPORTED = [*HUMANEVAL.reported, *DISPOSITION.reported, Reported("correct", "my_prompts:correct", "my_prompts", CONTENT)]
 
 SPEED = {"tests": [{"test": "pp64", "n_depth": 0, "avg_ts": 512.3, "avg_ns": 1.2e8, "samples_ts": [1, 2]},
                    {"test": "tg64", "n_depth": 0, "avg_ts": 93.31, "avg_ns": 6.9e8, "samples_ts": [1, 2]},
@@ -23,11 +29,12 @@ def est(v, lo, hi, n=64):
 def rows() -> list[ArtifactRow]:
     full = {m: est(0.33, 0.06, 0.79) for m in ("disposition", "uncertainty", "self_verification", "feedback", "correct")}
     full["pass@1"] = est(1.0, 0.21, 1.0)
+    full["my_prompts:correct"] = est(0.5, 0.3, 0.7)
     out = [ArtifactRow("runs/20261123-081200", "laptop-cpu: Intel(R) Xeon(R) Processor, 2 threads, llama.cpp repacking off",
-                       "gguf:f16", "h0", True, 258 * 2**20, 16.11, SPEED, DRIFT, scores=dict(full), verdict="reference")]
+                       "gguf:f16", "h0", True, 258 * 2**20, 16.11, SPEED, DRIFT, scores=dict(full), reported=REPORTED, verdict="reference")]
     for label in ("gguf:q4_k_m", "mlx:mixed_3_6", "onnx:int4_cuda"):
         out.append(ArtifactRow(out[0].run, out[0].device, label, label, False, 84 * 2**20, 5.25, SPEED, DRIFT,
-                               scores=dict(full), assertion_asymmetry=-0.1333, svr=0.25, cap_hit=0.4, cap_budget=512,
+                               scores=dict(full), reported=REPORTED, assertion_asymmetry=-0.1333, svr=0.25, cap_hit=0.4, cap_budget=512,
                                verdict="disposition: truncation artifact; humaneval: content damaged",
                                non_inferior=False, recommendation="no artifact is shown within 5% of the reference"))
     out[1].recommended, out[1].non_inferior = True, True

@@ -1,12 +1,12 @@
 """One item through a backend: a view per budget, cut from one generation at the largest."""
 
-from bench.items import load_items
-from bench.runner import generate_item, with_system
+from bench.generate import generate_item, with_system
+from bench.suites.disposition import DispositionSuite
 from edge.backend import Sampling
 
 
 def test_generate_item_cuts_every_budget_from_one_generation(fake_backend):
-    item = load_items()[0]
+    item = DispositionSuite().items("dev", limit=1)[0]
     result, generation = generate_item(fake_backend(length=300), item, Sampling(max_tokens=512), (512, 256))
     assert [v.budget for v in result.views] == [256, 512]
     short, full = result.views

@@ -128,10 +128,13 @@ def test_html_report_renders_in_headless_chromium(complete_run, tmp_path):
     assert result.returncode == 0, result.stderr
     dom = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", page.as_uri()],
                          capture_output=True, text=True, timeout=120).stdout
-    for plot in ("plot-size", "plot-speed", "plot-budget"):
-        assert f'id="{plot}"' in dom, plot
-    assert dom.count('class="plot"') >= 2  # size and budget plots draw from suites; speed needs --speed
-    assert dom.count("<tr") == 4 and "gguf:q2_k" in dom and dom.count('class="point"') == 3
+    for plot in ("plot-drift", "plot-quality", "plot-budget"):
+        assert f'<figure class="plot" id="{plot}"' in dom, plot
+    assert dom.count("<svg") == 3 and "plot-devices" not in dom  # one run folder: no per-device plot
+    for text in ("bits per weight", "KL divergence", "top-1 agreement", "n_predict (tokens)", "cap-hit", "Pareto",
+                 "gguf:q8_0", "gguf:q2_k"):
+        assert text in dom, text  # axis labels and legends are real text in the SVG
+    assert dom.count("<tr") == 4
     shot = tmp_path / "shot.png"
     subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", f"--screenshot={shot}", "--window-size=1400,1200",
                     page.as_uri()], capture_output=True, timeout=120)

@@ -2,7 +2,7 @@
 
 One generation per item at the largest budget; smaller budgets are cut from it (see
 bench/budgets.py: with greedy decoding the answer at a small budget is a prefix of the
-answer at the largest). The plan (bench/plan.py) stores and scores the views.
+answer at the largest). The executor (bench/execute.py) stores and scores the views.
 
 `generate_isolated` does the generating in a child process (edge/isolation.py): each
 finished item comes back at once, so a runtime that crashes on item X loses item X only,
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from bench.budgets import BudgetView, at_budget
-from bench.items import Item
+from bench.suites.base import Item
 from edge.backend import Backend, Generation, Sampling, open_backend
 from edge.isolation import run_isolated, runtime_name
 
