@@ -43,6 +43,7 @@ class PlanConfig:
     # items per suite and split (a suite not named: all): sized so that the default run (8 artifacts, budgets
     # to 1024) ends within 10 minutes on 2 cores
     limits: dict = field(default_factory=lambda: {"disposition": 4, "humaneval": 1})
+    limit: int | None = None  # --limit: items per split for every suite, over `limits`
     budgets: tuple[int, ...] = (256, 512, 1024)
     temperature: float = 0.0
     seed: int = 0
@@ -84,7 +85,8 @@ def load_items(config: PlanConfig) -> dict[str, tuple]:
     """suite name -> (suite, its items for this run); refuses unknown suites and splits, shared item ids."""
     suites = [get_suite(name) for name in config.suites]
     check_splits(suites, config.splits)
-    loaded = {s.spec.name: (s, suite_items(s, config.splits, config.limits.get(s.spec.name))) for s in suites}
+    loaded = {s.spec.name: (s, suite_items(s, config.splits, config.limit or config.limits.get(s.spec.name)))
+              for s in suites}
     if len(loaded) < len(suites):
         raise EdgebenchError("two suites of this run have one name; rename your file")
     check_unique_ids({name: items for name, (_, items) in loaded.items()})

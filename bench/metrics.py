@@ -8,7 +8,6 @@ The 2x2 cells: confident_right (assert & correct), hedged_right, confident_wrong
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 
@@ -64,10 +63,3 @@ def rates(cells: Cells) -> dict[str, float]:
         "assertion_asymmetry": assertion_asymmetry(cells),
     }
 
-
-THINK_OPEN, THINK_CLOSE = re.compile(r"<think>", re.I), re.compile(r"</think>", re.I)
-
-
-def unclosed_think(text: str) -> bool:
-    """True if a reasoning block was opened and never closed (typical of a budget cut)."""
-    return len(THINK_OPEN.findall(text)) > len(THINK_CLOSE.findall(text))

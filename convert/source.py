@@ -35,7 +35,7 @@ class Prepared:
 
 def resolve_source(spec: str, allow_pickle: bool = False) -> Source:
     if spec == "default":
-        from edge.models import default_model_path
+        from edge.gguf_inspect import default_model_path
 
         path = default_model_path()
         return Source(spec, "gguf", path, hash_path(path))
@@ -43,7 +43,7 @@ def resolve_source(spec: str, allow_pickle: bool = False) -> Source:
     if not path.exists():
         raise EdgebenchError(f"source {path} does not exist; give a Hugging Face folder, a .gguf file or 'default'")
     if path.is_file():
-        from edge.models import inspect_gguf
+        from edge.gguf_inspect import inspect_gguf
 
         inspect_gguf(path)  # a clear error for a corrupt or truncated file
         return Source(spec, "gguf", path, hash_path(path))

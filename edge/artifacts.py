@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from edge.errors import EdgebenchError
-from edge.models import inspect_gguf, resolve_model
+from edge.gguf_inspect import inspect_gguf, resolve_model
 
 FORMAT_BACKEND = {"gguf": "llamacpp", "mlx": "mlx", "onnx": "onnx", "hf": "torch"}
 WEIGHT_SUFFIXES = (".gguf", ".safetensors", ".onnx", ".onnx.data", ".data", ".bin")

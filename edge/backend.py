@@ -11,6 +11,7 @@ given prefix (speed). Backends are addressed by short names ("llamacpp", "mlx",
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,11 +113,23 @@ class BackendSpec:
 
 # One row per backend: module, class, the import that proves the runtime, the install hint.
 BACKENDS: dict[str, BackendSpec] = {
-    "llamacpp": BackendSpec("edge.llamacpp", "LlamaCppBackend", "llama_cpp", "pip install 'edgebench[edge]'"),
+    "llamacpp": BackendSpec("edge.llamacpp_backend", "LlamaCppBackend", "llama_cpp", "pip install 'edgebench[edge]'"),
     "mlx": BackendSpec("edge.mlx_backend", "MlxBackend", "mlx_lm", "pip install 'edgebench[mlx]'"),
     "onnx": BackendSpec("edge.onnx_backend", "OnnxBackend", "onnxruntime_genai", "pip install 'edgebench[onnx]'"),
     "torch": BackendSpec("edge.torch_backend", "TorchBackend", "transformers", "pip install 'edgebench[convert]'"),
 }
+
+
+def runtime_installed(name: str) -> bool:
+    """Whether the backend's runtime can be imported here (without importing it)."""
+    return importlib.util.find_spec(BACKENDS[name].requires) is not None
+
+
+def require_runtime(name: str) -> None:
+    """Refuse, with the install line, when the backend's runtime is missing."""
+    if not runtime_installed(name):
+        spec = BACKENDS[name]
+        raise MissingRuntime(f"backend '{name}' needs {spec.requires}, which is not installed: {spec.install}")
 
 
 def backend_class(name: str) -> type:
@@ -124,10 +137,7 @@ def backend_class(name: str) -> type:
     spec = BACKENDS.get(name)
     if spec is None:
         raise EdgebenchError(f"unknown backend '{name}'; available: {', '.join(BACKENDS)}")
-    try:
-        importlib.import_module(spec.requires)
-    except ImportError:
-        raise MissingRuntime(f"backend '{name}' needs {spec.requires}, which is not installed: {spec.install}")
+    require_runtime(name)
     return getattr(importlib.import_module(spec.module), spec.cls)
 
 

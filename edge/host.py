@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from edge.repack import cpu_has_amx
+AMX_CPU_FLAG = "amx_int8"  # in /proc/cpuinfo when the CPU (and the kernel) offer AMX
 
 # Runtimes whose versions are recorded with every result (distribution names).
 RUNTIME_DISTRIBUTIONS = (
@@ -131,3 +131,13 @@ def _run(cmd: list[str]) -> str:
         return subprocess.run(cmd, capture_output=True, text=True, timeout=5).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return ""
+
+
+def cpu_has_amx(cpuinfo: str | None = None) -> bool:
+    """True when the CPU flags list AMX-INT8 (Linux; other systems have no AMX to speak of)."""
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text(errors="replace")
+        except OSError:
+            return False
+    return any(line.startswith("flags") and AMX_CPU_FLAG in line.split() for line in cpuinfo.splitlines())

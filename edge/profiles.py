@@ -160,3 +160,14 @@ def resolve_settings(profile: Profile, host: dict, repack: str | None = None, **
     )
     given = {k: v for k, v in overrides.items() if v is not None}
     return replace(settings, **given)
+
+
+def device_settings(profile_name: str | None = None, threads: int | None = None, repack: str | None = None,
+                    host: dict | None = None) -> tuple[dict, Profile, RuntimeSettings]:
+    """(host facts, profile, settings) for this device: the named profile (or the detected one), with the
+    CLI's --threads and --repack over it. Every command that runs a model resolves its settings here."""
+    from edge.host import detect_host
+
+    host = host or detect_host()  # with llama.cpp's system info: it decides repacking (edge/repack.py)
+    profile = get_profile(load_profiles(), profile_name, host)
+    return host, profile, resolve_settings(profile, host, repack=repack, threads=threads)

@@ -23,25 +23,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from edge.host import cpu_has_amx, llama_system_info
+
 MODES = ("auto", "on", "off")
 AMX_COMPILED = "AMX_INT8 = 1"  # in llama_print_system_info() when ggml's AMX path is built in
-AMX_CPU_FLAG = "amx_int8"  # in /proc/cpuinfo when the CPU (and the kernel) offer AMX
 
 
 @dataclass(frozen=True)
 class RepackChoice:
     enabled: bool
     why: str
-
-
-def cpu_has_amx(cpuinfo: str | None = None) -> bool:
-    """True when the CPU flags list AMX-INT8 (Linux; other systems have no AMX to speak of)."""
-    if cpuinfo is None:
-        try:
-            cpuinfo = Path("/proc/cpuinfo").read_text(errors="replace")
-        except OSError:
-            return False
-    return any(line.startswith("flags") and AMX_CPU_FLAG in line.split() for line in cpuinfo.splitlines())
 
 
 def choose_repack(mode: str, llama_system_info: str | None, amx_cpu: bool) -> RepackChoice:
@@ -64,6 +55,4 @@ def choose_repack(mode: str, llama_system_info: str | None, amx_cpu: bool) -> Re
 
 def choose_for_this_host(mode: str = "auto") -> RepackChoice:
     """The choice for the llama.cpp loaded in this process on this CPU."""
-    from edge.host import llama_system_info
-
     return choose_repack(mode, llama_system_info(), cpu_has_amx())

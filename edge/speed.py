@@ -73,7 +73,7 @@ def text_tokens(backend, n: int) -> list[int]:
     return ids[:n]
 
 
-def plan(config: SpeedConfig) -> list[tuple[str, int, int, int]]:
+def speed_tests(config: SpeedConfig) -> list[tuple[str, int, int, int]]:
     """(test name, n_prompt, n_gen, n_depth) in the order they run."""
     tests = [(f"pp{n}", n, 0, 0) for n in config.prompt_sizes]
     for depth in config.depths:
@@ -86,7 +86,7 @@ def measure(artifact_path: str, backend_name: str, settings: RuntimeSettings, co
     """Run every test in this process. `report(done, total, test)` is called as tests finish."""
     from edge.backend import open_backend
 
-    tests = plan(config)
+    tests = speed_tests(config)
     total = len(tests) + 1
     load = TestResult("load", 0, 0, 0)
     backend = None

@@ -13,7 +13,19 @@ from typing import Optional
 
 import typer
 
+from bench.execute import PlanConfig
+from bench.sandbox import Limits
+from convert.pipeline import ConvertOptions
 from edge.errors import EdgebenchError
+from edge.speed import SpeedConfig
+
+# Each default lives in its dataclass; the flags below show and use those values.
+PLAN, SPEED, LIMITS = PlanConfig(), SpeedConfig(), Limits()
+
+
+def _csv(values) -> str:
+    return ",".join(map(str, values))
+
 
 app = typer.Typer(
     add_completion=False,
@@ -32,8 +44,9 @@ def _budgets(text: str) -> tuple[int, ...]:
 
 
 @contextmanager
-def _llm_judge(judge: str, model: str, endpoint: str | None, api_key_env: str):
-    """None for the lexical judge; for 'llm', an LLMJudge whose client is closed afterwards."""
+def _llm_judge(judge: str, model: str, endpoint: str | None, api_key_env: str, settings=None):
+    """None for the lexical judge; for 'llm', an LLMJudge whose client is closed afterwards (a local
+    model runs with `settings`: the command's --profile, --threads and --repack)."""
     if judge == "lexical":
         yield None
         return
@@ -42,7 +55,7 @@ def _llm_judge(judge: str, model: str, endpoint: str | None, api_key_env: str):
     from bench.judges.clients import open_client
     from bench.judges.llm import LLMJudge
 
-    client = open_client(model, endpoint, api_key_env)
+    client = open_client(model, endpoint, api_key_env, settings)
     try:
         yield LLMJudge(client)
     finally:
@@ -54,20 +67,20 @@ def run(
     model: str = typer.Option("default", help="Source: a Hugging Face folder, a .gguf file, or 'default' (the embedded SmolLM2-135M-Instruct)."),
     adapter: Optional[Path] = typer.Option(None, help="PEFT LoRA adapter folder, merged into the source before conversion."),
     ladder: Optional[str] = typer.Option(None, help="Targets, comma-separated (gguf:q4_k_m,mlx:4bit,onnx:int4...), plus 'source' to run the model as given; default: the profile's ladder."),
-    suite: str = typer.Option("disposition,humaneval", help="Suites, comma-separated: disposition, humaneval, or a JSONL file of your own prompts (see README); 'none' for speed and drift only."),
+    suite: str = typer.Option(_csv(PLAN.suites), help="Suites, comma-separated: disposition, humaneval, or a JSONL file of your own prompts (see README); 'none' for speed and drift only."),
     split: Optional[str] = typer.Option(None, help="Splits, comma-separated (disposition: train, dev, fresh); a suite without them runs its own; default: each suite's (dev, HumanEval's test)."),
-    budgets: str = typer.Option("256,512,1024", help="n_predict budgets in tokens, comma-separated; one generation at the largest scores all."),
-    limit: Optional[int] = typer.Option(None, min=1, help="Items per suite (and split); default: 4 disposition, 1 HumanEval (to end within 10 minutes)."),
+    budgets: str = typer.Option(_csv(PLAN.budgets), help="n_predict budgets in tokens, comma-separated; one generation at the largest scores all."),
+    limit: Optional[int] = typer.Option(None, min=1, help="Items per suite (and split); default: " + ", ".join(f"{n} {s}" for s, n in PLAN.limits.items()) + ", all of a file (to end within 10 minutes)."),
     out: Optional[Path] = typer.Option(None, help="Run folder; default: a new runs/<timestamp> (with --resume: the latest one)."),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out: keep every finished row, do the rest."),
     speed: bool = typer.Option(True, "--speed/--no-speed", help="Measure speed and peak memory of every artifact."),
     drift: bool = typer.Option(True, "--drift/--no-drift", help="Measure drift from the reference (the F16 GGUF, else fp32)."),
-    drift_windows: int = typer.Option(2, min=1, help="Drift on the first N windows of 512 tokens of the shipped corpus."),
+    drift_windows: int = typer.Option(PLAN.drift_windows, min=1, help="Drift on the first N windows of 512 tokens of the shipped corpus."),
     profile: Optional[str] = typer.Option(None, help="Device profile from devices.toml; default: the detected one."),
     threads: Optional[int] = typer.Option(None, min=1, help="CPU threads; default: the profile's (0 there = one per physical core)."),
     repack: Optional[str] = typer.Option(None, help="llama.cpp weight repacking: auto (off only where llama.cpp's AMX path would crash), on, off; default: the profile's (auto)."),
-    seed: int = typer.Option(0, help="Sampling seed (used when --temperature > 0)."),
-    temperature: float = typer.Option(0.0, min=0.0, help="Sampling temperature; 0 = greedy."),
+    seed: int = typer.Option(PLAN.seed, help="Sampling seed (used when --temperature > 0)."),
+    temperature: float = typer.Option(PLAN.temperature, min=0.0, help="Sampling temperature; 0 = greedy."),
     system: Optional[str] = typer.Option(None, help="System prompt put before every chat (e.g. to compare two prompts)."),
     judge: str = typer.Option("lexical", help="Disposition judge: lexical (rules, default) or llm (rubric, see --judge-model)."),
     judge_model: str = typer.Option("default", help="LLM judge: the endpoint's model name, or a GGUF path / 'default' to run locally."),
@@ -75,19 +88,18 @@ def run(
     api_key_env: str = typer.Option("EDGEBENCH_JUDGE_API_KEY", help="LLM judge: environment variable holding the API key (never stored)."),
 ) -> None:
     """Convert a model to a quant ladder, run speed, drift and the suites on this device, and report which level to ship."""
-    from bench.execute import PlanConfig
     from edgebench.run_job import run as run_job
 
     suites = tuple(s.strip() for s in suite.split(",") if s.strip() and s.strip() != "none")
     _check_repack(repack)
-    defaults = PlanConfig()
     splits = tuple(s.strip() for s in split.split(",") if s.strip()) if split else None
     config = PlanConfig(
         suites=suites, splits=splits, budgets=_budgets(budgets), temperature=temperature, seed=seed, system_prompt=system,
-        limits={name: limit for name in suites} if limit else defaults.limits,
-        speed=defaults.speed if speed else None, drift=drift, drift_windows=drift_windows)
+        limit=limit, speed=PLAN.speed if speed else None, drift=drift, drift_windows=drift_windows)
     targets = [t.strip() for t in ladder.split(",") if t.strip()] if ladder else None
-    with _llm_judge(judge, judge_model, judge_endpoint, api_key_env) as llm_judge:
+    local_judge = judge == "llm" and not judge_endpoint
+    with _llm_judge(judge, judge_model, judge_endpoint, api_key_env,
+                    _device_settings(profile, threads, repack) if local_judge else None) as llm_judge:
         run_job(model, adapter, targets, profile, config, out, resume, threads, llm_judge, repack=repack)
 
 
@@ -147,8 +159,8 @@ def score(
     suite: str = typer.Argument(..., help="Which suite the samples belong to: humaneval."),
     samples: Path = typer.Argument(..., help="JSONL file, one {\"task_id\", \"completion\"} per line."),
     json_out: bool = typer.Option(False, "--json", help="Print the result as JSON instead of tables."),
-    timeout: float = typer.Option(10.0, min=0.1, help="Wall-clock limit per sample, in seconds."),
-    memory: int = typer.Option(1024, min=64, help="Address-space limit per sample process, in MiB."),
+    timeout: float = typer.Option(LIMITS.timeout_s, min=0.1, help="Wall-clock limit per sample, in seconds."),
+    memory: int = typer.Option(LIMITS.memory_mb, min=64, help="Address-space limit per sample process, in MiB."),
 ) -> None:
     """Score completions produced anywhere: run them in the sandbox and print pass@1 with a 95% CI."""
     if suite != "humaneval":
@@ -171,19 +183,18 @@ def convert_cmd(
     out: Path = typer.Option(..., help="Folder that receives one sub-folder per artifact, each with manifest.json."),
     adapter: Optional[Path] = typer.Option(None, help="PEFT LoRA adapter folder to merge into the source first."),
     verify: bool = typer.Option(False, "--verify", help="Check tokenizers and logits of every artifact against torch."),
-    group_size: int = typer.Option(64, min=16, help="MLX quantization group size."),
+    group_size: int = typer.Option(ConvertOptions.group_size, min=16, help="MLX quantization group size."),
     allow_pickle: bool = typer.Option(False, "--allow-pickle", help="Accept pickled .bin weights (they can run code)."),
     threads: Optional[int] = typer.Option(None, min=1, help="Threads for quantization and verification."),
     json_out: bool = typer.Option(False, "--json", help="Print artifacts and verification figures as JSON."),
 ) -> None:
     """Export a model (plus adapter) to a verified quant ladder of GGUF, MLX and ONNX artifacts."""
-    import os
-
-    from convert.pipeline import ConvertOptions, convert
+    from convert.pipeline import convert
     from convert.targets import parse_targets
 
     options = ConvertOptions(targets=tuple(parse_targets(to)), out=out, adapter=adapter, verify=verify,
-                             allow_pickle=allow_pickle, group_size=group_size, threads=threads or os.cpu_count() or 1)
+                             allow_pickle=allow_pickle, group_size=group_size,
+                             **({"threads": threads} if threads else {}))  # else ConvertOptions' default
     from edgebench.progress_view import RichProgress
 
     with RichProgress(enabled=not json_out) as progress:
@@ -289,24 +300,22 @@ def _check_repack(repack: str | None) -> None:
 
 
 def _device_settings(profile: str | None, threads: int | None, repack: str | None = None):
-    from edge.host import detect_host
-    from edge.profiles import get_profile, load_profiles, resolve_settings
+    from edge.profiles import device_settings
 
     _check_repack(repack)
-    host = detect_host()  # with llama.cpp's system info: it decides repacking (edge/repack.py)
-    return resolve_settings(get_profile(load_profiles(), profile, host), host, repack=repack, threads=threads)
+    return device_settings(profile, threads, repack)[2]
 
 
 @app.command()
 def speed(
     artifact: str = typer.Argument("default", help="A .gguf file, an MLX / ONNX / Hugging Face folder, or 'default'."),
     backend: Optional[str] = typer.Option(None, help="Backend to run it with; default: the one for its format."),
-    prompt_sizes: str = typer.Option("128,512", "--pp", help="Prompt sizes for pp tests, comma-separated (llama-bench -p)."),
-    gen_tokens: int = typer.Option(128, "--tg", min=1, help="Tokens generated per tg test (llama-bench -n)."),
-    depths: str = typer.Option("0,512", help="Context depths for tg tests, comma-separated (llama-bench -d)."),
-    repetitions: int = typer.Option(5, "--reps", min=1, help="Repetitions per test (llama-bench -r)."),
-    warmup: int = typer.Option(1, min=0, help="Warm-up runs per test, not counted."),
-    cooldown: float = typer.Option(0.0, min=0.0, help="Seconds to pause between tests (llama-bench --delay)."),
+    prompt_sizes: str = typer.Option(_csv(SPEED.prompt_sizes), "--pp", help="Prompt sizes for pp tests, comma-separated (llama-bench -p)."),
+    gen_tokens: int = typer.Option(SPEED.gen_tokens, "--tg", min=1, help="Tokens generated per tg test (llama-bench -n)."),
+    depths: str = typer.Option(_csv(SPEED.depths), help="Context depths for tg tests, comma-separated (llama-bench -d)."),
+    repetitions: int = typer.Option(SPEED.repetitions, "--reps", min=1, help="Repetitions per test (llama-bench -r)."),
+    warmup: int = typer.Option(SPEED.warmup, min=0, help="Warm-up runs per test, not counted."),
+    cooldown: float = typer.Option(SPEED.cooldown_s, min=0.0, help="Seconds to pause between tests (llama-bench --delay)."),
     profile: Optional[str] = typer.Option(None, help="Device profile from devices.toml (threads, GPU layers); default: detected."),
     threads: Optional[int] = typer.Option(None, min=1, help="CPU threads; default: the profile's."),
     repack: Optional[str] = typer.Option(None, help="Compare with llama-bench --repack 0|1. llama.cpp weight repacking: auto (off only where llama.cpp's AMX path would crash), on, off; default: the profile's (auto)."),

@@ -8,7 +8,6 @@ and bench, which do not import each other.
 
 from __future__ import annotations
 
-import importlib.util
 import time
 from pathlib import Path
 
@@ -18,13 +17,10 @@ from bench.report_tables import print_report
 from bench.store import DB_NAME, Store
 from edge.artifacts import Artifact, identify
 from edge.errors import EdgebenchError
-from edge.host import detect_host
-from edge.profiles import get_profile, load_profiles, resolve_settings
+from edge.profiles import device_settings
 from edgebench.progress_view import RichProgress
 
 SOURCE = "source"  # a ladder entry: run the model as given, without converting it
-# Optional targets that a profile may list: left out, with a note, when their extra is not installed.
-TARGET_RUNTIMES = {"mlx": ("mlx_lm", "pip install 'edgebench[mlx]'"), "onnx": ("onnxruntime_genai", "pip install 'edgebench[onnx]'")}
 
 
 def _say(text: str) -> None:
@@ -44,12 +40,15 @@ def default_out(root: Path = Path("runs"), resume: bool = False) -> Path:
 
 
 def ladder_targets(ladder: list[str], say) -> list[str]:
+    """The ladder less the targets whose runtime is not installed here (a profile may list MLX or ONNX), each said."""
+    from edge.artifacts import FORMAT_BACKEND
+    from edge.backend import BACKENDS, runtime_installed
+
     kept = []
     for name in ladder:
-        fmt = name.split(":")[0]
-        module, install = TARGET_RUNTIMES.get(fmt, (None, None))
-        if module and importlib.util.find_spec(module) is None:
-            say(f"[yellow]{name}: left out, its runtime is not installed ({install})[/]")
+        backend = FORMAT_BACKEND.get(name.split(":")[0])
+        if backend and not runtime_installed(backend):
+            say(f"[yellow]{name}: left out, its runtime is not installed ({BACKENDS[backend].install})[/]")
             continue
         kept.append(name)
     return kept
@@ -80,9 +79,7 @@ def build_artifacts(model: str, adapter: Path | None, targets: list[str], out: P
 
 def run(model: str, adapter: Path | None, ladder: list[str] | None, profile_name: str | None, config: PlanConfig,
         out: Path | None, resume: bool, threads: int | None, llm_judge=None, say=_say, repack: str | None = None) -> Path:
-    host = detect_host()
-    profile = get_profile(load_profiles(), profile_name, host)
-    settings = resolve_settings(profile, host, repack=repack, threads=threads)
+    host, profile, settings = device_settings(profile_name, threads, repack)
     check_config(config, settings)  # every option is checked before any work or any folder
     targets = ladder_targets(ladder if ladder is not None else list(profile.ladder), say)
     _check_inputs(model, adapter, targets)  # before the run folder exists: a bad input leaves nothing behind
@@ -133,6 +130,8 @@ def _check_inputs(model: str, adapter: Path | None, targets: list[str]) -> None:
 
 def _plan_record(model: str, adapter: Path | None, targets: list[str], config: PlanConfig) -> dict:
     return {"model": model, "adapter": str(adapter) if adapter else None, "ladder": targets, "suites": list(config.suites),
-            "splits": list(config.splits) if config.splits else None, "limits": config.limits, "budgets": list(config.budgets), "seed": config.seed,
+            "splits": list(config.splits) if config.splits else None,
+            "limits": {n: config.limit for n in config.suites} if config.limit else config.limits,
+            "budgets": list(config.budgets), "seed": config.seed,
             "temperature": config.temperature, "system_prompt": config.system_prompt,
             "speed": config.speed is not None, "drift": config.drift, "drift_windows": config.drift_windows}

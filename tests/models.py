@@ -9,7 +9,7 @@ def tiny_llama(folder: Path, hidden: int, seed: int = 0) -> Path:
     import torch
     from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
 
-    from edge.models import default_model_path
+    from edge.gguf_inspect import default_model_path
 
     gguf = default_model_path()
     tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)

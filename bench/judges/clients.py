@@ -73,14 +73,10 @@ class OpenAIClient:
 class BackendClient:
     """A local model as judge, through any edge backend (llamacpp by default)."""
 
-    def __init__(self, model_path: Path, backend: str = "llamacpp", threads: int | None = None) -> None:
+    def __init__(self, model_path: Path, settings, backend: str = "llamacpp") -> None:
         from edge.backend import open_backend
-        from edge.host import detect_host
-        from edge.models import inspect_gguf
-        from edge.profiles import get_profile, load_profiles, resolve_settings
+        from edge.gguf_inspect import inspect_gguf
 
-        host = detect_host()
-        settings = resolve_settings(get_profile(load_profiles(), None, host), host, threads=threads)
         inspect_gguf(model_path)
         self.backend = open_backend(backend, model_path, settings)
         self.name = f"llm:{model_path.name}@{backend}"
@@ -95,10 +91,12 @@ class BackendClient:
         self.backend.close()
 
 
-def open_client(model: str, endpoint: str | None = None, api_key_env: str = DEFAULT_KEY_ENV) -> ChatClient:
-    """An endpoint URL gives the HTTP client; otherwise `model` is a GGUF path or 'default'."""
+def open_client(model: str, endpoint: str | None = None, api_key_env: str = DEFAULT_KEY_ENV, settings=None) -> ChatClient:
+    """An endpoint URL gives the HTTP client; otherwise `model` is a GGUF path or 'default', run with
+    `settings` (the device's, with --profile, --threads and --repack applied; default: the detected profile's)."""
     if endpoint:
         return OpenAIClient(endpoint, model, api_key_env)
-    from edge.models import resolve_model
+    from edge.gguf_inspect import resolve_model
+    from edge.profiles import device_settings
 
-    return BackendClient(resolve_model(model))
+    return BackendClient(resolve_model(model), settings or device_settings()[2])

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bench.metrics import Cells, assertion_asymmetry, rates, unclosed_think
+from bench.metrics import Cells, assertion_asymmetry, rates
 from bench.stats import bootstrap, wilson
 
 
@@ -27,10 +27,6 @@ def test_rates_match_the_summaries_stored_in_the_artifacts(cells, stored):
 def test_cells_from_pairs():
     cells = Cells.from_pairs([(True, True), (True, False), (False, True), (False, False), (True, False)])
     assert cells == Cells(1, 1, 2, 1)
-
-
-def test_unclosed_think():
-    assert unclosed_think("<think>let me see") and not unclosed_think("<think>x</think> 4") and not unclosed_think("4")
 
 
 def test_wilson_and_bootstrap():

@@ -9,7 +9,7 @@ import pytest
 
 from edge.errors import EdgebenchError
 from edge.gguf_header import read_header
-from edge.models import inspect_gguf
+from edge.gguf_inspect import inspect_gguf
 
 
 def test_agrees_with_gguf_reader(default_gguf):

@@ -3,7 +3,7 @@
 import pytest
 
 from edge.backend import Sampling, open_backend
-from edge.models import inspect_gguf
+from edge.gguf_inspect import inspect_gguf
 from edge.profiles import RuntimeSettings
 from tests.conftest import needs_llama
 
@@ -77,8 +77,9 @@ def test_json_schema_constrains_the_output(backend):
 def test_local_llm_judge_through_llamacpp(default_gguf):
     from bench.judges.clients import BackendClient
     from bench.judges.llm import LLMJudge
+    from edge.profiles import device_settings
 
-    client = BackendClient(default_gguf)
+    client = BackendClient(default_gguf, device_settings()[2])
     try:
         judge = LLMJudge(client)
         score = judge.judge([{"role": "user", "content": "What is the capital of France?"}], "Paris.")

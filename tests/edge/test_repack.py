@@ -11,7 +11,8 @@ import pytest
 
 from edge.errors import EdgebenchError
 from edge.profiles import load_profiles, resolve_settings
-from edge.repack import choose_repack, cpu_has_amx
+from edge.host import cpu_has_amx
+from edge.repack import choose_repack
 from tests.conftest import REPO, needs_llama
 
 AMX_BUILD = "CPU : SSE3 = 1 | AVX512 = 1 | AMX_INT8 = 1 | REPACK = 1 |"

@@ -100,13 +100,3 @@ def _file_type_name(value) -> str:
         return LlamaFileType(int(value)).name.removeprefix("MOSTLY_")
     except ValueError:
         return str(value)
-
-
-def check_fits(info: GGUFInfo, memory_budget_gb: float, profile_name: str) -> None:
-    """Refuse a model whose weights alone exceed the profile's memory budget."""
-    need_gb = info.size_bytes / 2**30
-    if need_gb > memory_budget_gb:
-        raise EdgebenchError(
-            f"{info.path.name} needs {need_gb:.2f} GiB for its weights but profile '{profile_name}' allows "
-            f"{memory_budget_gb:g} GiB; pick a smaller quant level or another --profile"
-        )

@@ -25,7 +25,7 @@ from llama_cpp.llama_grammar import LlamaGrammar
 
 from edge.backend import Generation, Sampling, Timings, check_context, decode_loop, timed_steps
 from edge.errors import EdgebenchError
-from edge.models import inspect_gguf
+from edge.gguf_inspect import inspect_gguf
 from edge.profiles import RuntimeSettings
 from edge.repack import choose_for_this_host
 
