@@ -24,8 +24,8 @@ class Progress:
     def start(self, artifact: str, stage: str, total: int | None = None) -> None:
         """A stage begins; `total` is its unit count when known (items, windows, tests)."""
 
-    def update(self, done: int, total: int | None = None, tps: float | None = None) -> None:
-        """The current stage advanced; `tps`: tokens per second just measured, when there is one."""
+    def update(self, done: int, total: int | None = None, tps: float | None = None, note: str | None = None) -> None:
+        """The current stage advanced; `tps`: tokens per second just measured; `note`: e.g. the training loss."""
 
     def end(self) -> None:
         """The current stage ended."""

@@ -134,7 +134,11 @@ def measure(artifact_path: str, backend_name: str, settings: RuntimeSettings, co
 
 def run_speed(artifact_spec: str, settings: RuntimeSettings, config: SpeedConfig, backend_name: str | None = None,
               on_progress=None, timeout_s: float | None = None) -> dict:
-    """Measure one artifact in a child process and add the host-side readings around it."""
+    """Measure one artifact in a child process and add the host-side readings around it.
+
+    The child is `python -m edge.speed`, not edge/isolation.py's spawn child: a spawn child re-imports
+    the parent's main module (the CLI, numpy, the report code), which would count in the peak memory
+    this measures. It reports crashes the same way (isolation.crash)."""
     artifact = identify(artifact_spec)
     backend_name = backend_name or artifact.backend
     request = {"artifact": str(artifact.path), "backend": backend_name, "settings": asdict(settings), "config": asdict(config)}

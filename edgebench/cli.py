@@ -370,6 +370,18 @@ def drift(
         print_tables(drift_table(results))
 
 
+def _add_train() -> None:
+    """`edgebench train ...`: imported only if its dependencies are (a device install has no torch)."""
+    try:
+        from edgebench.train_cli import app as train_app
+    except ImportError:
+        return
+    app.add_typer(train_app, name="train")
+
+
+_add_train()
+
+
 def main() -> None:
     """Entry point: run the app, turning user-caused errors into one line on stderr."""
     try:

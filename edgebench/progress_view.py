@@ -51,11 +51,11 @@ class RichProgress(Progress):
         self.stage_task = self.bars.add_task(f"{artifact} {stage}", total=total, info="")
         self._refresh_run()
 
-    def update(self, done: int, total: int | None = None, tps: float | None = None) -> None:
+    def update(self, done: int, total: int | None = None, tps: float | None = None, note: str | None = None) -> None:
         if self.stage_task is None:
             return
-        self.bars.update(self.stage_task, completed=done, total=total,
-                         info=f"{tps:6.1f} tok/s" if tps else "")
+        info = " ".join(filter(None, [f"{tps:6.1f} tok/s" if tps else "", note or ""]))
+        self.bars.update(self.stage_task, completed=done, total=total, info=info)
         task = self.bars.tasks[self.stage_task] if self.stage_task < len(self.bars.tasks) else None
         fraction = done / task.total if task is not None and task.total else 0.0
         self._refresh_run(fraction)

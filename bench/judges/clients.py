@@ -31,9 +31,11 @@ class ChatClient(Protocol):
 class OpenAIClient:
     """POST {base_url}/chat/completions, greedy, one reply per call."""
 
-    def __init__(self, base_url: str, model: str, api_key_env: str = DEFAULT_KEY_ENV, timeout_s: float = 120.0) -> None:
+    def __init__(self, base_url: str, model: str, api_key_env: str = DEFAULT_KEY_ENV, timeout_s: float = 120.0,
+                 role: str = "judge") -> None:
+        self.role = role  # who this endpoint is in errors: the judge, or a teacher
         if not base_url.startswith(("http://", "https://")):
-            raise EdgebenchError(f"judge endpoint must be an http(s) URL such as http://127.0.0.1:8080/v1, got {base_url!r}")
+            raise EdgebenchError(f"{role} endpoint must be an http(s) URL such as http://127.0.0.1:8080/v1, got {base_url!r}")
         self.url = base_url.rstrip("/") + "/chat/completions"
         self.model = model
         self.api_key_env = api_key_env
@@ -43,8 +45,12 @@ class OpenAIClient:
     def chat(self, messages: list[dict], max_tokens: int, json_schema: str | None = None) -> str:
         # json_schema is not sent: support for response_format differs between servers, and the
         # judge checks and retries every reply anyway.
-        body = json.dumps({"model": self.model, "messages": messages, "temperature": 0, "max_tokens": max_tokens,
-                           "seed": 0}).encode()
+        return self.complete(messages, max_tokens)[0]
+
+    def complete(self, messages: list[dict], max_tokens: int, temperature: float = 0.0, seed: int = 0) -> tuple[str, str]:
+        """(reply, finish reason: "stop" or "length")."""
+        body = json.dumps({"model": self.model, "messages": messages, "temperature": temperature,
+                           "max_tokens": max_tokens, "seed": seed}).encode()
         headers = {"Content-Type": "application/json"}
         key = os.environ.get(self.api_key_env)
         if key:
@@ -55,16 +61,17 @@ class OpenAIClient:
                 data = json.loads(response.read().decode("utf-8"))
         except urllib.error.HTTPError as exc:
             hint = f"; is ${self.api_key_env} set?" if exc.code in (401, 403) else ""
-            raise EdgebenchError(f"judge endpoint {self.url} answered HTTP {exc.code}{hint}") from None
+            raise EdgebenchError(f"{self.role} endpoint {self.url} answered HTTP {exc.code}{hint}") from None
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
-            raise EdgebenchError(f"cannot reach judge endpoint {self.url} ({reason}); is the server running?") from None
+            raise EdgebenchError(f"cannot reach {self.role} endpoint {self.url} ({reason}); is the server running?") from None
         except (json.JSONDecodeError, UnicodeDecodeError):
-            raise EdgebenchError(f"judge endpoint {self.url} did not answer JSON; is it OpenAI-compatible?") from None
+            raise EdgebenchError(f"{self.role} endpoint {self.url} did not answer JSON; is it OpenAI-compatible?") from None
         try:
-            return data["choices"][0]["message"]["content"] or ""
-        except (KeyError, IndexError, TypeError):
-            raise EdgebenchError(f"judge endpoint {self.url} answered without choices[0].message.content") from None
+            choice = data["choices"][0]
+            return choice["message"]["content"] or "", "length" if choice.get("finish_reason") == "length" else "stop"
+        except (KeyError, IndexError, TypeError, AttributeError):
+            raise EdgebenchError(f"{self.role} endpoint {self.url} answered without choices[0].message.content") from None
 
     def close(self) -> None:
         pass

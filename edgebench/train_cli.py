@@ -1,0 +1,174 @@
+"""`edgebench train teach | filter | sft | dpo`: the four stages of disposition distillation,
+each a thin command over one function of train/; `edgebench distill` runs them all."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from edge.errors import EdgebenchError
+from train.config import DPOSettings, LoraSettings, SFTConfig, TeachConfig
+
+TEACH, SFT, DPO, LORA = TeachConfig(), SFTConfig(), DPOSettings(), LoraSettings()
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Distil a disposition into a LoRA adapter: teach, filter, sft, dpo (or all at once: edgebench distill).")
+
+TEACHER_HELP = "Teacher: 'default' (the base model itself with a disposition system prompt), a .gguf, a Hugging Face folder, or a model name with --teacher-endpoint."
+
+
+def _say(text: str) -> None:
+    from rich.console import Console
+
+    Console(stderr=True).print(text)
+
+
+def _settings(profile, threads, repack):
+    from edge.profiles import device_settings
+
+    return device_settings(profile, threads, repack)[2]
+
+
+def teach_stage(model: str, teacher: str, teacher_endpoint: str | None, api_key_env: str, config: TeachConfig,
+                out: Path, limit: int | None, settings, progress) -> dict:
+    """Teacher answers to out/teacher, the student's own to out/student."""
+    from train.teacher import resolve_teacher, teach
+
+    chosen = resolve_teacher(teacher, teacher_endpoint, api_key_env)
+    student = resolve_teacher(model)
+    if student.kind == "endpoint":
+        raise EdgebenchError("the student (--model) must be a local model: a .gguf, a Hugging Face folder or 'default'")
+    made = teach(chosen, out / "teacher", config, settings, limit, progress)
+    teach(student, out / "student", config, settings, limit, progress, role="student")
+    return made
+
+
+@app.command("teach")
+def teach_cmd(
+    model: str = typer.Option("default", help="The student: a .gguf, a Hugging Face folder or 'default'; its own answers become the rejected side of DPO pairs."),
+    teacher: str = typer.Option("default", help=TEACHER_HELP),
+    teacher_endpoint: Optional[str] = typer.Option(None, help="OpenAI-compatible base URL of the teacher, e.g. http://127.0.0.1:8080/v1."),
+    api_key_env: str = typer.Option("EDGEBENCH_TEACHER_API_KEY", help="Environment variable holding the teacher endpoint's API key (never stored)."),
+    samples: int = typer.Option(TEACH.samples, min=1, help="Teacher answers per prompt."),
+    temperature: float = typer.Option(TEACH.temperature, min=0.0, help="Teacher sampling temperature."),
+    max_tokens: int = typer.Option(TEACH.max_tokens, min=8, help="Longest answer; an answer cut off here is dropped by filter."),
+    seed: int = typer.Option(TEACH.seed, help="Seed of the first sample (sample k uses seed + k)."),
+    limit: Optional[int] = typer.Option(None, min=1, help="Train items to use (default: all of the train split)."),
+    out: Path = typer.Option(Path("runs/train"), help="Folder for this and the next stages (teacher/, student/, filter/, sft/, dpo/)."),
+    profile: Optional[str] = typer.Option(None, help="Device profile for local generation."),
+    threads: Optional[int] = typer.Option(None, min=1, help="CPU threads for local generation."),
+    repack: Optional[str] = typer.Option(None, help="llama.cpp weight repacking: auto, on, off."),
+) -> None:
+    """Answers of a teacher to the disposition suite's train split (and the student's own answers)."""
+    from edgebench.progress_view import RichProgress
+
+    config = TeachConfig(samples=samples, temperature=temperature, max_tokens=max_tokens, seed=seed)
+    with RichProgress() as progress:
+        made = teach_stage(model, teacher, teacher_endpoint, api_key_env, config, out, limit,
+                           _settings(profile, threads, repack), progress)
+    _say(f"{made['answers']} teacher answers ({made['cut_off']} cut off) in {out / 'teacher'}; next: "
+         f"edgebench train filter --out {out}")
+
+
+@app.command("filter")
+def filter_cmd(
+    out: Path = typer.Option(Path("runs/train"), help="The folder given to train teach; writes filter/ in it."),
+    judge: str = typer.Option("lexical", help="lexical (the suite's scorers) or llm (the scorers, then the LLM judge's trait scores)."),
+    judge_model: str = typer.Option("default", help="LLM judge: the endpoint's model name, or a GGUF path / 'default' to run locally."),
+    judge_endpoint: Optional[str] = typer.Option(None, help="LLM judge: OpenAI-compatible base URL."),
+    api_key_env: str = typer.Option("EDGEBENCH_JUDGE_API_KEY", help="LLM judge: environment variable holding the API key."),
+) -> None:
+    """Keep teacher answers that pass the suite's scorers (not cut off, not near copies of held-out items); build DPO pairs."""
+    from edgebench.cli import _llm_judge
+    from train.filter import run_filter
+
+    with _llm_judge(judge, judge_model, judge_endpoint, api_key_env) as llm_judge:
+        made = run_filter(out / "teacher", out / "student" if (out / "student").is_dir() else None, out / "filter",
+                          llm_judge, say=_say)
+    print_counts(made["counts"])
+
+
+def print_counts(counts: dict) -> None:
+    from rich.table import Table
+
+    from bench.console import print_tables
+
+    table = Table(title="What survives each stage", title_justify="left")
+    table.add_column("stage")
+    table.add_column("count", justify="right")
+    for name, value in counts.items():
+        table.add_row(name.replace("_", " "), str(value))
+    print_tables(table)
+
+
+def sft_config(steps, batch_size, max_length, learning_rate, seed, kd_alpha, kd_temperature, checkpoint_every, threads,
+               precision, lora_rank, lora_alpha, lora_dropout, target_modules) -> SFTConfig:
+    if not 0.0 <= kd_alpha <= 1.0:
+        raise EdgebenchError(f"--kd-alpha must be between 0 and 1 (got {kd_alpha})")
+    modules = tuple(m.strip() for m in target_modules.split(",") if m.strip())
+    return SFTConfig(steps=steps, batch_size=batch_size, max_length=max_length, learning_rate=learning_rate, seed=seed,
+                     kd_alpha=kd_alpha, kd_temperature=kd_temperature, checkpoint_every=checkpoint_every,
+                     threads=threads, precision=precision,
+                     lora=LoraSettings(rank=lora_rank, alpha=lora_alpha, dropout=lora_dropout, target_modules=modules))
+
+
+@app.command("sft")
+def sft_cmd(
+    model: str = typer.Option("default", help="Base model: a Hugging Face folder, a .gguf (dequantized) or 'default'."),
+    data: Optional[Path] = typer.Option(None, help="Filtered examples: a filter/ folder or an sft.jsonl; default: OUT/filter."),
+    out: Path = typer.Option(Path("runs/train"), help="The stages' folder; the adapter goes to OUT/sft."),
+    steps: int = typer.Option(SFT.steps, min=1),
+    batch_size: int = typer.Option(SFT.batch_size, min=1, help="Packed rows per step."),
+    max_length: int = typer.Option(SFT.max_length, min=32, help="Tokens per packed row."),
+    learning_rate: float = typer.Option(SFT.learning_rate, min=0.0),
+    seed: int = typer.Option(SFT.seed),
+    kd_alpha: float = typer.Option(SFT.kd_alpha, help="Weight of the logit-distillation term (0: plain cross-entropy, 1: only KD)."),
+    kd_temperature: float = typer.Option(SFT.kd_temperature, min=0.1, help="Softmax temperature of the KD term."),
+    kd_teacher: str = typer.Option("default", help="KD teacher: 'default' (the base with the disposition system prompt) or a model sharing the base's tokenizer."),
+    checkpoint_every: int = typer.Option(SFT.checkpoint_every, min=1, help="Steps between checkpoints (--resume continues from the last)."),
+    threads: Optional[int] = typer.Option(None, min=1, help="torch threads; default: one per physical core."),
+    precision: str = typer.Option(SFT.precision, help="auto (bf16 autocast where the CPU has native bf16), fp32 or bf16."),
+    lora_rank: int = typer.Option(LORA.rank, min=1),
+    lora_alpha: int = typer.Option(LORA.alpha, min=1),
+    lora_dropout: float = typer.Option(LORA.dropout, min=0.0, max=0.9),
+    target_modules: str = typer.Option(",".join(LORA.target_modules), help="LoRA target modules, comma-separated (those the model lacks are skipped)."),
+    resume: bool = typer.Option(False, "--resume", help="Continue from the last checkpoint of an interrupted run."),
+) -> None:
+    """SFT LoRA on the filtered teacher answers (loss on answer tokens, packed rows), optionally with logit distillation."""
+    from edgebench.progress_view import RichProgress
+    from train.sft import train_sft
+
+    config = sft_config(steps, batch_size, max_length, learning_rate, seed, kd_alpha, kd_temperature, checkpoint_every,
+                        threads, precision, lora_rank, lora_alpha, lora_dropout, target_modules)
+    with RichProgress() as progress:
+        made = train_sft(model, data or out / "filter", out / "sft", config, kd_teacher, resume, progress)
+    curve = made["loss_curve"]
+    _say(f"adapter in {out / 'sft'}: {len(curve)} steps in {made['seconds']:.0f} s, loss {curve[0]['loss']:.3f} -> "
+         f"{curve[-1]['loss']:.3f}")
+
+
+@app.command("dpo")
+def dpo_cmd(
+    model: str = typer.Option("default", help="The base model the SFT adapter was trained on."),
+    data: Optional[Path] = typer.Option(None, help="DPO pairs: a filter/ folder or a pairs.jsonl; default: OUT/filter."),
+    sft: Optional[Path] = typer.Option(None, help="The SFT adapter to continue; default: OUT/sft."),
+    out: Path = typer.Option(Path("runs/train"), help="The stages' folder; the adapter goes to OUT/dpo."),
+    steps: int = typer.Option(DPO.steps, min=1),
+    batch_size: int = typer.Option(DPO.batch_size, min=1),
+    learning_rate: float = typer.Option(DPO.learning_rate, min=0.0),
+    beta: float = typer.Option(DPO.beta, min=0.0, help="DPO's beta: how far the policy may move from the SFT reference."),
+    max_length: int = typer.Option(DPO.max_length, min=32),
+    seed: int = typer.Option(DPO.seed),
+    threads: Optional[int] = typer.Option(None, min=1),
+    resume: bool = typer.Option(False, "--resume", help="Continue from TRL's last checkpoint."),
+) -> None:
+    """DPO (TRL) on the pairs, continuing the SFT adapter, with the SFT model as the reference."""
+    from edgebench.progress_view import RichProgress
+    from train.dpo import train_dpo
+
+    config = DPOSettings(steps=steps, batch_size=batch_size, learning_rate=learning_rate, beta=beta,
+                         max_length=max_length, seed=seed, threads=threads)
+    with RichProgress() as progress:
+        made = train_dpo(model, data or out / "filter", sft or out / "sft", out / "dpo", config, resume, progress)
+    _say(f"adapter in {out / 'dpo'}: {made['pairs']} pairs, {len(made['loss_curve'])} steps in {made['seconds']:.0f} s")

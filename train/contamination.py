@@ -1,0 +1,59 @@
+"""The contamination guard: training data come from the train split only.
+
+A training example is refused, with a line naming it, when its item is not a train item, or
+when its prompt or its answer is a near copy (character 6-shingle Jaccard of 0.35 or more,
+bench/overlap.py) of a dev or fresh item: a teacher that quotes a held-out question would
+otherwise leak it into the adapter. The data's hash and the ids of the items it came from go
+into the adapter's manifest, so `edgebench run --adapter` can warn when it scores items the
+adapter saw.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from bench.overlap import NEAR_COPY, item_text, jaccard, shingles
+from bench.suites.disposition import DispositionSuite
+from edge.errors import EdgebenchError
+
+TRAIN_SPLIT = "train"
+HELD_OUT = ("dev", "fresh")
+
+
+def check_examples(examples: list[dict], suite: DispositionSuite | None = None) -> None:
+    """Refuse any example whose item is held out, or whose texts nearly copy a held-out item.
+    Each example has `item_id` and the texts to check under `prompt_text` and `answer`."""
+    suite = suite or DispositionSuite()
+    split_of = {r["id"]: r["split"] for r in suite.all_items}
+    held_out = [(r["id"], shingles(item_text(r))) for r in suite.all_items if r["split"] in HELD_OUT]
+    for example in examples:
+        item_id = example["item_id"]
+        split = split_of.get(item_id)
+        if split != TRAIN_SPLIT:
+            where = f"the {split} split" if split else "no split of the disposition suite"
+            raise EdgebenchError(f"training example for item {item_id} is from {where}; only the train split may be "
+                                 "trained on (dev and fresh are what the benchmark scores)")
+        for field in ("prompt_text", "answer"):
+            grams = shingles(example.get(field, ""))
+            for held_id, held in held_out:
+                similarity = jaccard(grams, held)
+                if similarity >= NEAR_COPY:
+                    raise EdgebenchError(f"training example for item {item_id}: its {field.replace('_text', '')} is a near "
+                                         f"copy of held-out item {held_id} (6-shingle Jaccard {similarity:.2f} >= "
+                                         f"{NEAR_COPY}); drop it from the training data")
+
+
+def data_hash(examples: list[dict]) -> str:
+    """sha256 of the examples as canonical JSON: what the adapter's manifest records."""
+    return hashlib.sha256(json.dumps(examples, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def overlap_warning(manifest: dict, scored_ids: set[str]) -> str | None:
+    """A warning when an adapter was trained on items the run scores (an adapter from elsewhere may say so)."""
+    seen = set(manifest.get("item_ids", []))
+    both = sorted(seen & scored_ids)
+    if not both:
+        return None
+    return (f"the adapter was trained on {len(both)} of the items this run scores ({', '.join(both[:5])}"
+            f"{' ...' if len(both) > 5 else ''}); its scores on them are not a test")
