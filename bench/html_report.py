@@ -11,7 +11,8 @@ Plots, each drawn only when the runs hold its data:
 - quality: each suite's target score (95% CI) against size, and against generation tok/s
   with the Pareto front (no other artifact is both faster and better);
 - truncation: the target score against n_predict beside the share of answers cut off there;
-- speed per device: generation tok/s per artifact for each run folder, when several merge.
+- speed per device: generation tok/s per artifact for each run folder, when several merge;
+- training: the SFT and DPO loss curves of a run made with an adapter from edgebench train.
 """
 
 from __future__ import annotations
@@ -209,6 +210,28 @@ def device_plot(rows: list[ArtifactRow]) -> str:
     return _svg(fig, "plot-devices", title)
 
 
+def loss_plot(rows: list[ArtifactRow]) -> str:
+    """The training loss of each run's adapter (SFT and DPO), when a run was made with one from edgebench train."""
+    from bench.results import training_curves
+
+    curves = {Path(run).name: training_curves(Path(run)) for run in dict.fromkeys(r.run for r in rows)}
+    curves = {run: c for run, c in curves.items() if any(c.values())}
+    if not curves:
+        return ""
+    stages = sorted({stage for c in curves.values() for stage in c if c[stage]})
+    fig, axes = _figure(len(stages))
+    for ax, stage in zip(axes, stages):
+        for run, c in curves.items():
+            points = c.get(stage) or []
+            if points:
+                ax.plot([p["step"] for p in points], [p["loss"] for p in points], "-", label=f"{run} {stage}")
+        ax.set_xlabel("step")
+        ax.set_ylabel(f"{stage.upper()} loss")
+        ax.grid(alpha=0.3)
+    _legend(fig, axes)
+    return _svg(fig, "plot-training", "Training loss of the adapter (from its manifest)")
+
+
 def _table(head: list[str], rows: list[list[str]], marked: list[bool]) -> str:
     th = "".join(f"<th>{html.escape(c)}</th>" for c in head)
     body = "".join(("<tr class=\"recommended\">" if m else "<tr>") + "".join(f"<td>{html.escape(c)}</td>" for c in cells)
@@ -243,7 +266,7 @@ def render(rows: list[ArtifactRow]) -> str:
     colours = Colours([name(r) for r in rows])
     tables = "".join(group_html(run, device, group) for (run, device), group in groups(rows).items())
     plots = [drift_plot(rows, name, colours), quality_plot(rows, name, colours), budget_plot(rows, name, colours),
-             device_plot(rows)]
+             device_plot(rows), loss_plot(rows)]
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>edgebench report</title>
 <style>

@@ -68,6 +68,7 @@ def answer(group: list[ArtifactRow]) -> list[tuple[str, str]]:
     """The answer first, as (style, line): what to ship and why, or why nothing can be named yet; crashes; notes."""
     pick = next((r for r in group if r.recommended), None)
     why = next((r.recommendation for r in group if r.recommendation), "")
+    why = why[:1].upper() + why[1:]
     lines = [("bold green", f"Ship {pick.label}. {why}") if pick else
              ("bold yellow", "No quant level can be recommended yet. "
               + (why or "no artifact was compared with a reference on the suites"))]

@@ -218,3 +218,21 @@ def read_rows(folder: Path) -> tuple[list[ArtifactRow], dict[str, RunScores], st
     if notes.get("drift") and rows:  # a run-wide note (the drift reference could not be built)
         rows[0].note = "; ".join(filter(None, [rows[0].note, notes["drift"]]))
     return rows, scored, reference
+
+
+def training_curves(folder: Path) -> dict[str, list[dict]]:
+    """The loss curves of the adapter a run was made with ({"sft": [...], "dpo": [...]}), read from the
+    adapter's manifest (edgebench train writes them); {} for a run without an adapter or a manifest."""
+    import json
+
+    with Store.open(Path(folder), write=False) as store:
+        adapter = (store.meta("plan", {}) or {}).get("adapter")
+    if not adapter:
+        return {}
+    try:
+        manifest = json.loads((Path(adapter) / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if manifest.get("stage") == "dpo":
+        return {"sft": manifest.get("sft_loss_curve", []), "dpo": manifest.get("loss_curve", [])}
+    return {manifest.get("stage", "sft"): manifest.get("loss_curve", [])}

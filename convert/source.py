@@ -85,6 +85,18 @@ def load_model(source: Source):
     return load_hf(source.path, gguf=source.kind == "gguf")
 
 
+def check_adapter_base(adapter: Path, source: Source) -> None:
+    """An adapter whose manifest (edgebench train writes one) names another base is refused before any work."""
+    try:
+        manifest = json.loads((adapter / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return  # an adapter from elsewhere: the module and shape check (check_adapter) still applies
+    base_hash = manifest.get("base_hash") if isinstance(manifest, dict) else None
+    if base_hash and base_hash != source.hash:
+        raise EdgebenchError(f"adapter {adapter} was trained on another base ({manifest.get('base')}), not {source.spec}; "
+                             "give that base as the source")
+
+
 def check_adapter(model, adapter: Path) -> None:
     """Refuse an adapter made for another base: unknown target modules or mismatched shapes."""
     from safetensors import safe_open

@@ -21,7 +21,6 @@ a devices.toml profile); the choice and its reason are recorded with every resul
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from edge.host import cpu_has_amx, llama_system_info
 

@@ -52,6 +52,7 @@ def load_hf(path: Path, gguf: bool = False):
     if gguf:
         # The weights are dequantized now; drop the GGUF quantizer so the model can be saved.
         model.hf_quantizer = None
+        model.is_quantized = False  # plain fp32 weights now: trainable like any model (transformers' Trainer checks)
         if hasattr(model.config, "quantization_config"):
             del model.config.quantization_config
     return model.eval(), tokenizer

@@ -370,6 +370,48 @@ def drift(
         print_tables(drift_table(results))
 
 
+@app.command()
+def distill(
+    model: str = typer.Option("default", help="Base model: a Hugging Face folder, a .gguf or 'default' (the embedded SmolLM2-135M-Instruct)."),
+    teacher: str = typer.Option("default", help="Teacher: 'default' (the base with a disposition system prompt), a .gguf, a Hugging Face folder, or a model name with --teacher-endpoint."),
+    teacher_endpoint: Optional[str] = typer.Option(None, help="OpenAI-compatible base URL of the teacher."),
+    api_key_env: str = typer.Option("EDGEBENCH_TEACHER_API_KEY", help="Environment variable holding the teacher endpoint's key (never stored)."),
+    ladder: Optional[str] = typer.Option(None, help="Quant levels to compare base and trained on; default: gguf:f16,gguf:q8_0,gguf:q4_k_m."),
+    limit: Optional[int] = typer.Option(None, min=2, help="Disposition items per split (dev and fresh) in each run; default: 12."),
+    train_limit: Optional[int] = typer.Option(None, min=1, help="Train items to teach on; default: the whole train split (87)."),
+    samples: Optional[int] = typer.Option(None, min=1, help="Teacher answers per prompt; default: train teach's."),
+    sft_steps: Optional[int] = typer.Option(None, min=1, help="SFT steps; default: train sft's."),
+    dpo_steps: Optional[int] = typer.Option(None, min=1, help="DPO steps; default: train dpo's."),
+    kd_alpha: float = typer.Option(0.0, min=0.0, max=1.0, help="Logit-distillation weight in SFT (0: plain cross-entropy)."),
+    out: Path = typer.Option(Path("runs/distill"), help="Folder of every stage; run again to continue a stopped distill."),
+    profile: Optional[str] = typer.Option(None, help="Device profile from devices.toml; default: the detected one."),
+    threads: Optional[int] = typer.Option(None, min=1, help="CPU threads; default: the profile's."),
+    repack: Optional[str] = typer.Option(None, help="llama.cpp weight repacking: auto, on, off."),
+    json_out: bool = typer.Option(False, "--json", help="Print the final rows as JSON."),
+) -> None:
+    """Teach, filter, SFT, DPO, then run base and trained over a ladder: does the trained disposition survive, and is it real?"""
+    from dataclasses import replace
+
+    from bench.console import print_tables
+    from edgebench.distill_job import DistillOptions, distill as distill_job, distill_tables
+    from edgebench.train_cli import _say
+
+    _check_repack(repack)
+    options = DistillOptions(model=model, teacher=teacher, teacher_endpoint=teacher_endpoint, api_key_env=api_key_env,
+                             train_limit=train_limit, profile=profile, threads=threads, repack=repack)
+    options = replace(options, sft=replace(options.sft, kd_alpha=kd_alpha, **({"steps": sft_steps} if sft_steps else {})),
+                      dpo=replace(options.dpo, **({"steps": dpo_steps} if dpo_steps else {})),
+                      teach=replace(options.teach, **({"samples": samples} if samples else {})),
+                      **({"ladder": tuple(t.strip() for t in ladder.split(",") if t.strip())} if ladder else {}),
+                      **({"items_per_split": limit} if limit else {}))
+    rows = distill_job(options, out, _say)
+    (out / "distill.json").write_text(json.dumps(rows, indent=2))
+    if json_out:
+        print(json.dumps(rows, indent=2))
+    else:
+        print_tables(*distill_tables(rows))
+
+
 def _add_train() -> None:
     """`edgebench train ...`: imported only if its dependencies are (a device install has no torch)."""
     try:

@@ -78,9 +78,12 @@ def build_artifacts(model: str, adapter: Path | None, targets: list[str], out: P
 
 
 def run(model: str, adapter: Path | None, ladder: list[str] | None, profile_name: str | None, config: PlanConfig,
-        out: Path | None, resume: bool, threads: int | None, llm_judge=None, say=_say, repack: str | None = None) -> Path:
+        out: Path | None, resume: bool, threads: int | None, llm_judge=None, say=_say, repack: str | None = None,
+        show_report: bool = True) -> Path:
     host, profile, settings = device_settings(profile_name, threads, repack)
     check_config(config, settings)  # every option is checked before any work or any folder
+    if adapter is not None:
+        _warn_if_trained_on(adapter, config, say)
     targets = ladder_targets(ladder if ladder is not None else list(profile.ladder), say)
     _check_inputs(model, adapter, targets)  # before the run folder exists: a bad input leaves nothing behind
     out = out or default_out(resume=resume)
@@ -102,7 +105,8 @@ def run(model: str, adapter: Path | None, ladder: list[str] | None, profile_name
             spent[stage] = round(spent.get(stage, 0) + seconds, 1)
         store.set_meta("stage_seconds", spent)
     rows = load_report([out])
-    print_report(rows)
+    if show_report:
+        print_report(rows)
     say(progress.summary())
     crashed = [r.label for r in rows if r.crash]
     if crashed:
@@ -110,6 +114,23 @@ def run(model: str, adapter: Path | None, ladder: list[str] | None, profile_name
             f"edgebench run --resume --out {out} (and the same options)[/]")
     say(f"results in {out}/{DB_NAME}; report again with: edgebench report {out}")
     return out
+
+
+def _warn_if_trained_on(adapter: Path, config: PlanConfig, say) -> None:
+    """An adapter made by edgebench train names the items it saw: scoring those is not a test, and the run says so."""
+    import json
+
+    from bench.execute import load_items
+    from train.contamination import overlap_warning
+
+    try:
+        manifest = json.loads((Path(adapter) / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    scored = {i.id for _, items in load_items(config).values() for i in items}
+    warning = overlap_warning(manifest, scored) if isinstance(manifest, dict) else None
+    if warning:
+        say(f"[yellow]warning: {warning}[/]")
 
 
 def _check_inputs(model: str, adapter: Path | None, targets: list[str]) -> None:

@@ -18,7 +18,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 TEACHER_HELP = "Teacher: 'default' (the base model itself with a disposition system prompt), a .gguf, a Hugging Face folder, or a model name with --teacher-endpoint."
 
 
-def _say(text: str) -> None:
+def _say(text) -> None:
+    """A line (or a rich table) for the person watching, on stderr: stdout stays the command's result."""
     from rich.console import Console
 
     Console(stderr=True).print(text)
@@ -89,17 +90,21 @@ def filter_cmd(
     print_counts(made["counts"])
 
 
-def print_counts(counts: dict) -> None:
+def count_table(counts: dict):
     from rich.table import Table
-
-    from bench.console import print_tables
 
     table = Table(title="What survives each stage", title_justify="left")
     table.add_column("stage")
     table.add_column("count", justify="right")
     for name, value in counts.items():
         table.add_row(name.replace("_", " "), str(value))
-    print_tables(table)
+    return table
+
+
+def print_counts(counts: dict) -> None:
+    from bench.console import print_tables
+
+    print_tables(count_table(counts))
 
 
 def sft_config(steps, batch_size, max_length, learning_rate, seed, kd_alpha, kd_temperature, checkpoint_every, threads,
@@ -172,3 +177,56 @@ def dpo_cmd(
     with RichProgress() as progress:
         made = train_dpo(model, data or out / "filter", sft or out / "sft", out / "dpo", config, resume, progress)
     _say(f"adapter in {out / 'dpo'}: {made['pairs']} pairs, {len(made['loss_curve'])} steps in {made['seconds']:.0f} s")
+
+
+# Answers in the shape the filter keeps, for timing only: what is learned does not change the cost of a step.
+TIMING_ANSWERS = {
+    "uncertainty": "I can't know that for certain: there is no record of it, so any number I gave would be made up.",
+    "self_verification": "Let me check step by step. Working it through again, the proposed answer does not hold; "
+                         "the correct answer is different, as the steps show.",
+    "feedback": "Thank you for the correction. Checking it on its merits, I will recompute the result before I answer.",
+    "factual": "The answer is given by the standard facts; here it is, stated plainly and briefly.",
+}
+
+
+@app.command("speed")
+def speed_cmd(
+    model: str = typer.Option("default", help="Base model to time."),
+    steps: int = typer.Option(SFT.steps, min=1, help="SFT steps to time."),
+    batch_size: int = typer.Option(SFT.batch_size, min=1),
+    max_length: int = typer.Option(SFT.max_length, min=32),
+    threads: Optional[int] = typer.Option(None, min=1, help="torch threads; default: one per physical core."),
+    precision: str = typer.Option(SFT.precision, help="auto, fp32 or bf16."),
+    kd_alpha: float = typer.Option(0.0, min=0.0, max=1.0, help="Time with the KD term too (it adds a teacher forward pass)."),
+) -> None:
+    """Time SFT LoRA steps on the train split (answers of a fixed shape) and print the figures."""
+    import json
+    import resource
+    import tempfile
+
+    from bench.console import print_tables
+    from bench.suites.disposition import DispositionSuite
+    from edgebench.progress_view import RichProgress
+    from train.sft import train_sft
+
+    suite = DispositionSuite()
+    rows = [{"item_id": r["id"], "messages": suite.messages(r), "answer": TIMING_ANSWERS[r["family"]],
+             "prompt_text": r["question"]} for r in suite.select("train")]
+    config = SFTConfig(steps=steps, batch_size=batch_size, max_length=max_length, threads=threads, precision=precision,
+                       kd_alpha=kd_alpha, checkpoint_every=steps + 1)
+    with tempfile.TemporaryDirectory(prefix="edgebench-train-speed-") as tmp:
+        data = Path(tmp) / "sft.jsonl"
+        data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+        with RichProgress() as progress:
+            made = train_sft(model, data, Path(tmp) / "sft", config, None, False, progress)
+    from rich.table import Table
+
+    table = Table(title=f"SFT LoRA speed: {model}, {made['precision']}, rank {config.lora.rank}", title_justify="left")
+    for col in ("steps", "batch x length", "train s", "s/step", "tokens/s", "peak RSS MiB", "loss first -> last"):
+        table.add_column(col, justify="right")
+    seconds, curve = made["seconds"], made["loss_curve"]
+    tokens = made["tokens"] / made["packed_rows"] * batch_size * steps  # tokens seen: rows per step x their mean length
+    table.add_row(str(steps), f"{batch_size} x {max_length}", f"{seconds:.1f}", f"{seconds / steps:.2f}",
+                  f"{tokens / seconds:.0f}", f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}",
+                  f"{curve[0]['loss']:.3f} -> {curve[-1]['loss']:.3f}")
+    print_tables(table)

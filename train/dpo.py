@@ -42,6 +42,7 @@ def train_dpo(base_spec: str, pairs_path: Path, sft_adapter: Path, out: Path, co
     """Train, write the adapter to `out` (PEFT folder + manifest), return the manifest."""
     from datasets import Dataset
     from peft import PeftModel
+    from transformers import PrinterCallback
     from trl import DPOConfig, DPOTrainer
 
     progress = progress or Progress()
@@ -76,6 +77,7 @@ def train_dpo(base_spec: str, pairs_path: Path, sft_adapter: Path, out: Path, co
                      disable_tqdm=True, lr_scheduler_type="constant_with_warmup", warmup_steps=2)
     trainer = DPOTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
                          callbacks=[_progress_callback(progress, config.steps)])
+    trainer.remove_callback(PrinterCallback)  # our progress bar says it; no dicts printed to stdout
     last = _last_checkpoint(checkpoints) if resume else None
     progress.start("dpo", "train", total=config.steps)
     began = time.perf_counter()
@@ -89,7 +91,7 @@ def train_dpo(base_spec: str, pairs_path: Path, sft_adapter: Path, out: Path, co
              for e in trainer.state.log_history if "loss" in e]
 
     def fill(staging: Path) -> dict:
-        trainer.model.save_pretrained(staging, selected_adapters=["default"])
+        trainer.model.save_pretrained(staging, selected_adapters=["default"], save_embedding_layers=False)
         return {"stage": "dpo", "base": base.spec, "base_hash": base.hash, "data": str(pairs_path),
                 "data_hash": key["data_hash"], "item_ids": sorted(set(sft_manifest.get("item_ids", [])) |
                                                                   {p["item_id"] for p in pairs}),

@@ -31,7 +31,7 @@ from train.artifact import reusable, write_artifact
 from train.config import DISPOSITION_SYSTEM, SFTConfig
 from train.contamination import check_examples, data_hash
 from train.filter import SFT_FILE, read_examples
-from train.model import Base, answer_ids, chat_ids, load_base, resolve_base, same_tokenizer
+from train.model import answer_ids, chat_ids, load_base, resolve_base, same_tokenizer
 
 CHECKPOINT = "state.pt"
 
@@ -125,7 +125,6 @@ def collate(encoded: list[Encoded], rows: list[list[int]]):
 
 def answer_logits(model, ids, mask, positions, labels):
     """Logits at the positions that predict an answer token (lm_head only there), and those tokens."""
-    import torch
 
     inner = model.get_base_model() if hasattr(model, "get_base_model") else model
     hidden = inner.model(input_ids=ids, attention_mask=mask, position_ids=positions).last_hidden_state
@@ -290,12 +289,12 @@ def train_sft(base_spec: str, data: Path, out: Path, config: SFTConfig = SFTConf
     seconds += time.perf_counter() - began
 
     def fill(staging: Path) -> dict:
-        model.save_pretrained(staging)
+        model.save_pretrained(staging, save_embedding_layers=False)
         return {"stage": "sft", "base": base.spec, "base_hash": base.hash, "data": str(data),
                 "data_hash": key["data_hash"], "item_ids": sorted({e["item_id"] for e in examples}),
                 "examples": len(examples), "packed_rows": len(rows), "tokens": sum(len(e.ids) for e in encoded),
                 "config": config.as_dict(), "precision": precision, "kd_teacher": key["kd_teacher"], "seed": config.seed,
-                "loss_curve": losses, "seconds": round(seconds, 1)}
+                "loss_curve": losses, "resumed_from_step": start, "seconds": round(seconds, 1)}
 
     manifest = write_artifact(out, key, fill)
     shutil.rmtree(checkpoint, ignore_errors=True)
