@@ -9,13 +9,12 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
 from bench.sandbox import Limits, isolation_available
 from bench.stats import bootstrap, wilson
 from bench.suites.humaneval import HumanEvalSuite
 from bench.jsonl import read_lines
 from edge.errors import EdgebenchError
+from edge.progress import Progress
 
 
 def read_samples(path: Path, known: set[str]) -> list[dict]:
@@ -33,15 +32,23 @@ def read_samples(path: Path, known: set[str]) -> list[dict]:
     return samples
 
 
-def score_file(path: Path, limits: Limits = Limits()) -> dict:
+def score_file(path: Path, limits: Limits = Limits(), progress: Progress | None = None) -> dict:
     """Execute every sample in the sandbox; return pass@1 with its CI and per-task results."""
     suite = HumanEvalSuite()
     samples = read_samples(path, set(suite.problems))
     pairs = [(suite.problems[s["task_id"]], s["completion"]) for s in samples]
-    with Progress(TextColumn("[bold]executing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  transient=True) as progress:
-        task = progress.add_task("", total=len(pairs))
-        results = suite.run_programs(pairs, limits, on_done=lambda _: progress.advance(task))
+    progress = progress or Progress()
+    done = []
+
+    def finished(_) -> None:
+        done.append(1)
+        progress.update(len(done), len(pairs))
+
+    progress.start("humaneval", "executing", total=len(pairs))
+    try:
+        results = suite.run_programs(pairs, limits, on_done=finished)
+    finally:
+        progress.end()
     per_task: dict[str, list] = defaultdict(list)
     for sample, result in zip(samples, results):
         per_task[sample["task_id"]].append(result)

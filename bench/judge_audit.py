@@ -24,6 +24,7 @@ from bench.judges.lexical import judge
 from bench.stats import bootstrap
 from bench.metrics import Cells, rates
 from edge.errors import EdgebenchError
+from edge.progress import Progress, track
 
 REPO = Path(__file__).resolve().parent.parent
 PROFILES = ("baseline_disposition_profile.json", "baseline_smollm_v2_disposition_profile.json",
@@ -177,7 +178,7 @@ def run_audit() -> dict:
             "verbosity_bias": verbosity_bias(lexical_axes, cases)}
 
 
-def run_llm_audit(llm_judge, limit: int = 50, repeats: int = 2, seed: int = 0) -> dict:
+def run_llm_audit(llm_judge, limit: int = 50, repeats: int = 2, seed: int = 0, progress=None) -> dict:
     """The same checks for an LLM judge, on a seeded sample of `limit` answers per check.
     The profile files carry each answer's topic, not its prompt, so the label check shows the topic."""
     from bench.judges.llm import AXES, JudgeFailure
@@ -198,16 +199,16 @@ def run_llm_audit(llm_judge, limit: int = 50, repeats: int = 2, seed: int = 0) -
     every_case = _axis_cases(folder)
     axis_sample = rng.sample(every_case, min(limit, len(every_case)))
     cases = [(m, a) for m, a, _ in axis_sample]
-    with _progress() as progress:
-        gold, ours = [], []
-        for topic, text, verbal in progress.track(label_sample, description="assert/hedge labels"):
-            scores = score_fn([{"role": "user", "content": f"(A question about: {topic})"}], text)
-            if scores is not None:
-                gold.append(verbal)
-                ours.append("assert" if scores["asserts"] else "hedge")
-        first = [score_fn(m, a) for m, a in progress.track(cases, description="1-5 axes")]
-        repeat = repeat_consistency(score_fn, list(progress.track(cases, description="repeats")), repeats, first)
-        bias = verbosity_bias(score_fn, list(progress.track(cases, description="padded answers")))
+    progress = progress or Progress()
+    gold, ours = [], []
+    for topic, text, verbal in track(progress, label_sample, "judge", "assert/hedge labels"):
+        scores = score_fn([{"role": "user", "content": f"(A question about: {topic})"}], text)
+        if scores is not None:
+            gold.append(verbal)
+            ours.append("assert" if scores["asserts"] else "hedge")
+    first = [score_fn(m, a) for m, a in track(progress, cases, "judge", "1-5 axes")]
+    repeat = repeat_consistency(score_fn, list(cases), repeats, first)
+    bias = verbosity_bias(score_fn, list(cases))
     judged = [(x, paper) for x, (_, _, paper) in zip(first, axis_sample) if x is not None]
     axes = {f"spearman_{axis}": spearman([x[axis] for x, _ in judged], [y[axis] for _, y in judged])
             for axis in AXES} if len(judged) > 2 else {}
@@ -219,10 +220,3 @@ def run_llm_audit(llm_judge, limit: int = 50, repeats: int = 2, seed: int = 0) -
         "json": {"calls": llm_judge.counters.calls, "retries": llm_judge.counters.retries,
                  "failures": llm_judge.counters.failures},
     }
-
-
-def _progress():
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                    transient=True)

@@ -312,14 +312,13 @@ def _drift_worker(spec: str, reference_path: str, settings, backend_name: str, m
 
 
 def measure_drift_set(artifacts: list[str], reference: str, settings, backend_name: str | None = None,
-                      max_windows: int | None = None, save_reference: Path | None = None, quiet: bool = False) -> list[dict]:
+                      max_windows: int | None = None, save_reference: Path | None = None, progress=None) -> list[dict]:
     """`edgebench drift`: every artifact against one reference, each in its own child process.
     All inputs are checked before any model runs; a crash is reported in that artifact's result."""
     import tempfile
 
-    from rich.progress import Progress
-
     from edge.artifacts import identify
+    from edge.progress import Progress
     from edge.backend import backend_class
     from edge.isolation import RuntimeCrash
 
@@ -329,25 +328,27 @@ def measure_drift_set(artifacts: list[str], reference: str, settings, backend_na
         identify(spec)
     if str(reference).endswith(".npz") and not Path(reference).is_file():
         raise EdgebenchError(f"drift reference not found: {reference}")
+    progress = progress or Progress()
     results = []
-    with tempfile.TemporaryDirectory(prefix="edgebench-drift-") as tmp, Progress(transient=True, disable=quiet) as progress:
-        task = progress.add_task(f"reference {reference}", total=None)
-
-        def advance(done, total):
-            progress.update(task, completed=done, total=total)
-
+    with tempfile.TemporaryDirectory(prefix="edgebench-drift-") as tmp:
         if str(reference).endswith(".npz"):
             ref_path = Path(reference)
             Reference.load(ref_path)  # refuse a stale or foreign file now
         else:
             ref_path = Path(tmp) / "reference.npz"
-            build_reference_isolated(reference, settings, ref_path, backend_name, advance)
+            progress.start(str(reference), "drift reference")
+            try:
+                build_reference_isolated(reference, settings, ref_path, backend_name, progress.update)
+            finally:
+                progress.end()
         if save_reference is not None:
             Reference.load(ref_path).save(save_reference)
         for spec in artifacts:
-            progress.reset(task, description=f"drift {spec}", total=None)
+            progress.start(str(spec), "drift")
             try:
-                results.append(run_drift_isolated(spec, ref_path, settings, backend_name, advance, max_windows))
+                results.append(run_drift_isolated(spec, ref_path, settings, backend_name, progress.update, max_windows))
             except RuntimeCrash as crash:
                 results.append({"artifact": identify(spec).to_dict(), "crash": str(crash)})
+            finally:
+                progress.end()
     return results

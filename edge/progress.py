@@ -84,3 +84,15 @@ class StageClock:
         for (_, stage), s in self.seconds.items():
             totals[stage] = totals.get(stage, 0.0) + s
         return {s: totals[s] for s in sorted(totals, key=lambda s: STAGES.index(s) if s in STAGES else len(STAGES))}
+
+
+def track(progress: Progress, items, what: str, stage: str):
+    """Yield every item, telling the listener after each one (what: the label shown, e.g. an artifact)."""
+    items = list(items)
+    progress.start(what, stage, total=len(items))
+    try:
+        for done, item in enumerate(items, start=1):
+            yield item
+            progress.update(done, len(items))
+    finally:
+        progress.end()

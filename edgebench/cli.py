@@ -169,7 +169,10 @@ def score(
     from bench.humaneval_score import score_file
     from bench.sandbox import Limits
 
-    result = score_file(samples, Limits(timeout_s=timeout, memory_mb=memory))
+    from edgebench.progress_view import RichProgress
+
+    with RichProgress(enabled=not json_out) as progress:
+        result = score_file(samples, Limits(timeout_s=timeout, memory_mb=memory), progress)
     if json_out:
         print(json.dumps(result, indent=2))
     else:
@@ -275,7 +278,11 @@ def judge_audit(
         if llm_judge is None:
             result, table = run_audit(), audit_table
         else:
-            result, table = run_llm_audit(llm_judge, limit=limit, repeats=repeats, seed=seed), llm_audit_table
+            from edgebench.progress_view import RichProgress
+
+            with RichProgress(enabled=not json_out) as progress:
+                result = run_llm_audit(llm_judge, limit=limit, repeats=repeats, seed=seed, progress=progress)
+            table = llm_audit_table
     if json_out:
         print(json.dumps(result, indent=2))
     else:
@@ -363,7 +370,10 @@ def drift(
     if save_reference is not None and save_reference.suffix != ".npz":
         raise EdgebenchError(f"--save-reference must end in .npz (got {save_reference})")
     settings = _device_settings(profile, threads, repack)
-    results = measure_drift_set(artifacts, reference, settings, backend, windows, save_reference, quiet=json_out)
+    from edgebench.progress_view import RichProgress
+
+    with RichProgress(enabled=not json_out) as progress:
+        results = measure_drift_set(artifacts, reference, settings, backend, windows, save_reference, progress)
     if json_out:
         print(json.dumps(results, indent=2))
     else:
