@@ -41,7 +41,7 @@ class SFTConfig:
     steps: int = 50
     batch_size: int = 4
     max_length: int = 192  # tokens per packed row: 4 x 192 keeps a step near 3 s on 2 cores
-    learning_rate: float = 2e-4
+    learning_rate: float = 1e-3  # high for LoRA, because 50 steps is a short run (2e-4 moved the loss 0.80 -> 0.78)
     warmup_steps: int = 5
     seed: int = 0
     kd_alpha: float = 0.0  # 0: plain cross-entropy; 1: only the KL term against the teacher's logits

@@ -45,6 +45,9 @@ def train_dpo(base_spec: str, pairs_path: Path, sft_adapter: Path, out: Path, co
     from transformers import PrinterCallback
     from trl import DPOConfig, DPOTrainer
 
+    import datasets
+
+    datasets.disable_progress_bars()  # ours says what is happening
     progress = progress or Progress()
     pairs = read_examples(pairs_path, PAIRS_FILE)
     if not pairs:
