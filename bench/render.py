@@ -130,8 +130,8 @@ def speed_markdown(group: list[ArtifactRow]) -> list[str]:
             if t["test"] in ("ttft", "load") or not t.get("samples_ts"):
                 continue
             rows.append([display_name(r), f"{r.size_bytes / 2**20:.2f} MiB",
-                         f"{r.n_params / 1e6:.2f} M" if r.n_params else "-", r.backend, str(r.threads or "-"),
-                         t["test"], f"{t['avg_ts']:.2f} ± {t['stddev_ts']:.2f}"])
+                         f"{r.n_params / 1e6:.2f} M" if r.n_params else "-", r.backend or "-", str(r.threads or "-"),
+                         t["test"], f"{t['avg_ts']:.2f} ± {num(t.get('stddev_ts'), '.2f')}"])
     if not rows:
         return []
     return _md_table(["model", "size", "params", "backend", "threads", "test", "t/s"], rows, right_from=1)
@@ -154,8 +154,8 @@ def to_markdown(rows: list[ArtifactRow]) -> str:
     out = []
     for (run, device), group in groups(rows).items():
         out += [f"### {run} — {device}", ""]
-        out += [f"**{line}**" if style.startswith("bold") else line for style, line in answer(group)]
-        out.append("")
+        for style, line in answer(group):  # a paragraph each
+            out += [f"**{line}**" if style.startswith("bold") else line, ""]
         speed = speed_markdown(group)
         if speed:
             out += speed + [""]

@@ -54,3 +54,19 @@ def test_nothing_is_cut_at_any_width(width):
     for fragment in ("Ship gguf:q4_k_m", "mlx:mixed_3_6 crashed: llama.cpp crashed: SIGSEGV", "onnx:int4_cuda ",
                      "truncation artifact", "content damaged", "0.33 (.06-.79)", "1.00 (.21-1.00)", "93.3", "0.4131"):
         assert fragment in text, fragment
+
+
+def test_markdown_opens_with_the_answer_and_has_llama_bench_shaped_speed():
+    from bench.render import to_markdown
+
+    md = to_markdown(rows())
+    lines = md.splitlines()
+    assert lines[2].startswith("**Ship gguf:q4_k_m.")  # the answer first, after the heading
+    head = "| model | size | params | backend | threads | test | t/s |"
+    assert head in lines
+    speed = lines[lines.index(head):]
+    speed = speed[:next(i for i, line in enumerate(speed) if not line.startswith("|"))]
+    assert len(speed) == 2 + 3 * 2  # header, alignment, (pp64, tg64) for the three artifacts with speed
+    assert all(line.count("|") == 8 for line in speed) and "| tg64 | 93.31 ± " in md.replace("gguf:f16 (ref)", "x")
+    quality = [line for line in lines if line.startswith("| artifact |")]
+    assert len(quality) == 1 and "my_prompts" in quality[0] and "pooled" in quality[0]
