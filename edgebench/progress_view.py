@@ -10,7 +10,7 @@ the first artifact) and sharpens as the run goes.
 from __future__ import annotations
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bars, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bars, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from edge.progress import Progress, StageClock
 
@@ -27,7 +27,7 @@ class RichProgress(Progress):
         self.console = console or Console(stderr=True)
         self.clock = StageClock()
         self.bars = Bars(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                         TextColumn("{task.fields[info]}"), TimeElapsedColumn(), console=self.console,
+                         TextColumn("{task.fields[info]}"), TimeElapsedColumn(), TimeRemainingColumn(), console=self.console,
                          transient=True, disable=not enabled)
         self.run_task = None
         self.stage_task = None

@@ -169,6 +169,14 @@ def test_held_out_items_and_near_copies_are_refused():
     check_examples(examples(8))  # the train split itself passes
 
 
+def test_a_run_warns_when_the_adapter_saw_the_scored_items():
+    from train.contamination import overlap_warning
+
+    assert overlap_warning({"item_ids": ["unc-003", "fb-001"]}, {"unc-001", "unc-003"}).startswith(
+        "the adapter was trained on 1 of the items this run scores (unc-003)")
+    assert overlap_warning({"item_ids": ["unc-003"]}, {"unc-001"}) is None
+
+
 def test_an_empty_filtered_set_and_a_dead_endpoint_are_one_line(tmp_path):
     from train.filter import filter_answers
 
