@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
@@ -17,6 +16,7 @@ from bench.execute import PlanConfig
 from bench.sandbox import Limits
 from convert.pipeline import ConvertOptions
 from edge.errors import EdgebenchError
+from edgebench.judge_flags import llm_judge_from_flags
 from edge.speed import SpeedConfig
 
 # Each default lives in its dataclass; the flags below show and use those values.
@@ -43,23 +43,6 @@ def _budgets(text: str) -> tuple[int, ...]:
     return values
 
 
-@contextmanager
-def _llm_judge(judge: str, model: str, endpoint: str | None, api_key_env: str, settings=None):
-    """None for the lexical judge; for 'llm', an LLMJudge whose client is closed afterwards (a local
-    model runs with `settings`: the command's --profile, --threads and --repack)."""
-    if judge == "lexical":
-        yield None
-        return
-    if judge != "llm":
-        raise EdgebenchError(f"unknown judge '{judge}'; choose lexical or llm")
-    from bench.judges.clients import open_client
-    from bench.judges.llm import LLMJudge
-
-    client = open_client(model, endpoint, api_key_env, settings)
-    try:
-        yield LLMJudge(client)
-    finally:
-        client.close()
 
 
 @app.command()
@@ -98,7 +81,7 @@ def run(
         limit=limit, speed=PLAN.speed if speed else None, drift=drift, drift_windows=drift_windows)
     targets = [t.strip() for t in ladder.split(",") if t.strip()] if ladder else None
     local_judge = judge == "llm" and not judge_endpoint
-    with _llm_judge(judge, judge_model, judge_endpoint, api_key_env,
+    with llm_judge_from_flags(judge, judge_model, judge_endpoint, api_key_env,
                     _device_settings(profile, threads, repack) if local_judge else None) as llm_judge:
         run_job(model, adapter, targets, profile, config, out, resume, threads, llm_judge, repack=repack)
 
@@ -274,7 +257,7 @@ def judge_audit(
         result = run_adversarial(adversarial_set)
         print(json.dumps(result, indent=2)) if json_out else print_tables(adversarial_table(result))
         return
-    with _llm_judge(judge, judge_model, judge_endpoint, api_key_env) as llm_judge:
+    with llm_judge_from_flags(judge, judge_model, judge_endpoint, api_key_env) as llm_judge:
         if llm_judge is None:
             result, table = run_audit(), audit_table
         else:

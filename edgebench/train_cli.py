@@ -81,10 +81,10 @@ def filter_cmd(
     api_key_env: str = typer.Option("EDGEBENCH_JUDGE_API_KEY", help="LLM judge: environment variable holding the API key."),
 ) -> None:
     """Keep teacher answers that pass the suite's scorers (not cut off, not near copies of held-out items); build DPO pairs."""
-    from edgebench.cli import _llm_judge
+    from edgebench.judge_flags import llm_judge_from_flags
     from train.filter import run_filter
 
-    with _llm_judge(judge, judge_model, judge_endpoint, api_key_env) as llm_judge:
+    with llm_judge_from_flags(judge, judge_model, judge_endpoint, api_key_env) as llm_judge:
         made = run_filter(out / "teacher", out / "student" if (out / "student").is_dir() else None, out / "filter",
                           llm_judge, say=_say)
     print_counts(made["counts"])
