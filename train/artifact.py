@@ -39,7 +39,8 @@ def read_manifest(folder: Path) -> dict | None:
 def reusable(folder: Path, key: dict) -> dict | None:
     """The folder's manifest when it was made from exactly these inputs, else None."""
     manifest = read_manifest(folder)
-    return manifest if manifest is not None and manifest.get("key") == key else None
+    as_stored = json.loads(json.dumps(key, default=str))  # tuples come back from JSON as lists
+    return manifest if manifest is not None and manifest.get("key") == as_stored else None
 
 
 def write_artifact(folder: Path, key: dict, fill: Callable[[Path], dict]) -> dict:

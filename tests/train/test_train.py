@@ -61,6 +61,7 @@ def test_sft_loss_falls(tiny, tmp_path):
     assert len(losses) == 12 and sum(losses[-3:]) / 3 < sum(losses[:3]) / 3 - 0.2, losses
     assert (tmp_path / "sft" / "adapter_model.safetensors").is_file() and made["base_hash"] and made["data_hash"]
     assert set(made["item_ids"]) == {e["item_id"] for e in examples(8)}
+    time.sleep(1.1)  # a retrained adapter would carry a later time stamp
     again = train_sft(str(tiny), data, tmp_path / "sft", fp32(steps=12, batch_size=2, max_length=128, learning_rate=5e-3))
     assert again["written"] == made["written"]  # the same inputs: reused, not retrained
 
