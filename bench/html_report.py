@@ -21,7 +21,7 @@ import html
 import io
 from pathlib import Path
 
-from bench.render import answer, display_name, footnote, groups, num, reported, speed_label
+from bench.render import answer, ci, display_name, footnote, groups, num, reported, speed_label
 from bench.results import ArtifactRow
 from bench.suites.base import CONTENT, DISPOSITION
 from edge.errors import EdgebenchError
@@ -239,10 +239,6 @@ def _table(head: list[str], rows: list[list[str]], marked: list[bool]) -> str:
     return f'<table class="artifacts"><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>'
 
 
-def _ci(est: dict | None) -> str:
-    return "-" if not est else f"{est['value']:.2f} [{est['ci95'][0]:.2f}, {est['ci95'][1]:.2f}]"
-
-
 def group_html(run: str, device: str, group: list[ArtifactRow]) -> str:
     lines = "".join(f'<p class="{"answer" if style.startswith("bold") else "note"}">{html.escape(line)}</p>'
                     for style, line in answer(group))
@@ -252,7 +248,7 @@ def group_html(run: str, device: str, group: list[ArtifactRow]) -> str:
     body = [[display_name(r), f"{r.size_bytes / 2**20:.1f}", f"{r.bits_per_weight:.2f}", num(r.gen_tps, ".1f"),
              num(r.ttft_ms, ".0f"), num(r.peak_rss_mib, ".0f"), num((r.drift or {}).get("kl_mean"), ".4f"),
              "-" if not r.drift else f"{r.drift['top1_agreement']:.1%} ± {r.drift['top1_stderr']:.1%}",
-             *(_ci(r.scores.get(s.key)) for s in scores), num(r.assertion_asymmetry, "+.2f"), num(r.svr, ".2f"),
+             *(ci(r.scores.get(s.key)) for s in scores), num(r.assertion_asymmetry, "+.2f"), num(r.svr, ".2f"),
              "-" if r.cap_hit is None else f"{r.cap_hit:.0%} @{r.cap_budget}", r.verdict] for r in group]
     speed = speed_label(group)
     return (f"<h2>{html.escape(run)} — {html.escape(device)}</h2>{lines}"

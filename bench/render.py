@@ -118,8 +118,17 @@ def _md_table(head: list[str], rows: list[list[str]], right_from: int = 1) -> li
     return [_md_row(head), _md_row(align), *(_md_row(r) for r in rows)]
 
 
-def _ci(est: dict | None) -> str:
+def ci(est: dict | None) -> str:
+    """The value and its 95% interval in full: 0.33 [0.06, 0.79] (markdown, HTML)."""
     return "-" if not est else f"{est['value']:.2f} [{est['ci95'][0]:.2f}, {est['ci95'][1]:.2f}]"
+
+
+def ci_short(est: dict | None) -> str:
+    """The value and its 95% interval, short for narrow terminal columns: 0.33 (.06-.79)."""
+    if not est:
+        return "-"
+    low, high = (format(v, ".2f").replace("0.", ".", 1) if v < 1 else format(v, ".2f") for v in est["ci95"])
+    return f"{est['value']:.2f} ({low}-{high})"
 
 
 def speed_markdown(group: list[ArtifactRow]) -> list[str]:
@@ -144,7 +153,7 @@ def quality_markdown(group: list[ArtifactRow]) -> list[str]:
             "peak MiB", "verdict"]
     rows = [[display_name(r), f"{r.bits_per_weight:.2f}", num((r.drift or {}).get("kl_mean"), ".4f"),
              "-" if not r.drift else f"{r.drift['top1_agreement']:.1%} ± {r.drift['top1_stderr']:.1%}",
-             *(_ci(r.scores.get(s.key)) for s in scores), num(r.assertion_asymmetry, "+.2f"), num(r.svr, ".2f"),
+             *(ci(r.scores.get(s.key)) for s in scores), num(r.assertion_asymmetry, "+.2f"), num(r.svr, ".2f"),
              "-" if r.cap_hit is None else f"{r.cap_hit:.0%} @{r.cap_budget}", num(r.peak_rss_mib, ".0f"), r.verdict]
             for r in group]
     return _md_table(head, rows)

@@ -16,17 +16,9 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from bench.render import answer, display_name, groups, num, reported, speed_label, speed_tests
+from bench.render import answer, ci_short, display_name, groups, num, reported, speed_label, speed_tests
 from bench.results import ArtifactRow
 from bench.suites.base import CONTENT, DISPOSITION
-
-
-def _ci(est: dict | None) -> str:
-    """The value and its 95% interval, short: 0.33 (.06-.79)."""
-    if not est:
-        return "-"
-    low, high = (format(v, ".2f").replace("0.", ".", 1) if v < 1 else format(v, ".2f") for v in est["ci95"])
-    return f"{est['value']:.2f} ({low}-{high})"
 
 
 def _table(title: str, columns: tuple[str, ...], rows: list[list[str]]) -> Table:
@@ -69,7 +61,7 @@ def group_tables(group: list[ArtifactRow]) -> list[Table]:
         scores = reported(group, table)
         if scores:  # a run without such a suite has no such table
             tables.append(_table(title, ("artifact", *(s.title for s in scores)),
-                                 [[display_name(r), *(_ci(r.scores.get(s.key)) for s in scores)] for r in group]))
+                                 [[display_name(r), *(ci_short(r.scores.get(s.key)) for s in scores)] for r in group]))
     style = _table("Truncation and style", ("artifact", "cap-hit", "assert asym.", "SVR"),
                    [[display_name(r), "-" if r.cap_hit is None else f"{r.cap_hit:.0%} @{r.cap_budget}",
                      num(r.assertion_asymmetry, "+.2f"), num(r.svr, ".2f")] for r in group])

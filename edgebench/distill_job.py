@@ -110,16 +110,11 @@ def final_rows(base: Path, trained: Path, ladder: list[str]) -> list[dict]:
     return out
 
 
-def _ci(est: dict | None) -> str:
-    if not est:
-        return "-"
-    low, high = (format(v, ".2f").replace("0.", ".", 1) if v < 1 else format(v, ".2f") for v in est["ci95"])
-    return f"{est['value']:.2f} ({low}-{high})"
-
-
 def distill_tables(rows: list[dict]):
     """The verdict per quant level, then the scores behind it (base -> trained) and the mimicry check."""
     from rich.table import Table
+
+    from bench.render import ci_short
 
     verdicts = Table(title='"Trained beats base", per quant level (disposition, dev and fresh)', title_justify="left")
     for col in ("artifact", "verdict", "items (dev/fresh)", "why"):
@@ -133,7 +128,7 @@ def distill_tables(rows: list[dict]):
     for r in rows:
         n = r["items_per_split"]
         verdicts.add_row(r["artifact"], r["verdict"], f"{n.get('dev', 0)}/{n.get('fresh', 0)}", r["reason"])
-        scores.add_row(r["artifact"], *(f"{_ci(r['base'].get(m))}\n-> {_ci(r['trained'].get(m))}"
+        scores.add_row(r["artifact"], *(f"{ci_short(r['base'].get(m))}\n-> {ci_short(r['trained'].get(m))}"
                                         for m in ("disposition", "uncertainty", "self_verification", "feedback", "correct")))
         judged = (r["trained"].get("disposition") or {}).get("value")
         svr = r["trained_svr"]
