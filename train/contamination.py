@@ -21,27 +21,41 @@ TRAIN_SPLIT = "train"
 HELD_OUT = ("dev", "fresh")
 
 
+class Guard:
+    """The held-out items' shingles, computed once; `problem(example)` says why an example may not be trained on."""
+
+    def __init__(self, suite: DispositionSuite | None = None) -> None:
+        suite = suite or DispositionSuite()
+        self.split_of = {r["id"]: r["split"] for r in suite.all_items}
+        self.held_out = [(r["id"], shingles(item_text(r))) for r in suite.all_items if r["split"] in HELD_OUT]
+
+    def problem(self, example: dict) -> str | None:
+        """None for a clean example; else the reason, naming the item (and the held-out item it copies)."""
+        item_id = example["item_id"]
+        split = self.split_of.get(item_id)
+        if split != TRAIN_SPLIT:
+            where = f"the {split} split" if split else "no split of the disposition suite"
+            return (f"training example for item {item_id} is from {where}; only the train split may be trained on "
+                    "(dev and fresh are what the benchmark scores)")
+        for field in ("prompt_text", "answer"):
+            grams = shingles(example.get(field, ""))
+            for held_id, held in self.held_out:
+                similarity = jaccard(grams, held)
+                if similarity >= NEAR_COPY:
+                    return (f"training example for item {item_id}: its {field.replace('_text', '')} is a near copy of "
+                            f"held-out item {held_id} (6-shingle Jaccard {similarity:.2f} >= {NEAR_COPY}); drop it from "
+                            "the training data")
+        return None
+
+
 def check_examples(examples: list[dict], suite: DispositionSuite | None = None) -> None:
     """Refuse any example whose item is held out, or whose texts nearly copy a held-out item.
     Each example has `item_id` and the texts to check under `prompt_text` and `answer`."""
-    suite = suite or DispositionSuite()
-    split_of = {r["id"]: r["split"] for r in suite.all_items}
-    held_out = [(r["id"], shingles(item_text(r))) for r in suite.all_items if r["split"] in HELD_OUT]
+    guard = Guard(suite)
     for example in examples:
-        item_id = example["item_id"]
-        split = split_of.get(item_id)
-        if split != TRAIN_SPLIT:
-            where = f"the {split} split" if split else "no split of the disposition suite"
-            raise EdgebenchError(f"training example for item {item_id} is from {where}; only the train split may be "
-                                 "trained on (dev and fresh are what the benchmark scores)")
-        for field in ("prompt_text", "answer"):
-            grams = shingles(example.get(field, ""))
-            for held_id, held in held_out:
-                similarity = jaccard(grams, held)
-                if similarity >= NEAR_COPY:
-                    raise EdgebenchError(f"training example for item {item_id}: its {field.replace('_text', '')} is a near "
-                                         f"copy of held-out item {held_id} (6-shingle Jaccard {similarity:.2f} >= "
-                                         f"{NEAR_COPY}); drop it from the training data")
+        problem = guard.problem(example)
+        if problem:
+            raise EdgebenchError(problem)
 
 
 def data_hash(examples: list[dict]) -> str:

@@ -17,7 +17,7 @@ from bench.suites.base import Item
 from bench.suites.disposition import DispositionSuite
 from edge.errors import EdgebenchError
 from train.artifact import read_jsonl, reusable, write_artifact, write_jsonl
-from train.contamination import check_examples, data_hash
+from train.contamination import Guard, data_hash
 from train.teacher import answers
 
 SFT_FILE, PAIRS_FILE = "sft.jsonl", "pairs.jsonl"
@@ -37,23 +37,15 @@ def score_rows(rows: list[dict], llm_judge=None) -> list[dict]:
     return suite.evaluate(list(zip(items, [r["answer"] for r in rows])), llm_judge)
 
 
-def _contaminated(row: dict) -> str | None:
-    try:
-        check_examples([row])
-    except EdgebenchError as exc:
-        return str(exc)
-    return None
-
-
 def filter_answers(teacher_rows: list[dict], student_rows: list[dict], llm_judge=None, say=print
                    ) -> tuple[list[dict], list[dict], dict]:
     """(SFT examples, DPO pairs, counts per stage)."""
     whole = [r for r in teacher_rows if r["stop_reason"] != "length"]
     scored = score_rows(whole, llm_judge) if whole else []
     passing = [r for r, s in zip(whole, scored) if passed(s, r["family"])]
-    kept = []
+    kept, guard = [], Guard()
     for row in passing:
-        problem = _contaminated(row)
+        problem = guard.problem(row)
         if problem:
             say(f"dropped: {problem}")
         else:
