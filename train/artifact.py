@@ -43,6 +43,14 @@ def reusable(folder: Path, key: dict) -> dict | None:
     return manifest if manifest is not None and manifest.get("key") == as_stored else None
 
 
+def checkpoint_folder(out: Path, resume: bool) -> Path:
+    """Where a stage writing `out` keeps its checkpoints (beside it, hidden); emptied unless resuming."""
+    folder = out.with_name(f".{out.name}.checkpoint")
+    if not resume:
+        shutil.rmtree(folder, ignore_errors=True)
+    return folder
+
+
 def write_artifact(folder: Path, key: dict, fill: Callable[[Path], dict]) -> dict:
     """fill(staging) writes the files and returns the manifest's fields; the manifest (with `key`, the
     inputs that identify it) goes in last, then the folder is renamed into place. Nothing half-written

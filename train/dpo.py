@@ -15,7 +15,7 @@ from pathlib import Path
 
 from edge.errors import EdgebenchError
 from edge.progress import Progress
-from train.artifact import read_manifest, reusable, write_artifact
+from train.artifact import checkpoint_folder, read_manifest, reusable, write_artifact
 from train.config import DPOSettings
 from train.contamination import check_examples, data_hash
 from train.filter import PAIRS_FILE, read_examples
@@ -66,9 +66,7 @@ def train_dpo(base_spec: str, pairs_path: Path, sft_adapter: Path, out: Path, co
     done = reusable(out, key)
     if done is not None:
         return done
-    checkpoints = out.with_name(f".{out.name}.checkpoints")
-    if not resume:
-        shutil.rmtree(checkpoints, ignore_errors=True)
+    checkpoints = checkpoint_folder(out, resume)
     model, tokenizer = load_base(base, config.threads)
     model = PeftModel.from_pretrained(model, str(sft_adapter), is_trainable=True)
     dataset = Dataset.from_list([{"prompt": p["messages"], "chosen": [{"role": "assistant", "content": p["chosen"]}],

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from edge.errors import EdgebenchError
 from edge.progress import Progress
-from train.artifact import reusable, write_artifact
+from train.artifact import checkpoint_folder, reusable, write_artifact
 from train.config import DISPOSITION_SYSTEM, SFTConfig
 from train.contamination import check_examples, data_hash
 from train.filter import SFT_FILE, read_examples
@@ -247,9 +247,7 @@ def train_sft(base_spec: str, data: Path, out: Path, config: SFTConfig = SFTConf
     done = reusable(out, key)
     if done is not None:
         return done
-    checkpoint = out.with_name(f".{out.name}.checkpoint")
-    if not resume:
-        shutil.rmtree(checkpoint, ignore_errors=True)
+    checkpoint = checkpoint_folder(out, resume)
     progress.start("sft", "load")
     model, tokenizer = load_base(base, config.threads)
     progress.end()

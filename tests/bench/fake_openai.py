@@ -13,12 +13,11 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
-class FakeJudgeServer:
-    def __init__(self, malformed_every: int = 0, favours_length: bool = False, garbage: bool = False,
-                 status: int = 200) -> None:
-        self.malformed_every = malformed_every
-        self.favours_length = favours_length
-        self.garbage = garbage
+class FakeChatServer:
+    """POST /v1/chat/completions on loopback; subclasses say what the 'model' replies (reply()).
+    Every request body and Authorization header is recorded; `status` other than 200 fails every call."""
+
+    def __init__(self, status: int = 200) -> None:
         self.status = status
         self.requests: list[dict] = []
         self.auth_headers: list[str | None] = []
@@ -37,7 +36,8 @@ class FakeJudgeServer:
                     self.end_headers()
                     return
                 content = server.reply(body["messages"], count)
-                payload = json.dumps({"choices": [{"message": {"role": "assistant", "content": content}}]}).encode()
+                payload = json.dumps({"choices": [{"message": {"role": "assistant", "content": content},
+                                                   "finish_reason": "stop"}]}).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
@@ -51,13 +51,25 @@ class FakeJudgeServer:
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
-    def __enter__(self) -> "FakeJudgeServer":
+    def __enter__(self):
         self.thread.start()
         return self
 
     def __exit__(self, *exc) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+    def reply(self, messages: list[dict], count: int) -> str:
+        raise NotImplementedError
+
+
+class FakeJudgeServer(FakeChatServer):
+    def __init__(self, malformed_every: int = 0, favours_length: bool = False, garbage: bool = False,
+                 status: int = 200) -> None:
+        super().__init__(status)
+        self.malformed_every = malformed_every
+        self.favours_length = favours_length
+        self.garbage = garbage
 
     def reply(self, messages: list[dict], count: int) -> str:
         if self.garbage or (self.malformed_every and count % self.malformed_every == 0):

@@ -4,10 +4,9 @@ train prompt it sends an answer that passes the item's scorer, so a distill test
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from bench.suites.disposition import DispositionSuite
+from tests.bench.fake_openai import FakeChatServer
 
 
 def good_answer(record: dict) -> str:
@@ -26,39 +25,12 @@ def good_answer(record: dict) -> str:
     return f"It is {gold['answer']}."
 
 
-class OracleTeacher:
+class OracleTeacher(FakeChatServer):
     def __init__(self) -> None:
+        super().__init__()
         suite = DispositionSuite()
-        by_prompt = {json.dumps(suite.messages(r)): r for r in suite.all_items}
-        self.requests = 0
-        server = self
+        self.by_prompt = {json.dumps(suite.messages(r)): r for r in suite.all_items}
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                server.requests += 1
-                chat = [m for m in body["messages"] if m["role"] != "system"]
-                record = by_prompt.get(json.dumps(chat))
-                content = good_answer(record) if record else "I do not know this prompt."
-                payload = json.dumps({"choices": [{"message": {"role": "assistant", "content": content},
-                                                   "finish_reason": "stop"}]}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self) -> "OracleTeacher":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+    def reply(self, messages: list[dict], count: int) -> str:
+        record = self.by_prompt.get(json.dumps([m for m in messages if m["role"] != "system"]))
+        return good_answer(record) if record else "I do not know this prompt."
