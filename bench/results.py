@@ -198,10 +198,11 @@ def read_rows(folder: Path) -> tuple[list[ArtifactRow], dict[str, RunScores], st
         notes = store.meta("notes", {})
         specs = suite_specs(store)
         threads = store.meta("settings", {}).get("threads")
+        device = device_line(store)
         rows, scored, reference = [], {}, None
         for a in store.artifacts():
             backend = FORMAT_BACKEND[a["format"]]
-            row = ArtifactRow(str(folder), device_line(store), a["label"], a["hash"], bool(a["is_reference"]),
+            row = ArtifactRow(str(folder), device, a["label"], a["hash"], bool(a["is_reference"]),
                               a["size_bytes"], a["bits_per_weight"], store.measurement(a["hash"], backend, "speed"),
                               store.measurement(a["hash"], backend, "drift"), n_params=a["n_params"], backend=backend,
                               threads=threads, note=notes.get(a["label"], ""))

@@ -93,15 +93,16 @@ def distill(options: DistillOptions, out: Path, say) -> list[dict]:
 def final_rows(base: Path, trained: Path, ladder: list[str]) -> list[dict]:
     """Per quant level: the verdict for "trained beats base", scores with intervals, SVR beside the judged score."""
     from bench.compare import compare_runs
-    from bench.results import load_run, read_rows
+    from bench.results import read_rows
 
-    base_rows = {r.label: r for r in read_rows(base)[0]}
-    trained_rows = {r.label: r for r in read_rows(trained)[0]}
+    base_list, base_scores, _ = read_rows(base)
+    trained_list, trained_scores, _ = read_rows(trained)
+    base_rows, trained_rows = {r.label: r for r in base_list}, {r.label: r for r in trained_list}
     out = []
     for label in ladder:
         if label not in base_rows or label not in trained_rows:
             raise EdgebenchError(f"{label} is missing from {base} or {trained}; run edgebench distill again to finish it")
-        comparison = compare_runs(load_run(Path(f"{base}@{label}")), load_run(Path(f"{trained}@{label}")), suite="disposition")
+        comparison = compare_runs(base_scores[label], trained_scores[label], suite="disposition")
         b, t = base_rows[label], trained_rows[label]
         out.append({"artifact": label, "verdict": comparison.verdict, "reason": comparison.reason,
                     "items_per_split": {c.split: c.n for c in comparison.cells if c.budget == max(x.budget for x in comparison.cells)},
