@@ -116,9 +116,9 @@ def pareto_front(points: list[tuple[float, float]]) -> list[tuple[float, float]]
 
 
 def _targets(rows: list[ArtifactRow]):
-    """Each suite's headline score: the first reported content and disposition scores of every suite."""
-    keys = reported(rows, DISPOSITION)[:1] + [r for r in reported(rows, CONTENT) if r.key != "correct"]
-    return keys or reported(rows, CONTENT)[:1]
+    """Each suite's headline score (its target), disposition suites first: what the verdict is about."""
+    headlines = dict.fromkeys(h for r in rows for h in r.headlines)
+    return sorted(headlines, key=lambda h: h.table != DISPOSITION)
 
 
 def quality_plot(rows: list[ArtifactRow], name, colours: Colours) -> str:

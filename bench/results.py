@@ -55,6 +55,7 @@ class ArtifactRow:
     scores: dict = field(default_factory=dict)  # reported key -> {value, ci95, n} at the largest budget
     by_budget: dict = field(default_factory=dict)  # reported key (and style metric) -> {budget: value}
     reported: list[Reported] = field(default_factory=list)  # the scores its suites report, in order
+    headlines: list[Reported] = field(default_factory=list)  # each suite's target score among them
     assertion_asymmetry: float | None = None
     svr: float | None = None
     cap_hit: float | None = None
@@ -168,6 +169,7 @@ def fill_scores(row: ArtifactRow, run: RunScores) -> None:
             continue
         largest = max(by_budget)
         row.reported += [r for r in spec.reported if r not in row.reported]
+        row.headlines += [r for r in spec.reported if r.metric == spec.target and r not in row.headlines]
         for r in spec.reported:
             if r.metric in by_budget[largest]:
                 row.scores[r.key] = by_budget[largest][r.metric].as_dict()
