@@ -4,6 +4,7 @@
 PY ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 STAMP := $(VENV)/.installed-stamp
+LLAMA_CPP := llama-cpp-python==0.3.36
 
 .PHONY: run test clean
 
@@ -15,7 +16,11 @@ $(STAMP): pyproject.toml
 	@# LLAVA_BUILD=OFF: llama-cpp-python's multimodal library (mtmd: clip, vision and audio) is never
 	@# loaded by edgebench; not compiling it shortens the source build. A user's own CMAKE_ARGS
 	@# (Metal, CUDA) come after ours and win.
-	CMAKE_ARGS="-DLLAVA_BUILD=OFF $$CMAKE_ARGS" $(VENV)/bin/pip install --disable-pip-version-check -e '.[dev]'
+	@# llama.cpp is compiled for this host's CPU (-march=native). pip's cache would hand a wheel built on
+	@# another host (other CPU features: AVX-512, AMX, ARM) or with other CMAKE_ARGS to this venv, so
+	@# llama-cpp-python alone is built with the cache off; the pin must match pyproject.toml (a test checks).
+	CMAKE_ARGS="-DLLAVA_BUILD=OFF $$CMAKE_ARGS" $(VENV)/bin/pip install --disable-pip-version-check --no-cache-dir $(LLAMA_CPP)
+	$(VENV)/bin/pip install --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
 run: $(STAMP)
