@@ -1,7 +1,10 @@
 """Measure a judge against the paper's labelled outputs (held out, never tuned on).
 
 - assert/hedge: Cohen's kappa and accuracy against the `verbal` labels of the three
-  `*_disposition_profile.json` files;
+  `*_disposition_profile.json` files. The lexical label of a long answer comes from weights
+  fitted on half of these prompts (bench/judges/train_stance.py), so the figure that counts
+  is `held_out`: the other half only, pooled over the three files. `all_answers` (every
+  answer, training ones included) is shown beside it for comparison, never as the result;
 - Spearman correlation of the judge's hedging and self-verification scores with the
   paper's 1-5 `hedging_appropriateness` and `self_verification` axes (judge_v4_*.json);
 - the paper's assertion asymmetry, recomputed from each file's samples and its 2x2 cells;
@@ -21,6 +24,7 @@ import random
 from pathlib import Path
 
 from bench.judges.lexical import judge
+from bench.judges.stance import model as stance_model
 from bench.stats import bootstrap
 from bench.metrics import Cells, rates
 from edge.errors import EdgebenchError
@@ -80,24 +84,36 @@ def spearman(x: list[float], y: list[float]) -> float:
 
 
 def audit_labels(folder: Path) -> dict:
-    """Lexical assert/hedge against the paper's labels, per file and pooled."""
-    per_file, gold_all, ours_all = {}, [], []
+    """Lexical assert/hedge against the paper's labels: on the held-out prompts (the figure),
+    and on every answer (training prompts included), per file and pooled."""
+    trained_on = {tuple(p) for p in stance_model()["train_prompts"]}
+    per_file, gold_all, ours_all, gold_held, ours_held = {}, [], [], [], []
     for name in PROFILES:
         data = json.loads((folder / name).read_text())
         gold = [s["verbal"] for s in data["samples"]]
         ours = [judge(s["text"]).label for s in data["samples"]]
+        held = [(name, int(s["prompt_i"])) not in trained_on for s in data["samples"]]
         cells = Cells.from_pairs([(s["verbal"] == "assert", bool(s["correct"])) for s in data["samples"]])
-        per_file[name] = {
-            **label_agreement(gold, ours),
+        # named so that every table that shows the row says which answers it counts
+        per_file[f"{name} (held-out prompts)"] = {
+            **label_agreement([g for g, h in zip(gold, held) if h], [o for o, h in zip(ours, held) if h]),
+            "held_out": True, "all_answers": label_agreement(gold, ours),
             "paper_asymmetry_recomputed": rates(cells)["assertion_asymmetry"],
             "paper_asymmetry_stored": _stored_asymmetry(data["summary"]),
         }
         gold_all += gold
         ours_all += ours
-    pooled = {**label_agreement(gold_all, ours_all),
-              "paper_hedge_share": gold_all.count("hedge") / len(gold_all),
-              "lexical_hedge_share": ours_all.count("hedge") / len(ours_all)}
-    return {"pooled": pooled, "per_file": per_file}
+        gold_held += [g for g, h in zip(gold, held) if h]
+        ours_held += [o for o, h in zip(ours, held) if h]
+    pooled = {**label_agreement(gold_held, ours_held), "held_out": True,
+              "note": "answers to prompts the stance weights were not fitted on (bench/judges/train_stance.py)",
+              "paper_hedge_share": gold_held.count("hedge") / len(gold_held),
+              "lexical_hedge_share": ours_held.count("hedge") / len(ours_held)}
+    everything = {**label_agreement(gold_all, ours_all), "held_out": False,
+                  "note": "includes the answers the stance weights were fitted on: not a test figure",
+                  "paper_hedge_share": gold_all.count("hedge") / len(gold_all),
+                  "lexical_hedge_share": ours_all.count("hedge") / len(ours_all)}
+    return {"pooled": pooled, "all_answers": everything, "per_file": per_file}
 
 
 def _stored_asymmetry(summary: dict) -> float:

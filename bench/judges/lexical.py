@@ -2,13 +2,21 @@
 
 Per answer it gives an assert/hedge label, a hedge score, a self-verification score,
 and whether the answer carries surface self-verification markers (the paper's SVR).
-The rules were written from the paper's descriptions and general usage, not fitted
-to the labelled paper artifacts, which serve as the held-out test (judge-audit).
+The phrase rules were written from the paper's descriptions and general usage. They
+under-called hedges (kappa 0.187 against the paper's labels), so the label of an answer of
+SHORT_WORDS words or more comes from a small logistic regression over families of hedging
+words (bench/judges/stance.py), fitted on half of the paper's prompts and measured on the
+other half only (judge-audit); an explicit strong hedge ("I don't know") is a hedge
+whatever the weights say. Short answers, which the paper's set hardly holds, keep the rules.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from bench.judges.stance import is_hedge as stance_is_hedge
+
+SHORT_WORDS = 40  # below this the paper's labelled answers (median 228 words) say little: rules decide
 
 # Phrases that by themselves say "I don't know / can't know / it isn't so".
 STRONG_HEDGES = (
@@ -65,7 +73,10 @@ def judge(answer: str) -> LexicalScore:
     # Weak markers per 100 words: an answer "dominated" by them is a hedge (the paper's
     # classifier), and ambiguous answers default to assert, as the paper's did.
     weak_density = 100 * weak / words
-    is_hedge = strong > 0 or (weak >= 2 and weak_density >= 3.0)
+    if words < SHORT_WORDS:
+        is_hedge = strong > 0 or (weak >= 2 and weak_density >= 3.0)
+    else:
+        is_hedge = strong > 0 or stance_is_hedge(answer)
     hedge = min(1.0, 0.5 * strong + 0.1 * weak)
     markers = count(text, VERIFICATION_MARKERS)
     return LexicalScore(
