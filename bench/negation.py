@@ -1,0 +1,60 @@
+"""Whether a mention of a value is denied: the scope of a negation, not the word before it.
+
+A negation cue ("not", "never", "no", "nor", "without", "instead of", any "n't": "isn't",
+"wasn't", "it's not", "don't believe") denies a value up to SCOPE_WORDS words after it, in
+the same clause. The scope ends at a sentence or clause break (". ; : ? !"), at a contrast
+("but", "however", "instead"), at a comma that opens a new clause (", it's 25"), and at the
+first value after the cue ("isn't 20, 25": the cue binds to the 20). Cues that do not deny
+what follows ("not only", "no doubt", "No, it is 25") are left out. A value can also be
+denied after it ("25 is wrong", "25 isn't right").
+"""
+
+from __future__ import annotations
+
+import re
+
+SCOPE_WORDS = 4  # "I really don't believe it is 25": the cue reaches over "believe it is"
+
+CUES = re.compile(r"\b(?:not|never|nor|neither|without|cannot|nothing|nobody|instead of|rather than|other than|"
+                  r"except|apart from|no longer|no(?!\s*[,.!?;:-])|\w+n't)\b")
+# Cues that do not deny what follows them.
+NOT_DENYING = re.compile(r"\b(?:no wait|no sorry|no actually|no I mean|not only|not just|not merely|no doubt|not surprisingly|no wonder|no matter|"
+                         r"don't forget|do not forget|don't worry|never forget|not to mention|no problem|"
+                         r"can't stress|cannot stress|not hard|isn't hard|not difficult|isn't difficult|"
+                         r"don't you|doesn't it|isn't it|aren't they|wasn't it)\b")
+# Where a negation's scope ends.
+BREAKS = re.compile(r"[.;:?!()—]|\s-\s|\b(?:but|however|instead|though|although|yet|so|because|since|whereas|while|"
+                    r"rather|actually|wait|sorry)\b|,\s*(?:it|it's|its|that|that's|this|the|which|so|and it|i|i'm|we|they|he|"
+                    r"she|you|there|here|my|our)\b")
+AFTER = re.compile(
+    r"^[\s,.'\"`*)]*(?:\w+\s+)?(?:is|was|are|were|would be|isn't|wasn't|is not|was not|would not be)\s+"
+    r"(?:(?:just|simply|clearly|definitely|plainly)\s+)?(?:wrong|incorrect|not correct|not right|right\b(?<=n't right)|"
+    r"false|a myth|a mistake|an error|not true|untrue|inaccurate|mistaken|off|a typo|a slip|the wrong|not the answer|"
+    r"not it)\b|^[\s,.'\"`*)]*(?:isn't|wasn't|is not|was not)\s+(?:right|correct|the answer|it|true|accurate)\b")
+
+
+def negated(text: str, start: int, end: int, values: list[tuple[int, int]] = ()) -> bool:
+    """True when the mention text[start:end] of a normalized text is under a negation.
+    `values` are the spans of the other values in the text (a cue binds to the first of them)."""
+    return denied_before(text, start, values) or bool(AFTER.search(text[end:end + 60]))
+
+
+def denied_before(text: str, start: int, values: list[tuple[int, int]] = ()) -> bool:
+    window_start = max(0, start - 120)
+    window = text[window_start:start]
+    breaks = [m.end() for m in BREAKS.finditer(window)]
+    scope_start = breaks[-1] if breaks else 0
+    scope = window[scope_start:]
+    cues = [m for m in CUES.finditer(scope) if not _not_denying(scope, m)]
+    if not cues:
+        return False
+    cue = cues[-1]
+    between = scope[cue.end():]
+    if len(re.findall(r"[\w']+", between)) > SCOPE_WORDS:
+        return False
+    cue_at = window_start + scope_start + cue.end()
+    return not any(cue_at <= s and e <= start for s, e in values)  # another value took the cue
+
+
+def _not_denying(scope: str, cue: re.Match) -> bool:
+    return any(m.start() <= cue.start() < m.end() for m in NOT_DENYING.finditer(scope))
