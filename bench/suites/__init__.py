@@ -8,6 +8,7 @@ is one new module and one line here.
 from __future__ import annotations
 
 import importlib
+import re
 from pathlib import Path
 
 from edge.errors import EdgebenchError
@@ -15,6 +16,7 @@ from edge.errors import EdgebenchError
 SUITES = {
     "disposition": ("bench.suites.disposition", "DispositionSuite"),
     "humaneval": ("bench.suites.humaneval", "HumanEvalSuite"),
+    "bank": ("bench.suites.bank", "BankSuite"),  # takes a selector: bank:feedback@easy (bench/suites/bank/selection.py)
 }
 FILE_SUITES = {  # suffix -> the suite class that reads such a file
     ".jsonl": ("bench.suites.user_file", "UserFileSuite"),
@@ -22,16 +24,23 @@ FILE_SUITES = {  # suffix -> the suite class that reads such a file
 
 
 def get_suite(name: str):
-    """An instance of the named suite, or of the file suite for a path such as mine.jsonl."""
+    """An instance of the named suite, or of the file suite for a path such as mine.jsonl.
+    A name may carry a selector after ':' or '@' (bank:feedback@easy) for a suite that takes one."""
     suffix = Path(name).suffix
     if suffix in FILE_SUITES:
         module, cls = FILE_SUITES[suffix]
         return getattr(importlib.import_module(module), cls)(name)
-    if name not in SUITES:
+    base = re.split(r"[:@]", name, maxsplit=1)[0]
+    if base not in SUITES:
         raise EdgebenchError(f"unknown suite '{name}'; choose {', '.join(SUITES)} or a file of your own prompts "
                              f"({', '.join('*' + s for s in FILE_SUITES)})")
-    module, cls = SUITES[name]
-    return getattr(importlib.import_module(module), cls)()
+    module, cls = SUITES[base]
+    suite = getattr(importlib.import_module(module), cls)
+    if base == name:
+        return suite()
+    if not getattr(suite, "selectable", False):
+        raise EdgebenchError(f"suite '{base}' takes no selector (got '{name}'); write {base}")
+    return suite(name)
 
 
 def builtin_spec(name: str):
