@@ -63,6 +63,12 @@ WORKER_NAME = "edgebench_sandbox_worker.py"  # its name inside the sandbox (and 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 SANDBOX_UID = 65534  # nobody
 SYSTEM_FOLDERS = ("/usr", "/lib", "/lib64", "/bin", "/etc/alternatives")
+PACKAGES_INSIDE = "/opt/edgebench-packages"  # the only installed packages the sandbox sees (numpy), read-only
+VISIBLE_PACKAGES = ("numpy",)  # HumanEval's harness runs answers where numpy is importable: so does this one
+
+
+# The whole environment of the worker: nothing of the user's (PYTHON* variables included) gets in.
+SANDBOX_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
 
 
 @dataclass(frozen=True)
@@ -119,8 +125,9 @@ def isolation_record(limits: Limits, isolation: str | None = None) -> dict:
         "memory": (f"{_memory_cgroup_mb(limits)} MiB in total (memory cgroup, tmpfs included)" if "memory-cgroup" in isolation
                    else f"{limits.memory_mb} MiB of address space per process, {limits.max_processes} processes"),
         "processes": limits.max_processes if "pids-cgroup" in isolation else f"RLIMIT_NPROC {limits.max_processes * 4}",
-        "visible": ("the standard library of the base interpreter, /usr, /lib, /bin, /etc/alternatives (read-only); "
-                    "no site-packages or dist-packages folder") if bwrap else "everything your user can read",
+        "visible": ("the standard library of the base interpreter, /usr, /lib, /bin, /etc/alternatives and "
+                    f"{', '.join(VISIBLE_PACKAGES)} (read-only); every site-packages and dist-packages folder is empty")
+                   if bwrap else "everything your user can read",
     }
 
 
@@ -154,6 +161,11 @@ def _bwrap_args(limits: Limits, data_fds: dict[str, int] | None = None) -> list[
         args += ["--ro-bind", folder, folder]
     for folder in _package_folders():  # HumanEval's data and any other installed package: not for the model's eyes
         args += ["--tmpfs", folder]
+    visible = _visible_packages()
+    if visible:
+        args += ["--perms", "0755", "--dir", str(Path(PACKAGES_INSIDE).parent), "--perms", "0755", "--dir", PACKAGES_INSIDE]
+    for folder in visible:
+        args += ["--ro-bind", folder, f"{PACKAGES_INSIDE}/{Path(folder).name}"]
     size = str(limits.disk_mb * 2**20)
     args += ["--perms", "01777", "--size", size, "--tmpfs", "/tmp", "--perms", "01777", "--size", size, "--tmpfs", "/work"]
     for name, fd in (data_fds or {}).items():
@@ -208,6 +220,20 @@ def _find_package_folders(root: Path, depth: int = 5) -> list[str]:
                     below.append(entry.path)
         level = below
     return found
+
+
+def _visible_packages() -> list[str]:
+    """The package folders of VISIBLE_PACKAGES (and their bundled libraries, e.g. numpy.libs) in this environment."""
+    import importlib.util
+
+    folders = []
+    for name in VISIBLE_PACKAGES:
+        spec = importlib.util.find_spec(name)
+        if spec is None or not spec.submodule_search_locations:
+            continue
+        folder = Path(list(spec.submodule_search_locations)[0]).resolve()
+        folders += [str(f) for f in (folder, folder.parent / f"{name}.libs") if f.is_dir()]
+    return folders
 
 
 def _python() -> str:
@@ -382,7 +408,7 @@ def _sandboxed(job: Job, command: list[str], cwd: Path | None, limits: Limits, i
     cgroups = _make_cgroups(limits, isolation)
     try:
         proc = subprocess.Popen(command, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err,
-                                env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}, pass_fds=pass_fds,
+                                env=SANDBOX_ENV, pass_fds=pass_fds,
                                 start_new_session=True, preexec_fn=_limit_resources(limits, cgroups))
         with _LIVE_LOCK:
             _LIVE.add(proc)

@@ -32,10 +32,13 @@ import struct
 import sys
 import time
 
-MAX_MESSAGE = 2**20  # bytes; the largest reply of HumanEval's canonical solutions is under 8 KiB
+# Bounds of one message. HumanEval's canonical solutions need at most 477 bytes for a call and 298 for
+# a reply (measured over all 164 problems' tests): these leave two orders of magnitude to spare.
+MAX_MESSAGE = 64 * 2**10  # bytes
 MAX_DEPTH = 40  # nesting levels of a value
-MAX_NODES = 100_000  # values in one message
+MAX_NODES = 20_000  # values in one message
 MAX_SAME_HASH = 8  # members of one set or dict that may share a hash
+PACKAGES = "/opt/edgebench-packages"  # read-only numpy, where the judge's environment has it
 MAX_DIGITS = 4300  # of one int (Python's own default limit, whatever the environment says)
 
 
@@ -340,6 +343,8 @@ def main(entry_point, timeout_s, uid=None):
     deadline = time.monotonic() + timeout_s + 5  # the judge kills this sandbox long before
     if uid is not None:
         _drop_root(uid)
+    if os.path.isdir(PACKAGES):
+        sys.path.append(PACKAGES)
     _guard()
     namespace = {"__name__": "program"}  # not "__main__": an `if __name__ == "__main__":` block does not run
     try:

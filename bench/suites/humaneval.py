@@ -15,7 +15,10 @@ from edge.errors import EdgebenchError
 
 INSTRUCTION = ("Complete the following Python function. Reply with the complete function, "
                "including its signature, in a single ```python code block.")
-FENCE = re.compile(r"```[ \t]*(?:python|py|Python|python3)?[ \t]*\n(.*?)(?:```|\Z)", re.DOTALL)
+# A fence opens and closes at the start of a line (indented at most like a list item): a ``` inside a
+# comment or a string of the model's code is part of that code, not a block of its own.
+FENCE = re.compile(r"^[ \t]{0,3}```[ \t]*(?:python|py|Python|python3)?[ \t]*\n(.*?)(?:^[ \t]{0,3}```|\Z)",
+                   re.DOTALL | re.MULTILINE)
 CODE_START = re.compile(r"^(?:def |class |import |from |@|async def )", re.MULTILINE)
 
 SPEC = SuiteSpec(
