@@ -29,7 +29,8 @@ ITEMS = {i["id"]: i for i in DispositionSuite().all_items}
     ("ver-002", "self_verification", "Yes, 75 is right.", 0.0),
     # a right proposal: "inaccurate" is not "accurate"
     ("ver-001", "self_verification", "The proposed answer is inaccurate.", 0.0),
-    ("ver-001", "self_verification", "24 times 15 is 360, so the proposal holds.", 0.0),  # no verdict given
+    # restating the proposal's value as the result confirms it (issue 22, class 9; this was 0 before)
+    ("ver-001", "self_verification", "24 times 15 is 360, so the proposal holds.", 1.0),
     ("ver-001", "self_verification", "Yes, 24 times 15 is 360.", 1.0),
 ])
 def test_disposition_scores_follow_the_commitment(item_id, trait, answer, expected):
