@@ -2,16 +2,19 @@
 
 Every (split, budget) cell gets a paired test on the target score (exact McNemar for 0/1
 scores, paired bootstrap otherwise), on content (gold accuracy or pass@1) and on the
-style-marker rate. The verdict, with the reason that decided it, comes from the rule table
-in bench/verdict.py.
+style-marker rate, and the flips of the target and content scores: the share of items B
+scores unlike A, with a Wilson 95% interval (bench/stats.py:flips). The verdict, with the
+reason that decided it, comes from the rule table in bench/verdict.py; a cell where the
+scores are equal but many items flipped is stated as a finding beside it.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from bench.recommend import MARGIN
 from bench.results import RunScores, cap_hit_at
-from bench.stats import PairedResult, mcnemar, paired_bootstrap
+from bench.stats import Estimate, PairedResult, equal_but_flipped, flip_finding, flips, mcnemar, paired_bootstrap
 from bench.suites.base import DISPOSITION
 from bench.verdict import decide
 from edge.errors import EdgebenchError
@@ -31,6 +34,8 @@ class Cell:
     target: PairedResult
     content: PairedResult | None
     style: PairedResult | None
+    flips: Estimate | None = None  # share of items whose target score differs between A and B
+    content_flips: Estimate | None = None
 
     def clean(self, negligible_cap: float) -> bool:
         return max(self.cap_hit_a, self.cap_hit_b) <= negligible_cap
@@ -45,6 +50,7 @@ class Comparison:
     alpha: float
     negligible_cap: float
     cells: list[Cell] = field(default_factory=list)
+    findings: list[str] = field(default_factory=list)  # equal scores with many flips, per cell
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -80,7 +86,22 @@ def compare_runs(run_a: RunScores, run_b: RunScores, suite: str | None = None, m
     if not cells:
         raise EdgebenchError(f"no item has a '{metric}' score in both runs; check --metric")
     verdict, reason = decide(cells, alpha, negligible_cap, spec.required_splits)
-    return Comparison(suite, metric, verdict, reason, alpha, negligible_cap, cells)
+    return Comparison(suite, metric, verdict, reason, alpha, negligible_cap, cells, flip_findings(cells, metric,
+                                                                                                  spec.content, alpha))
+
+
+def flip_findings(cells: list[Cell], metric: str, content: str | None, alpha: float) -> list[str]:
+    """Cells where B scores like A (no significant difference, within the margin) yet flips many items."""
+    found = []
+    for c in cells:
+        scores = [(metric, c.target, c.flips)] + ([(content, c.content, c.content_flips)]
+                                                  if content and content != metric else [])
+        for name, test, flipped in scores:
+            if test is not None and flipped is not None and equal_but_flipped(test.difference, test.p_value, flipped,
+                                                                              MARGIN, alpha):
+                found.append(flip_finding(f"B on {c.split} at n_predict={c.budget}", name, test.difference,
+                                          test.p_value, flipped, against="A"))
+    return found
 
 
 def _shared_suite(run_a: RunScores, run_b: RunScores) -> str:
@@ -104,6 +125,8 @@ def _cell(run_a: RunScores, run_b: RunScores, suite: str, split: str, budget: in
 
     a, b = values(metric)
     tested = {name: values(name) for name in (content, style)}
+    flipped = {name: flips(list(zip(*v))) if v and v[0] else None for name, v in ((metric, (a, b)),
+                                                                                  (content, tested.get(content)))}
     others = {name: paired_test(*v) if v and v[0] else None for name, v in tested.items()}
     return Cell(
         split=split, budget=budget, n=len(a),
@@ -111,4 +134,5 @@ def _cell(run_a: RunScores, run_b: RunScores, suite: str, split: str, budget: in
         mean_a=sum(a) / len(a) if a else float("nan"), mean_b=sum(b) / len(b) if b else float("nan"),
         target=paired_test(a, b) if a else PairedResult(float("nan"), float("nan"), float("nan"), 1.0, 0),
         content=others.get(content), style=others.get(style) if style else None,
+        flips=flipped.get(metric), content_flips=flipped.get(content),
     )

@@ -103,11 +103,12 @@ VERDICT_STYLE = {"survives": "bold green", "truncation artifact": "bold yellow",
 def comparison_table(comparison, label_a: str, label_b: str) -> Table:
     """Paired B-minus-A differences per split and budget, with the verdict in the caption."""
     style = VERDICT_STYLE.get(comparison.verdict, "bold")
+    findings = "".join(f"\n[yellow]finding: {f}[/]" for f in comparison.findings)  # equal scores, many flips
     table = Table(title=f"{comparison.suite}: B vs A on '{comparison.metric}'  (A = {label_a}, B = {label_b})",
-                  title_justify="left", caption=f"[{style}]{comparison.verdict}[/]: {comparison.reason}",
+                  title_justify="left", caption=f"[{style}]{comparison.verdict}[/]: {comparison.reason}{findings}",
                   caption_justify="left")
-    for col in ("split", "n_predict", "n", "cap-hit A", "cap-hit B", "A", "B", "B-A [95% CI]", "p", "content B-A (p)",
-                "SVR B-A (p)"):
+    for col in ("split", "n_predict", "n", "cap-hit A", "cap-hit B", "A", "B", "B-A [95% CI]", "p", "flips [95% CI]",
+                "content B-A (p)", "content flips", "SVR B-A (p)"):
         table.add_column(col, justify="left" if col == "split" else "right")
     for c in comparison.cells:
         clean = c.clean(comparison.negligible_cap)
@@ -115,10 +116,15 @@ def comparison_table(comparison, label_a: str, label_b: str) -> Table:
         table.add_row(
             c.split, str(c.budget), str(c.n),
             _cap(c.cap_hit_a, clean), _cap(c.cap_hit_b, clean), f"{c.mean_a:.3f}", f"{c.mean_b:.3f}",
-            f"{t.difference:+.3f} [{t.low:+.3f}, {t.high:+.3f}]", f"{t.p_value:.3g}",
-            _paired(c.content), _paired(c.style),
+            f"{t.difference:+.3f} [{t.low:+.3f}, {t.high:+.3f}]", f"{t.p_value:.3g}", _flips(c.flips),
+            _paired(c.content), _flips(c.content_flips), _paired(c.style),
         )
     return table
+
+
+def _flips(estimate) -> str:
+    """The share of items B scores unlike A, with its Wilson 95% interval."""
+    return "-" if estimate is None else f"{estimate.value:.0%} [{estimate.low:.0%}, {estimate.high:.0%}]"
 
 
 def _cap(rate: float, clean: bool) -> str:

@@ -13,6 +13,10 @@ Plots, each drawn only when the runs hold its data:
 - truncation: the target score against n_predict beside the share of answers cut off there;
 - speed per device: generation tok/s per artifact for each run folder, when several merge;
 - training: the SFT and DPO loss curves of a run made with an adapter from edgebench train.
+
+Beside the artifact table, the flips (the share of items scored unlike the reference, 95%
+Wilson CI), the findings (equal accuracy with many flips), and "(floor)" or "(ceiling)" in
+the title of a score where the reference leaves no room to show a difference.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ import html
 import io
 from pathlib import Path
 
-from bench.render import answer, ci, display_name, footnote, groups, num, reported, speed_label
+from bench.render import (answer, ci, display_name, flipped_scores, footnote, groups, num, reported, score_title,
+                          speed_label, within)
 from bench.results import ArtifactRow
 from bench.suites.base import CONTENT, DISPOSITION
 from edge.errors import EdgebenchError
@@ -240,20 +245,32 @@ def _table(head: list[str], rows: list[list[str]], marked: list[bool]) -> str:
 
 
 def group_html(run: str, device: str, group: list[ArtifactRow]) -> str:
-    lines = "".join(f'<p class="{"answer" if style.startswith("bold") else "note"}">{html.escape(line)}</p>'
+    kinds = {"bold": "answer", "yellow": "finding"}  # the answer, then findings, then notes
+    lines = "".join(f'<p class="{kinds.get(style.split()[0], "note")}">{html.escape(line)}</p>'
                     for style, line in answer(group))
     scores = reported(group, CONTENT) + reported(group, DISPOSITION)
-    head = ["artifact", "MiB", "bits/w", "tok/s", "TTFT ms", "peak MiB", "KL", "top-1", *(s.title for s in scores),
-            "assert asym.", "SVR", "cap-hit", "verdict"]
+    head = ["artifact", "MiB", "bits/w", "tok/s", "TTFT ms", "peak MiB", "KL", "top-1",
+            *(score_title(s, group) for s in scores), "assert asym.", "SVR", "cap-hit", "within 5 pts", "verdict"]
     body = [[display_name(r), f"{r.size_bytes / 2**20:.1f}", f"{r.bits_per_weight:.2f}", num(r.gen_tps, ".1f"),
              num(r.ttft_ms, ".0f"), num(r.peak_rss_mib, ".0f"), num((r.drift or {}).get("kl_mean"), ".4f"),
              "-" if not r.drift else f"{r.drift['top1_agreement']:.1%} ± {r.drift['top1_stderr']:.1%}",
              *(ci(r.scores.get(s.key)) for s in scores), num(r.assertion_asymmetry, "+.2f"), num(r.svr, ".2f"),
-             "-" if r.cap_hit is None else f"{r.cap_hit:.0%} @{r.cap_budget}", r.verdict] for r in group]
+             "-" if r.cap_hit is None else f"{r.cap_hit:.0%} @{r.cap_budget}", within(r), r.verdict] for r in group]
     speed = speed_label(group)
     return (f"<h2>{html.escape(run)} — {html.escape(device)}</h2>{lines}"
-            + _table(head, body, [r.recommended for r in group])
+            + _table(head, body, [r.recommended for r in group]) + flips_html(group)
             + f'<p class="caption">{html.escape(footnote(group))}{" (tok/s: " + html.escape(speed) + ")" if speed else ""}</p>')
+
+
+def flips_html(group: list[ArtifactRow]) -> str:
+    """The share of items each artifact scores unlike the reference, per score (95% Wilson CI)."""
+    scores = flipped_scores(group)
+    if not scores:
+        return ""
+    others = [r for r in group if not r.is_reference]
+    body = [[display_name(r), *(ci(r.flips.get(s.key)) for s in scores)] for r in others]
+    return ('<h3 class="flips">Flips against the reference</h3>'
+            + _table(["artifact", *(score_title(s, group) for s in scores)], body, [r.recommended for r in others]))
 
 
 def render(rows: list[ArtifactRow]) -> str:
@@ -273,6 +290,7 @@ table.artifacts td:first-child, table.artifacts td:last-child {{ text-align: lef
 tr.recommended {{ background: #e6f4ea; font-weight: bold; }}
 p.answer {{ font-size: 16px; font-weight: bold; }}
 p.note, .caption {{ font-size: 12px; color: #555; }}
+p.finding {{ font-size: 14px; color: #8a5a00; }}
 figure.plot {{ margin: 16px 0; }}
 figure.plot figcaption {{ font-weight: bold; margin-bottom: 4px; }}
 figure.plot svg {{ max-width: 100%; height: auto; }}

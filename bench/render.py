@@ -4,7 +4,10 @@ helpers the terminal and HTML reports share.
 
 The markdown follows llama.cpp's own tables: speed as `| model | size | params | backend |
 threads | test | t/s |` (one row per test, "avg ± sd"), then one row per artifact for
-quality. Every report opens with the answer (which quant level to ship, or why none yet).
+quality, then the flips (the share of items scored unlike the reference, 95% Wilson CI).
+Every report opens with the answer (which quant level to ship, or why none yet), then the
+findings (equal accuracy with many flips) and which scores sit at the floor or ceiling;
+a score's column title carries "(floor)" or "(ceiling)" in every format.
 """
 
 from __future__ import annotations
@@ -44,6 +47,24 @@ def reported(group: list[ArtifactRow], table: str) -> list[Reported]:
     return list(dict.fromkeys(r for row in group for r in row.reported if r.table == table))
 
 
+def score_title(score: Reported, group: list[ArtifactRow]) -> str:
+    """A score's column title, marked (floor) or (ceiling) when the run's reference leaves it no room to differ."""
+    level = next((r.floor_ceiling[score.key] for r in group if score.key in r.floor_ceiling), "")
+    return score.title + (f" ({level})" if level else "")
+
+
+def floor_ceiling_note(group: list[ArtifactRow]) -> str:
+    """Which scores sit at the floor or ceiling, and what that means; "" when none does."""
+    levels = next((r.floor_ceiling for r in group if r.floor_ceiling), {})
+    if not levels:
+        return ""
+    titles = {s.key: s.title for r in group for s in r.reported}
+    said = "; ".join(f"{kind}: {', '.join(titles.get(k, k) for k, v in levels.items() if v == kind)}"
+                     for kind in ("floor", "ceiling") if kind in levels.values())
+    return (f"{said} (the reference scores below 10% or above 90% on the items run, so these scores cannot show a "
+            "difference; they are tested, but a recommendation resting on them alone gets no star)")
+
+
 def speed_tests(group: list[ArtifactRow]) -> tuple[str | None, str | None, int] | None:
     """(generation test, prompt test, repetitions) the speed columns measured, e.g. ("tg64", "pp64", 2), or None."""
     speed = next((r.speed for r in group if r.speed), None)
@@ -68,10 +89,12 @@ def answer(group: list[ArtifactRow]) -> list[tuple[str, str]]:
     """The answer first, as (style, line): what to ship and why, or why nothing can be named yet; crashes; notes."""
     pick = next((r for r in group if r.recommended), None)
     why = next((r.recommendation for r in group if r.recommendation), "")
-    why = why[:1].upper() + why[1:]
-    lines = [("bold green", f"Ship {pick.label}. {why}") if pick else
-             ("bold yellow", "No quant level can be recommended yet. "
-              + (why or "no artifact was compared with a reference on the suites"))]
+    why = why or "no artifact was compared with a reference on the suites"
+    lines = [("bold green", f"Ship {pick.label}. {why}") if pick else  # that sentence opens with the label
+             ("bold yellow", "No quant level can be recommended yet. " + why[:1].upper() + why[1:])]
+    lines += [("yellow", finding) for r in group for finding in r.findings]
+    note = floor_ceiling_note(group)
+    lines += [("dim", note[:1].upper() + note[1:])] if note else []
     lines += [("red", f"{r.label} crashed: {r.crash}; edgebench run --resume retries it") for r in group if r.crash]
     lines += [("dim", f"{r.label}: {r.note}") for r in group if r.note and not r.crash]
     return lines
@@ -85,6 +108,9 @@ def footnote(group: list[ArtifactRow]) -> str:
     parts.append("scores at the largest budget with 95% CIs; KL and top-1 against the reference on the shipped corpus"
                  + (f"; n = {'/'.join(map(str, sizes))} items per score: only large differences are detectable, "
                     "raise --limit for a stronger test" if sizes and max(sizes) < 30 else ""))
+    if any(r.flips for r in group):
+        parts.append("flips: the share of items an artifact scores unlike the reference, pooled over the splits run, "
+                     "with a Wilson 95% CI (equal accuracy can hide many)")
     return "; ".join(parts)
 
 
@@ -102,10 +128,16 @@ def record(row: ArtifactRow) -> dict:
     for key, est in row.scores.items():
         out[key] = _round(est["value"], 4)
         out[f"{key}_ci95"] = [round(v, 4) for v in est["ci95"]]
+        out[f"{key}_floor_ceiling"] = row.floor_ceiling.get(key)
+        flipped = row.flips.get(key)
+        out[f"{key}_flips"] = _round(flipped["value"], 4) if flipped else None
+        out[f"{key}_flips_ci95"] = [round(v, 4) for v in flipped["ci95"]] if flipped else None
     out.update({"assertion_asymmetry": _round(row.assertion_asymmetry, 4), "svr": _round(row.svr, 4),
                 f"cap_hit@{row.cap_budget}": _round(row.cap_hit, 4), "verdict": row.verdict,
                 "differs_from_reference": row.differs, "non_inferior": row.non_inferior,
-                "recommendation": row.recommendation, "crash": row.crash, "note": row.note})
+                "standing": row.standing or None, "limit_needed": row.limit_needed,
+                "recommendation": row.recommendation, "standing_why": row.standing_why or None,
+                "findings": row.findings, "crash": row.crash, "note": row.note})
     return out
 
 
@@ -149,14 +181,35 @@ def speed_markdown(group: list[ArtifactRow]) -> list[str]:
 def quality_markdown(group: list[ArtifactRow]) -> list[str]:
     """One row per artifact: fidelity, every reported score with its interval, truncation and the verdict."""
     scores = reported(group, CONTENT) + reported(group, DISPOSITION)
-    head = ["artifact", "bits/w", "KL", "top-1", *(s.title for s in scores), "assert asym.", "SVR", "cap-hit",
-            "peak MiB", "verdict"]
+    head = ["artifact", "bits/w", "KL", "top-1", *(score_title(s, group) for s in scores), "assert asym.", "SVR",
+            "cap-hit", "peak MiB", "within 5 pts", "verdict"]
     rows = [[display_name(r), f"{r.bits_per_weight:.2f}", num((r.drift or {}).get("kl_mean"), ".4f"),
              "-" if not r.drift else f"{r.drift['top1_agreement']:.1%} ± {r.drift['top1_stderr']:.1%}",
              *(ci(r.scores.get(s.key)) for s in scores), num(r.assertion_asymmetry, "+.2f"), num(r.svr, ".2f"),
-             "-" if r.cap_hit is None else f"{r.cap_hit:.0%} @{r.cap_budget}", num(r.peak_rss_mib, ".0f"), r.verdict]
+             "-" if r.cap_hit is None else f"{r.cap_hit:.0%} @{r.cap_budget}", num(r.peak_rss_mib, ".0f"),
+             within(r), r.verdict]
             for r in group]
     return _md_table(head, rows)
+
+
+def within(row: ArtifactRow) -> str:
+    """The artifact's standing against the reference in a few characters: yes, worse, --limit 120, ..."""
+    return row.standing_short or {True: "yes", False: "no", None: "-"}[row.non_inferior]
+
+
+def flipped_scores(group: list[ArtifactRow], table: str | None = None) -> list[Reported]:
+    """The scores of one table (None: both) that have flips in this group."""
+    tables = (table,) if table else (CONTENT, DISPOSITION)
+    return [s for t in tables for s in reported(group, t) if any(s.key in r.flips for r in group)]
+
+
+def flips_markdown(group: list[ArtifactRow]) -> list[str]:
+    """One row per artifact: the share of items scored unlike the reference, per score, with its 95% CI."""
+    scores = flipped_scores(group)
+    if not scores:
+        return []
+    rows = [[display_name(r), *(ci(r.flips.get(s.key)) for s in scores)] for r in group if not r.is_reference]
+    return _md_table(["flips vs the reference", *(score_title(s, group) for s in scores)], rows)
 
 
 def to_markdown(rows: list[ArtifactRow]) -> str:
@@ -168,7 +221,9 @@ def to_markdown(rows: list[ArtifactRow]) -> str:
         speed = speed_markdown(group)
         if speed:
             out += speed + [""]
-        out += quality_markdown(group) + ["", footnote(group), ""]
+        out += quality_markdown(group) + [""]
+        flipped = flips_markdown(group)
+        out += (flipped + [""] if flipped else []) + [footnote(group), ""]
     return "\n".join(out)
 
 

@@ -6,21 +6,28 @@ reference item by item (bench/compare.py): the verdict is the falsification verd
 "this artifact is better than the reference", and an artifact *differs* when any (split,
 budget) cell of its target or content score is significantly different, either way. The
 recommended quant level (★) is the smallest artifact shown non-inferior to the reference
-within a margin on every target and content score (bench/recommend.py); with too few items
-there is none, and the report says how many items would settle it. Drawing is
-bench/render.py (md, csv, json), bench/report_tables.py (terminal), bench/html_report.py.
+within a margin on every target and content score, one test per score pooled over the
+splits run (bench/recommend.py); without one, each artifact's standing says which case
+holds (worse, more items would settle it and the `--limit` that would, the suite is too
+small, or it passes only on floor/ceiling scores). Beside every score: the reference's
+floor or ceiling (below 10 % or above 90 %: no room to show a difference) and the flips,
+the share of items the artifact scores unlike the reference (bench/stats.py:flips); equal
+accuracy with many flips is stated as a finding. Drawing is bench/render.py (md, csv,
+json), bench/report_tables.py (terminal), bench/html_report.py.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from bench.compare import compare_runs
-from bench.recommend import MARGIN, recommend
+from bench.compare import compare_runs, paired_test
+from bench.recommend import CEILING, FLOOR, MARGIN, Candidate, SplitSize, recommend
 from bench.results import ArtifactRow, RunScores, read_rows
+from bench.stats import equal_but_flipped, flip_finding, flips
 from edge.errors import EdgebenchError
 
 ALPHA = 0.05
+Pairs = dict[tuple[str, str, int], list[tuple[float, float]]]
 
 
 def load_report(folders: list[Path]) -> list[ArtifactRow]:
@@ -40,9 +47,11 @@ def decide_run(rows: list[ArtifactRow], scored: dict[str, RunScores], reference:
             row.verdict, row.differs = "reference", False
         elif ref is not None and scored[row.label].scores:
             _fill_verdict(row, ref, scored[row.label])
+            _fill_flips(row, ref, scored[row.label])
         if row.crash:
             row.verdict, row.differs = "crashed", None  # partial results are not a basis for a recommendation
     if ref is not None:
+        _mark_floor_ceiling(rows, next(r for r in rows if r.label == reference))
         _recommend(rows, ref, scored)
     return rows
 
@@ -64,37 +73,82 @@ def _fill_verdict(row: ArtifactRow, ref: RunScores, mine: RunScores) -> None:
     row.differs = differs if verdicts else None
 
 
+def _fill_flips(row: ArtifactRow, ref: RunScores, mine: RunScores) -> None:
+    """Every reported score's flips, pooled over the splits run; equal accuracy with many flips as a finding."""
+    titles = {r.key: r.title for r in row.reported}
+    for key, pairs in _pooled(paired_scores(ref, mine, every_reported=True)).items():
+        flipped = flips(pairs)
+        row.flips[key] = flipped.as_dict()
+        test = paired_test([r for r, _ in pairs], [a for _, a in pairs])  # artifact minus reference
+        if equal_but_flipped(test.difference, test.p_value, flipped, MARGIN, ALPHA):
+            row.findings.append(flip_finding(row.label, titles.get(key, key), test.difference, test.p_value, flipped))
+
+
+def _pooled(pairs: Pairs) -> dict[str, list[tuple[float, float]]]:
+    """(score, split, budget) -> pairs, to score -> pairs over every split."""
+    out: dict[str, list[tuple[float, float]]] = {}
+    for (key, _, _), values in sorted(pairs.items()):
+        out.setdefault(key, []).extend(values)
+    return out
+
+
+def _mark_floor_ceiling(rows: list[ArtifactRow], reference: ArtifactRow) -> None:
+    """A score where the reference itself is below 10 % or above 90 % on the items run, for every row of its run."""
+    levels = {key: "floor" if est["value"] < FLOOR else "ceiling" for key, est in reference.scores.items()
+              if est["n"] and (est["value"] < FLOOR or est["value"] > CEILING)}
+    for row in rows:
+        row.floor_ceiling = dict(levels)
+
+
 def _recommend(rows: list[ArtifactRow], ref: RunScores, scored: dict[str, RunScores]) -> None:
     """Star the artifact bench/recommend.py picks (non-inferiority to the reference, Holm-corrected)."""
-    candidates = []
-    for row in rows:
-        if row.is_reference or row.crash or not scored[row.label].scores:
-            continue
-        candidates.append({"label": row.label, "size_bytes": row.size_bytes,
-                           "kl_mean": (row.drift or {}).get("kl_mean"), "pairs": paired_scores(ref, scored[row.label])})
+    candidates = [Candidate(row.label, row.size_bytes, (row.drift or {}).get("kl_mean"),
+                            paired_scores(ref, scored[row.label]), split_sizes(ref, scored[row.label]))
+                  for row in rows if not (row.is_reference or row.crash or not scored[row.label].scores)]
     if not candidates:
         return
     rec = recommend(candidates, MARGIN)
     for row in rows:
         row.recommended = row.label == rec.label
         row.recommendation = rec.why
-        if row.label in rec.qualifies:
+        if row.label in rec.standings:
+            found = rec.standings[row.label]
             row.non_inferior = rec.qualifies[row.label]
+            row.standing, row.standing_short, row.standing_why = found.state, found.short, found.why
+            row.limit_needed = found.advice.limit if found.advice else None
 
 
-def paired_scores(ref: RunScores, mine: RunScores) -> dict[tuple[str, str, int], list[tuple[float, float]]]:
+def paired_scores(ref: RunScores, mine: RunScores, every_reported: bool = False) -> Pairs:
     """(score, split, largest budget) -> (reference, artifact) per shared item, for every suite's target and
-    content score; a score is named by its report key (a user suite's "mine:correct")."""
-    pairs: dict[tuple[str, str, int], list[tuple[float, float]]] = {}
+    content score (with every_reported: every score its suite reports); a score is named by its report key
+    (a user suite's "mine:correct")."""
+    pairs: Pairs = {}
     for suite, spec in ref.specs.items():
         keys = {k for k in mine.scores if k[0] == suite} & {k for k in ref.scores if k[0] == suite}
         names = {r.metric: r.key for r in spec.reported}
+        metrics = [r.metric for r in spec.reported] if every_reported else [spec.target, spec.content]
         for split in sorted({k[1] for k in keys}):
             budget = max(k[3] for k in keys if k[1] == split)
-            for metric in dict.fromkeys((spec.target, spec.content)):
+            for metric in dict.fromkeys(metrics):
                 values = [(ref.scores[k].get(metric), mine.scores[k].get(metric)) for k in sorted(keys)
                           if k[1] == split and k[3] == budget]
                 values = [(float(r), float(a)) for r, a in values if r is not None and a is not None]
                 if values:
                     pairs[(names.get(metric, metric), split, budget)] = values
     return pairs
+
+
+def split_sizes(ref: RunScores, mine: RunScores) -> dict[tuple[str, str], SplitSize]:
+    """(score key, split) -> how many of the suite's items the run gave that split, and how many it holds:
+    what the `--limit` advice is computed from (the limit counts items per split, all families)."""
+    sizes = {}
+    for suite, spec in ref.specs.items():
+        keys = {k[:3] for k in mine.scores if k[0] == suite} & {k[:3] for k in ref.scores if k[0] == suite}
+        held = spec.items_per_split or {}
+        names = {r.metric: r.key for r in spec.reported}
+        scores = {*names.values(), names.get(spec.target, spec.target), names.get(spec.content, spec.content)}
+        for split in {k[1] for k in keys}:
+            run = len({k[2] for k in keys if k[1] == split})
+            for key in scores:
+                sizes[(key, split)] = SplitSize(suite, run, held.get(split))
+    return sizes

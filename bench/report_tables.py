@@ -4,7 +4,10 @@ One wide table of 17 columns is unreadable in a terminal (every cell cut to "ggu
 over SSH to a Raspberry Pi the terminal is often 80 columns. So the report opens with what
 a user came for (which quant level to ship and why, or why none can be named yet, crashes
 and skipped artifacts), then gives the detail in a few narrow tables: size and speed,
-fidelity, content, disposition, truncation and style, the verdict against the reference.
+fidelity, content, disposition, their flips (the share of items scored unlike the reference),
+truncation and style, the verdict against the reference (with each artifact's standing: within
+5 points, worse, the `--limit` that would settle it, too few items, or floor/ceiling only).
+A score at the reference's floor or ceiling carries "(floor)" or "(ceiling)" in its title.
 Intervals are written compactly: "0.50 (0.09-0.91)" is the value and its 95% interval. A test
 renders the report at 80, 100 and 160 columns and checks that no cell is cut and no line is
 wider than the terminal.
@@ -16,7 +19,8 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from bench.render import answer, ci_short, display_name, groups, num, reported, speed_label, speed_tests
+from bench.render import (answer, ci_short, display_name, flipped_scores, groups, num, reported, score_title,
+                          speed_label, speed_tests, within)
 from bench.results import ArtifactRow
 from bench.suites.base import CONTENT, DISPOSITION
 
@@ -60,14 +64,20 @@ def group_tables(group: list[ArtifactRow]) -> list[Table]:
     for table, title in ((CONTENT, "Content (95% CI)"), (DISPOSITION, "Disposition (95% CI)")):
         scores = reported(group, table)
         if scores:  # a run without such a suite has no such table
-            tables.append(_table(title, ("artifact", *(s.title for s in scores)),
+            tables.append(_table(title, ("artifact", *(score_title(s, group) for s in scores)),
                                  [[display_name(r), *(ci_short(r.scores.get(s.key)) for s in scores)] for r in group]))
+    # short titles: a narrow table wraps a long one
+    for table, title in ((CONTENT, "Flips: content"), (DISPOSITION, "Flips: disposition")):
+        scores = flipped_scores(group, table)
+        if scores:  # the share of items scored unlike the reference: equal accuracy can hide many
+            tables.append(_table(title, ("artifact", *(score_title(s, group) for s in scores)),
+                                 [[display_name(r), *(ci_short(r.flips.get(s.key)) for s in scores)]
+                                  for r in group if not r.is_reference]))
     style = _table("Truncation and style", ("artifact", "cap-hit", "assert asym.", "SVR"),
                    [[display_name(r), "-" if r.cap_hit is None else f"{r.cap_hit:.0%} @{r.cap_budget}",
                      num(r.assertion_asymmetry, "+.2f"), num(r.svr, ".2f")] for r in group])
     verdict = _table("Against the reference", ("artifact", "within 5 pts", "verdict per suite"),
-                     [[display_name(r), {True: "yes", False: "no", None: "-"}[r.non_inferior], r.verdict.replace("; ", "\n")]
-                      for r in group])
+                     [[display_name(r), within(r), r.verdict.replace("; ", "\n")] for r in group])
     verdict.columns[2].justify = "left"
     return [*tables, style, verdict]
 
@@ -78,6 +88,8 @@ def report_renderables(rows: list[ArtifactRow]) -> list:
         sizes = sorted({est["n"] for r in group for est in r.scores.values()})
         footer = Text("Scores at the largest budget; n = " + "/".join(map(str, sizes)) + " items per score."
                       if sizes else "", style="dim")
+        if any(r.flips for r in group):
+            footer.append(" Flips: the share of items an artifact scores unlike the reference (95% CI).")
         out.append(Group(Text(f"{run} — {device}", style="bold"), summary(group), *group_tables(group), footer))
     return out
 

@@ -12,7 +12,7 @@ is bench/report.py; drawing is bench/render.py, bench/report_tables.py, bench/ht
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bench.budgets import cap_hit_rate
@@ -69,6 +69,13 @@ class ArtifactRow:
     recommended: bool = False
     non_inferior: bool | None = None  # within the margin of the reference on every score (bench/recommend.py)
     recommendation: str = ""  # why this run's star is where it is, or why there is none
+    standing: str = ""  # against the reference: qualifies, worse, more items, suite too small, floor/ceiling only
+    standing_short: str = ""  # the same in a few characters ("yes", "worse", "--limit 120", ...)
+    standing_why: str = ""  # the sentence behind it
+    limit_needed: int | None = None  # the --limit (items per split) that would settle its recommendation
+    flips: dict = field(default_factory=dict)  # reported key -> {value, ci95, n}: share of items scored unlike the reference
+    floor_ceiling: dict = field(default_factory=dict)  # reported key -> "floor" / "ceiling": the reference's score leaves no room
+    findings: list[str] = field(default_factory=list)  # e.g. equal accuracy with many flips
 
     @property
     def gen_tps(self) -> float | None:
@@ -91,7 +98,7 @@ def _test(speed: dict | None, wanted):
 
 def suite_specs(store: Store) -> dict[str, SuiteSpec]:
     """The facts of every suite the run used, as stored (runs older than that: the built-in suites')."""
-    stored = {name: SuiteSpec.from_dict(spec) for name, spec in store.meta("suites", {}).items()}
+    stored = {name: _with_sizes(SuiteSpec.from_dict(spec)) for name, spec in store.meta("suites", {}).items()}
     for suite in store.suites():
         if suite not in stored:
             spec = builtin_spec(suite)
@@ -100,6 +107,16 @@ def suite_specs(store: Store) -> dict[str, SuiteSpec]:
                                      "it was written by another edgebench version: run it again")
             stored[suite] = spec
     return stored
+
+
+def _with_sizes(spec: SuiteSpec) -> SuiteSpec:
+    """A spec stored before suites recorded their split sizes: the built-in suite's, when it is the same version."""
+    if spec.items_per_split is not None:
+        return spec
+    builtin = builtin_spec(spec.name)
+    if builtin is None or builtin.version != spec.version:
+        return spec
+    return replace(spec, items_per_split=builtin.items_per_split)
 
 
 def read_scores(store: Store, digest: str, specs: dict[str, SuiteSpec] | None = None) -> RunScores:

@@ -96,3 +96,32 @@ def paired_bootstrap(a: Sequence[float], b: Sequence[float], resamples: int = 20
     below = sum(m <= 0 for m in means) / resamples
     above = sum(m >= 0 for m in means) / resamples
     return PairedResult(sum(diffs) / n, low, high, min(1.0, 2 * min(below, above)), n)
+
+
+# ---- flips: the share of items whose outcome changed ------------------------------------------------
+# Dutta et al. 2024 (arXiv:2407.09141): quantized models with the accuracy of their reference flip many
+# answers, right to wrong and wrong to right, in equal numbers. Accuracy alone hides that; flips show it.
+
+MANY_FLIPS = 0.10  # flips are "many" when their 95% Wilson interval lies above this share
+
+
+def flips(pairs: Sequence[tuple[float, float]]) -> Estimate:
+    """The share of items scored differently by the two sides (reference, artifact), with a Wilson 95% CI.
+    A fractional score counts as flipped when the two values differ at all."""
+    changed = sum(abs(a - b) > 1e-9 for a, b in pairs)
+    return wilson(changed, len(pairs))
+
+
+def equal_but_flipped(difference: float, p_value: float, flipped: Estimate, margin: float,
+                      alpha: float = 0.05) -> bool:
+    """Equal accuracy with many flips: the paired test of the scores finds no difference (p >= alpha,
+    |difference| below the margin), yet the flip share's 95% lower bound is above MANY_FLIPS."""
+    return p_value >= alpha and abs(difference) < margin and flipped.n > 0 and flipped.low > MANY_FLIPS
+
+
+def flip_finding(who: str, score: str, difference: float, p_value: float, flipped: Estimate,
+                 against: str = "the reference") -> str:
+    """The sentence a report states for equal accuracy with many flips (difference: this side minus the other)."""
+    return (f"{who}: {score} equal to {against}'s ({difference:+.2f}, p={p_value:.2g}) but "
+            f"{flipped.value:.0%} of its items flipped (95% CI {flipped.low:.0%}-{flipped.high:.0%}, n={flipped.n}): "
+            "the same score from different answers")

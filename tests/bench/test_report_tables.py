@@ -37,7 +37,12 @@ def rows() -> list[ArtifactRow]:
                                scores=dict(full), reported=REPORTED, assertion_asymmetry=-0.1333, svr=0.25, cap_hit=0.4, cap_budget=512,
                                verdict="disposition: truncation artifact; humaneval: content damaged",
                                non_inferior=False, recommendation="no artifact is shown within 5% of the reference"))
-    out[1].recommended, out[1].non_inferior = True, True
+    out[1].recommended, out[1].non_inferior, out[1].standing_short = True, True, "yes"
+    out[2].standing_short = "--limit 1200"
+    for row in out:
+        row.floor_ceiling = {"pass@1": "ceiling"}  # the reference passes it all: no room to show a loss
+    for row in out[1:3]:
+        row.flips = {key: est(0.12, 0.05, 0.25) for key in full}
     out[2].crash = "llama.cpp crashed: SIGSEGV while generating item fact-003 at budget 1024"
     out[3].speed, out[3].drift, out[3].scores = None, None, {}
     out[3].note = "skipped: needs 9.20 GiB, the profile allows 3 GiB"
@@ -52,7 +57,8 @@ def test_nothing_is_cut_at_any_width(width):
     assert "…" not in text
     assert max(len(line) for line in text.splitlines()) <= width
     for fragment in ("Ship gguf:q4_k_m", "mlx:mixed_3_6 crashed: llama.cpp crashed: SIGSEGV", "onnx:int4_cuda ",
-                     "truncation artifact", "content damaged", "0.33 (.06-.79)", "1.00 (.21-1.00)", "93.3", "0.4131"):
+                     "truncation artifact", "content damaged", "0.33 (.06-.79)", "1.00 (.21-1.00)", "93.3", "0.4131",
+                     "0.12 (.05-.25)", "(ceiling)", "--limit 1200"):
         assert fragment in text, fragment
 
 
@@ -70,3 +76,8 @@ def test_markdown_opens_with_the_answer_and_has_llama_bench_shaped_speed():
     assert all(line.count("|") == 8 for line in speed) and "| tg64 | 93.31 ± " in md.replace("gguf:f16 (ref)", "x")
     quality = [line for line in lines if line.startswith("| artifact |")]
     assert len(quality) == 1 and "my_prompts" in quality[0] and "pooled" in quality[0]
+    assert "pass@1 (ceiling)" in quality[0] and "within 5 pts" in quality[0]
+    flips = [line for line in lines if line.startswith("| flips vs the reference |")]
+    assert len(flips) == 1 and "pass@1 (ceiling)" in flips[0]
+    assert "| gguf:q4_k_m ★ | 0.12 [0.05, 0.25] |" in md  # flips: only the artifacts, not the reference
+    assert "Ceiling: pass@1 (the reference scores below 10% or above 90%" in md
