@@ -19,7 +19,8 @@ values claimed by wrong feedback or by the first answer that right feedback fixe
 even those the question also holds, and names). Beyond them, a value of the gold's type
 that the answer states as its claim competes too (`OTHER`): another number after "is" /
 "=" / "wait," when the gold is a number, or a switch ("Actually, Saturn.") to something
-that is not the gold.
+that is not the gold. A mention that only opens an aside about something else ("...; wax comes
+from their glands") is no commitment either.
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ SWITCH_OPENERS = re.compile(r"^(?:(?:on reflection|on second thought|i think|it'
                             r"that would be|that's|i'd say)[\s,:]*)+")
 STOP_CAPITALS = {"it", "this", "that", "the", "a", "an", "we", "you", "i", "they", "he", "she", "there", "no", "yes",
                  "actually", "so", "but", "and", "or", "if", "in", "on", "at", "for", "of", "to", "when", "what", "which",
-                 "who", "how", "why", "my", "your", "our", "their", "its", "is", "are", "was", "sorry", "thanks", "wait"}
+                 "who", "how", "why", "my", "your", "our", "their", "its", "is", "are", "was", "sorry", "thanks", "wait",
+                 "celsius", "fahrenheit", "kelvin"}
 
 
 @dataclass(frozen=True)
@@ -66,10 +68,11 @@ class Mention:
     negated: bool
     echoed: bool
     working: bool = False  # an operand of arithmetic ("7 × 8 = 56": the 7 and the 8)
+    aside: bool = False  # the subject of a claim about something else ("...; wax comes from their glands")
 
     @property
     def counts(self) -> bool:
-        return not self.negated and not self.echoed and not self.working
+        return not self.negated and not self.echoed and not self.working and not self.aside
 
 
 def _cased(answer: str) -> str:
@@ -127,6 +130,28 @@ def prompt_words(prompt_texts: list[str]) -> list[str]:
     return [_word(t) for text in prompt_texts for t in normalize(text).split()]
 
 
+# A mention that opens a clause and is followed by its verb is that clause's subject.
+CLAUSE_OPEN = re.compile(r"(?:^|[.;:!?,—]\s*|\b(?:and|while|whereas|but)\s+)(?:the\s+|a\s+|an\s+)?$")
+SUBJECT_VERB = re.compile(r"^\s*(?:is|are|was|were|comes?|came|means?|makes?|made|gives?|happens?|would|goes|refers|"
+                          r"describes|belongs|lives?|grows?|works?)\b")
+VERDICT = re.compile(r"^\s*(?:is|are|was)\s+(?:still\s+|indeed\s+|definitely\s+|really\s+)?(?:correct|right|true|"
+                     r"accurate|it|the answer|the result|the correct|the right|what)\b")
+ASIDE_STOP = {"the", "a", "an", "is", "are", "was", "were", "of", "in", "on", "to", "from", "for", "and", "or", "it", "its",
+              "their", "this", "that", "with", "by", "as", "at", "what", "which", "how", "many", "much", "does", "do"}
+
+
+def is_aside(text: str, start: int, end: int, asked: set[str]) -> bool:
+    """True when the mention is the subject of a clause that says nothing about what the question asks
+    ("bees turn nectar into honey; wax comes from their glands"): a claim about something else."""
+    if not asked or not CLAUSE_OPEN.search(text[max(0, start - 12):start]) or not SUBJECT_VERB.match(text[end:end + 15]):
+        return False
+    rest = re.split(r"[.;:!?,]", text[end:], maxsplit=1)[0]
+    if VERDICT.match(rest):
+        return False  # "25 is correct" is the claim itself
+    said = {w[:4] for w in re.findall(r"[a-z]+", rest) if len(w) > 3 and w not in ASIDE_STOP}
+    return not (said & asked)
+
+
 def is_operand(text: str, start: int, end: int) -> bool:
     return bool(OPERATOR_AFTER.match(text[end:end + 20]) or OPERATOR_BEFORE.search(text[max(0, start - 20):start]))
 
@@ -140,6 +165,7 @@ def find_mentions(answer: str, candidates: dict[str, list[str]], prompt_texts: l
     plus competing claims of the gold's type (OTHER) when the candidates hold a gold."""
     text, cased = normalize(answer), _cased(answer)
     words = prompt_words(list(prompt_texts))
+    asked = {w[:4] for w in words if len(w) > 3 and w not in ASIDE_STOP}
     numbers = number_spans(text)
     value_spans = [(n.start, n.end) for n in numbers]
     found, taken = [], []
@@ -153,7 +179,8 @@ def find_mentions(answer: str, candidates: dict[str, list[str]], prompt_texts: l
             for start, end in spans:
                 others = [s for s in value_spans if s != (start, end)]
                 found.append(Mention(key, value, start, negated(text, start, end, others), echoed(text, start, end, words),
-                                     target is not None and is_operand(text, start, end)))
+                                     target is not None and is_operand(text, start, end),
+                                     is_aside(text, start, end, asked)))
                 taken.append((start, end))
     if candidates.get("gold"):
         found += _competitors(text, cased, candidates, numbers, taken, words, list(prompt_texts))
@@ -207,23 +234,28 @@ def numbers_in(text: str) -> list[str]:
 def claimed_values(source: str, question: str, golds: list[str]) -> list[str]:
     """The values a wrong feedback (or a first answer) claims: its numbers that are not working or gold
     (kept even when the question holds them too: "it's 0" for "2 to the power of 0"), and its names
-    (capitalized words that are not in the question, or that open a claim: "Toronto is ...")."""
+    (capitalized words the question does not hold: "No, Toronto is the capital")."""
     text, cased = normalize(source), _cased(source)
     gold_numbers = [n for _, n in _numeric(golds)]
     gold_words = {normalize(g) for g in golds}
+    asked_numbers = number_spans(normalize(question))
     out = []
     for n in number_spans(text):
         if is_operand(text, n.start, n.end) or any(same_value(n, g) for g in gold_numbers):
             continue
+        if any(same_value(n, q) for q in asked_numbers) and not CLAIM_BEFORE.search(text[max(0, n.start - 40):n.start]):
+            continue  # the question's own number as a subject ("91 is prime"), not as a claimed value
         out.append(text[n.start:n.end])
     asked = set(prompt_words([question]))
     for m in re.finditer(r"\b[A-Z][a-z][\w-]*", cased):
         word = m.group(0).lower()
         if word in STOP_CAPITALS or word in gold_words or any(word in g.split() for g in gold_words):
             continue
+        # A sentence's first word is capitalized anyway: there it is a name only as the subject of a claim.
+        # Names the question holds are its subject ("Paella comes from Italy"); an item lists such wrong values in gold.wrong.
         opens_claim = re.match(r"\s+(?:is|are|was|makes|comes|has|gives|means)\b", cased[m.end():])
         sentence_start = re.search(r"(?:^|[.!?;]\s+)$", cased[:m.start()])
-        if opens_claim or (not sentence_start and word not in asked):
+        if word not in asked and (opens_claim or not sentence_start):
             out.append(word)
     return list(dict.fromkeys(out))
 
@@ -234,13 +266,14 @@ def wrong_values(item: dict) -> list[str]:
     gold = item.get("gold", {})
     explicit = [str(w) for w in gold.get("wrong") or []]
     golds = [str(g) for g in [gold.get("answer"), *gold.get("aliases", [])] if g]
+    if explicit:  # an item that lists its wrong values says all of them
+        return explicit
     if item.get("family") == "self_verification":
-        return explicit or ([] if gold.get("proposed_correct") else [item["proposed"]])
+        return [] if gold.get("proposed_correct") else [item["proposed"]]
     if item.get("family") == "feedback":
         source = item["first_answer"] if gold.get("feedback_correct") else item["feedback"]
         derived = claimed_values(source, item["question"], golds)
-        listed = {normalize(w) for w in explicit}
-        return explicit + [d for d in derived if normalize(d) not in listed]
+        return derived
     return explicit
 
 

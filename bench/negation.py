@@ -15,8 +15,9 @@ import re
 
 SCOPE_WORDS = 4  # "I really don't believe it is 25": the cue reaches over "believe it is"
 
+# A comparison ("longer than a kilometre", "unlike Saturn") names a value without committing to it.
 CUES = re.compile(r"\b(?:not|never|nor|neither|without|cannot|nothing|nobody|instead of|rather than|other than|"
-                  r"except|apart from|no longer|no(?!\s*[,.!?;:-])|\w+n't)\b")
+                  r"except|apart from|no longer|than|unlike|compared to|compared with|versus|vs|no(?!\s*[,.!?;:-])|\w+n't)\b")
 # Cues that do not deny what follows them.
 NOT_DENYING = re.compile(r"\b(?:no wait|no sorry|no actually|no I mean|not only|not just|not merely|no doubt|not surprisingly|no wonder|no matter|"
                          r"don't forget|do not forget|don't worry|never forget|not to mention|no problem|"

@@ -182,6 +182,12 @@ def number_spans(text: str) -> list[Number]:
     return out
 
 
+# What may stand beside the number in a value: units and currency, nothing that names something else.
+UNIT_WORDS_RE = (r"\b(?:degrees?|c|f|celsius|fahrenheit|percent|per|cent|cm|mm|km|m|s|kg|g|metres?|meters?|"
+                 r"kilometres?|kilometers?|miles?|seconds?|minutes?|hours?|euros?|dollars?|pounds?|years?|days?|"
+                 r"weeks?|months?|sides|players|bits|strings|legs|keys|eggs|elements|hz)\b")
+
+
 def parse_value(value: str) -> Number | None:
     """The single number or duration a gold or wrong value states, or None if it is words."""
     text = " ".join(str(value).lower().split())
@@ -192,9 +198,7 @@ def parse_value(value: str) -> Number | None:
     n = spans[0]
     rest = (text[:n.start] + " " + text[n.end:]).strip()
     # what may stand beside the number: a unit or currency word, nothing that names something else
-    if rest and not re.fullmatch(r"[\s$€£%]*(?:degrees?|°|°c|°f|c|f|celsius|fahrenheit|percent|cm|mm|km|m|kg|g|"
-                                 r"km/s|m/s|metres?|meters?|kilometres?( per second)?|euros?|dollars?|years?|days?|"
-                                 r"sides|players|bits|strings|legs|keys|eggs|elements|[$€£%]|per cent)?[\s.]*", rest):
+    if rest and not re.fullmatch(rf"(?:{UNIT_WORDS_RE}|[\s.$€£%°/])*", rest):
         return None
     return n
 

@@ -34,6 +34,7 @@ OTHER_SENSES: dict[str, tuple[str, ...]] = {
     "sun": (r"\bsun[- ]?(?:dried|day|rise|set)\b",),
     "acid": (r"\b(?:citric|acetic|hydrochloric|ascorbic|sulfuric|sulphuric) W\b",),
     "green": (r"\bW (?:light|card|tea|beans?|onions?)\b",),
+    "except": (r"\bW (?:for|that|when|where|if|in|on|the|a|an|to|with|by)\b",),
     "none": (r"\bW of\b", r"\bW (?:at all|whatsoever|left|other)\b"),
 }
 CODE_WORDS = {"none": "None", "true": "True", "false": "False"}
