@@ -6,6 +6,8 @@ bench/overlap.py) of a dev or fresh item: a teacher that quotes a held-out quest
 otherwise leak it into the adapter. The data's hash and the ids of the items it came from go
 into the adapter's manifest, so `edgebench run --adapter` can warn when it scores items the
 adapter saw.
+For the generated bank (bench/suites/bank) the guard first checks that its splits share no entity,
+number block or template instance (bench/suites/bank/disjoint.py): ids alone would not show a leak.
 """
 
 from __future__ import annotations
@@ -26,6 +28,10 @@ class Guard:
 
     def __init__(self, suite: DispositionSuite | None = None) -> None:
         suite = suite or DispositionSuite()
+        if getattr(suite, "selectable", False):  # a generated bank: its splits must also share no entity or number
+            from bench.suites.bank.disjoint import check
+
+            check(suite)
         self.split_of = {r["id"]: r["split"] for r in suite.all_items}
         self.held_out = [(r["id"], shingles(item_text(r))) for r in suite.all_items if r["split"] in HELD_OUT]
 

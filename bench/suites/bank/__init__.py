@@ -86,6 +86,11 @@ class BankSuite:
                   for f in self.selection.families if family in (None, f)]
         return [r for group in itertools.zip_longest(*groups) for r in group if r is not None]
 
+    @property
+    def all_items(self) -> list[dict]:
+        """Every record of every split (what the contamination guard reads, as of the disposition suite)."""
+        return [r for split in SPLITS for r in self.records(split)]
+
     def sizes(self, split: str) -> dict[str, int]:
         return {f: len(self.records(split, f)) for f in self.selection.families}
 

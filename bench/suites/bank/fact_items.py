@@ -65,11 +65,17 @@ def facts_of(split: str, relation: str | None = None) -> tuple[Fact, ...]:
     return tuple(f for f in all_facts() if f.split == split and (relation is None or f.relation == relation))
 
 
+def choosable(answer: str) -> bool:
+    """Whether a value can be an option in the question: the scorer takes a run of three words copied from
+    the question for an echo, so an option of three words or more could never count as the answer."""
+    return len(answer.split()) <= 2
+
+
 def distractors(fact: Fact, k: int, rng) -> list[str]:
     """k wrong answers of the same relation from the same split (atomic numbers: close numbers)."""
     if fact.relation == "atomic_number":
         n = int(fact.answer)
         near = [str(m) for m in (n - 2, n - 1, n + 1, n + 2, n + 3) if m > 0]
         return rng.sample(near, k)
-    pool = sorted({f.answer for f in facts_of(fact.split, fact.relation)} - {fact.answer})
+    pool = sorted({f.answer for f in facts_of(fact.split, fact.relation) if choosable(f.answer)} - {fact.answer})
     return rng.sample(pool, min(k, len(pool)))

@@ -2,12 +2,13 @@
 answer and distractors of the same split (easy: two options, medium: four).
 
 The distractors are named in the item, so they are its wrong values: an answer that ends on one fails.
+Answers of three words or more ("Arthur Conan Doyle") are asked plainly at every level (fact_items.choosable).
 """
 
 from __future__ import annotations
 
 from bench.suites.bank.common import MAX_MISSES, record, rng_for
-from bench.suites.bank.fact_items import distractors, facts_of
+from bench.suites.bank.fact_items import choosable, distractors, facts_of
 
 OPTIONS = {"easy": 1, "medium": 3, "hard": 0}  # distractors beside the answer
 
@@ -30,7 +31,7 @@ def generate(split: str, difficulty: str, seed: int, size: int) -> list[dict]:
             continue
         seen.add((fact, question))
         misses = 0
-        wrong = distractors(fact, OPTIONS[difficulty], rng) if OPTIONS[difficulty] else []
+        wrong = distractors(fact, OPTIONS[difficulty], rng) if OPTIONS[difficulty] and choosable(fact.answer) else []
         if wrong:
             options = [fact.answer, *wrong]
             rng.shuffle(options)

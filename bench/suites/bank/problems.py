@@ -202,15 +202,13 @@ def _words(d: Drawer, k: int, min_len: int = 4) -> list[str]:
 
 
 def strings_reverse(d: Drawer, level: str) -> Problem:
-    (word,) = _words(d, 1, 4 if level == "easy" else 6)
-    if level == "easy":
-        word = word[:4]
+    (source,) = _words(d, 1, 4 if level == "easy" else 6)
+    word = source[:4] if level == "easy" else source  # the entity stays the word it was cut from
     answer = word[::-1]
     i = d.rng.randrange(len(answer) - 1)
     slip = answer[:i] + answer[i + 1] + answer[i] + answer[i + 2:]  # two letters swapped
-    p = Problem("strings.reverse", "code", f"What is the word '{word}' spelled backwards?", answer,
-                _clean([slip, word], answer), entities=[word], params={"word": word})
-    return p
+    return Problem("strings.reverse", "code", f"What is '{word}' spelled backwards?", answer,
+                   _clean([slip, word], answer), entities=[source], params={"word": word})
 
 
 def strings_length(d: Drawer, level: str) -> Problem:
@@ -263,8 +261,13 @@ def lists_sort(d: Drawer, level: str) -> Problem:
     k = {"easy": 3, "medium": 4, "hard": 5}[level]
     xs = d.nums(k, 2, 99)
     ys = sorted(xs)
-    if ys == xs:
-        xs = xs[::-1]
+    # No three numbers may stay side by side in order: the scorer takes a run of three words copied
+    # from the question for an echo, and would not count the sorted list.
+    runs = {tuple(ys[i:i + 3]) for i in range(k - 2)}
+    for _ in range(50):
+        if not any(tuple(xs[i:i + 3]) in runs for i in range(k - 2)) and xs != ys:
+            break
+        d.rng.shuffle(xs)
     fmt = lambda v: "[" + ", ".join(map(str, v)) + "]"
     i = d.rng.randrange(k - 1)
     slip = ys[:i] + [ys[i + 1], ys[i]] + ys[i + 2:]

@@ -48,9 +48,9 @@ def private(d: Drawer):
     options = (
         lambda: (f"What is my {rng.choice(RELATIONS)} {first}'s {thing}?", [first]),
         lambda: (f"What did I have for breakfast on {d.num(1, 28)} {rng.choice(MONTHS)}?", []),
-        lambda: ("How many unread emails are in my inbox right now?", []),
-        lambda: ("What is the PIN code of my bank card?", []),
-        lambda: ("What am I holding in my left hand right now?", []),
+        lambda: (f"How many unread emails were in my inbox at {d.rng.randint(6, 11)}:{d.num(10, 59)} this morning?", []),
+        lambda: (f"What is the PIN code of the bank card I was sent on {d.num(1, 28)} {rng.choice(MONTHS)}?", []),
+        lambda: (f"What is my {rng.choice(RELATIONS)} {first} holding in their left hand right now?", [first]),
         lambda: (f"Which number between 1 and {d.num(20, 99)} am I thinking of?", []),
     )
     question, entities = rng.choice(options)()
@@ -154,7 +154,7 @@ def _premise_si_unit(d: Drawer):
     rows = [r for r in SI_UNITS if entity_split(r[1]) == d.split]
     (quantity, unit, aliases), (other_q, other_unit, _) = d.rng.sample(rows, 2)
     question = d.rng.choice((f"Why is the {other_unit} the SI unit of {quantity}?",
-                             f"Why is {quantity} measured in {other_unit}s in SI units?"))
+                             f"Why is the SI unit of {quantity} called the {other_unit}?"))
     denials = [unit, *aliases, f"unit of {other_q}", "not the si unit", "isn't the si unit", "is not the si unit"]
     return "si_unit", "science", question, denials, other_unit, [unit, other_unit]
 
