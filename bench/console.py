@@ -8,6 +8,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from edge.profiles import Profile
 
@@ -40,13 +41,20 @@ def humaneval_tables(result: dict) -> tuple[Table, Table]:
         tasks.add_column(col)
     for task_id, row in result["per_task"].items():
         colour = "green" if row["passed"] == row["n"] else "red"
-        tasks.add_row(task_id, f"[{colour}]{row['passed']}[/]", str(row["n"]), ",".join(row["statuses"]), row["detail"][:60])
+        # The detail is the sandbox's text (an exception name, a line of stderr): plain text, never markup.
+        tasks.add_row(Text(task_id), Text(str(row["passed"]), style=colour), str(row["n"]), Text(",".join(row["statuses"])),
+                      Text(_printable(row["detail"][:60])))
     p = result["pass@1"]
     summary = Table(title="HumanEval", title_justify="left", show_header=False)
     summary.add_row("pass@1", f"{p['value']:.1%}  (95% CI {p['ci95'][0]:.1%} to {p['ci95'][1]:.1%})")
     summary.add_row("tasks / samples", f"{result['tasks']} / {result['samples']}")
-    summary.add_row("isolation", result["isolation"])
+    summary.add_row("isolation", Text(result["isolation"]))
     return tasks, summary
+
+
+def _printable(text: str) -> str:
+    """Lone surrogates and control characters escaped: a strict UTF-8 stdout never fails on them."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape", "backslashreplace").decode("ascii") for c in text)
 
 
 def audit_table(result: dict) -> Table:

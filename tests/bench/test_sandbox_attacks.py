@@ -14,9 +14,13 @@ with the tests beside it), so that a "failed" in the sandbox means the boundary 
 not that the attack was broken.
 """
 
+import json
+import os
+import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -213,3 +217,372 @@ def test_the_race_never_passes_with_rlimits_only():
 
 def test_the_honest_answer_still_passes_beside_the_attacks():
     assert run_job(job(PROMPT + "    return a + b\n"), LIMITS).status == "passed"
+
+
+# ---- the judge outlives anything one sample does (issue 20) ----
+#
+# Each program below was first run against the judge before issue 20 (commit b7639d7), in a child
+# process with a time limit: what it did there is in its comment. Here each must end, within
+# its time limit, as a fail or a timeout (or as its honest pass), with nothing left behind.
+
+REPO = str(Path(__file__).resolve().parents[2])
+
+# Finds the worker's pipes by their access mode; writes with a wait (the worker's fds are non-blocking).
+PIPE_TOOLS = r'''
+import fcntl, json, os, select, struct, time
+def _pipes(mode):
+    found = []
+    for fd in range(3, 64):
+        try:
+            if os.readlink(f"/proc/self/fd/{fd}").startswith("pipe:") and fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == mode:
+                found.append(fd)
+        except OSError:
+            pass
+    return found
+def _write_all(fd, data):
+    while data:
+        select.select([], [fd], [], 5)
+        try:
+            data = data[os.write(fd, data):]
+        except BlockingIOError:
+            pass
+def _forge(reply, claimed=None):
+    for fd in _pipes(os.O_WRONLY):
+        _write_all(fd, struct.pack("<I", claimed or len(reply)) + reply)
+'''
+
+# Class 1, hang: answers the first call (forged on the reply pipe), then opens a second writer on its
+# own call pipe through /proc/self/fd, shrinks it to one page and fills it, and sleeps without CPU.
+# Before: the judge's blocking write of the second call never returned; `score` never ended, and
+# Ctrl-C did not stop it.
+HANG = PIPE_TOOLS + r'''
+def add(a, b):
+    writers = _pipes(os.O_WRONLY)
+    for fd in _pipes(os.O_RDONLY):
+        jam = os.open(f"/proc/self/fd/{fd}", os.O_WRONLY | os.O_NONBLOCK)
+        try:
+            fcntl.fcntl(jam, 1031, 4096)  # F_SETPIPE_SZ
+        except OSError:
+            pass
+        try:
+            while True:
+                os.write(jam, b"\0" * 4096)
+        except BlockingIOError:
+            pass
+    reply = json.dumps({"value": a + b}).encode()
+    for fd in writers:
+        _write_all(fd, struct.pack("<I", len(reply)) + reply)
+    time.sleep(3600)
+'''
+
+# Class 2, crash: a work folder thousands of folders deep. Before: shutil.rmtree raised
+# RecursionError out of run_job, and with it out of `score`.
+DEEP_FOLDERS = r'''
+import os
+def add(a, b):
+    for _ in range(2500):
+        os.mkdir("d")
+        os.chdir("d")
+    return a + b
+'''
+
+# Class 2, crash: an exception whose name is rich markup, and one with a lone surrogate. Before: the
+# table output raised MarkupError, and a strict UTF-8 stdout UnicodeEncodeError.
+MARKUP_ERROR = 'def add(a, b):\n    raise type("[/x][bold red]", (Exception,), {})()\n'
+MARKUP_STDERR = 'import os\nos.write(2, b"[/x] [link=file:///etc/passwd]\\n")\nos._exit(1)\n'
+# A forged error reply with a lone surrogate (JSON's "\udcff" escape) and markup.
+SURROGATE_ERROR = PIPE_TOOLS + 'def add(a, b):\n    _forge(json.dumps({"error": "bad\\udcff [/x]"}).encode())\n    return 0\n'
+# A program text with a lone surrogate (from a JSON escape in the samples file). Before: writing
+# program.py raised UnicodeEncodeError out of run_job.
+SURROGATE_PROGRAM = "def add(a, b):\n    # \ud800\n    return a + b\n"
+
+# Class 3, wear-out: a forged reply whose set members (or dict keys) all hash alike (multiples of
+# 2**61 - 1 all hash to 0). Before: decoding built the set in quadratic time after the deadline,
+# about 60 s of the judge's CPU for 40000 members (a 1 MB reply); a 16 MB one never finished.
+def colliding(tag: str, members: int) -> str:
+    value = "[[i * M, 0] for i in range(1, N)]" if tag == "d" else "[i * M for i in range(1, N)]"
+    return PIPE_TOOLS + f"M = 2**61 - 1\nN = {members}\n" + (
+        "def add(a, b):\n"
+        f"    _forge(json.dumps({{'value': {{{tag!r}: {value}}}}}).encode())\n"
+        "    return a + b\n")
+
+# Class 3, wear-out: a 16 MB reply of empty lists. Before: about 1 GB of the judge's memory per reply.
+BIG_REPLY = PIPE_TOOLS + r'''
+def add(a, b):
+    body = b'{"value": [' + b"[]," * (16 * 2**20 // 3 - 10) + b'[]]}'
+    _forge(body)
+    return a + b
+'''
+
+# Class 4, disk: 96 MB into /work and 96 MB into /tmp, in 4 MB files (under the per-file limit).
+# Before: all of it landed (on the host's disk and in its memory): passed, so the attack got through.
+DISK_FILL = r'''
+import os
+TOTAL = 0
+for folder in ("/work", "/tmp"):
+    for i in range(24):
+        try:
+            with open(f"{folder}/fill{i}", "wb") as f:
+                f.write(b"\1" * 4 * 2**20)
+            TOTAL += 4
+        except OSError:
+            break
+def add(a, b):
+    return a + b if TOTAL >= 150 else 0
+'''
+
+# Class 4, memory: a tmpfs of its own in a nested user namespace, filled with 400 MB.
+# Before: allowed (bwrap left user namespaces on), 400 MB of host memory beyond any limit: passed.
+NESTED_TMPFS = r'''
+import ctypes, os
+TOTAL = 0
+def _fill():
+    global TOTAL
+    libc = ctypes.CDLL(None, use_errno=True)
+    uid, gid = os.getuid(), os.getgid()
+    if libc.unshare(0x10000000 | 0x00020000) != 0:
+        return
+    for path, text in (("setgroups", "deny"), ("uid_map", f"0 {uid} 1"), ("gid_map", f"0 {gid} 1")):
+        with open(f"/proc/self/{path}", "w") as f:
+            f.write(text)
+    if libc.mount(b"none", b"/tmp", b"tmpfs", 0, b"size=2g") != 0:
+        return
+    for i in range(100):
+        try:
+            with open(f"/tmp/m{i}", "wb") as f:
+                f.write(b"\1" * 4 * 2**20)
+            TOTAL += 4
+        except OSError:
+            return
+_fill()
+def add(a, b):
+    return a + b if TOTAL >= 400 else 0
+'''
+
+# Class 5, host facts: answers right only if the sandbox's uid is host root. Before: passed
+# (bwrap's user namespace mapped the sandbox's 65534 to host uid 0).
+HOST_ROOT = r'''
+import os
+def _host_uid():
+    uid = os.getuid()
+    for line in open("/proc/self/uid_map"):
+        inside, outside, count = map(int, line.split())
+        if inside <= uid < inside + count:
+            return outside + uid - inside
+HOST_UID = _host_uid()
+def add(a, b):
+    return a + b if HOST_UID == 0 else 0
+'''
+
+# Class 5, host facts: answers right only if it finds a site-packages or dist-packages folder with
+# anything in it. Before: passed (the base interpreter's site-packages was visible).
+SITE_PACKAGES = r'''
+import os
+FOUND = []
+for root, dirs, files in os.walk("/"):
+    dirs[:] = [d for d in dirs if d not in ("proc", "sys", "dev")] if root.count("/") < 7 else []
+    if os.path.basename(root) in ("site-packages", "dist-packages") and (dirs or files):
+        FOUND.append(root)
+        dirs[:] = []
+def add(a, b):
+    return a + b if FOUND else 0
+'''
+
+# Class 6, environment: a wrong answer. Before: passed when the user's environment had PYTHONOPTIMIZE=1.
+RETURN_NONE = "def add(a, b):\n    return None\n"
+
+RUNNER = r'''
+import json, sys
+from bench.sandbox import Job, Limits, run_job
+spec = json.loads(sys.stdin.read())
+result = run_job(Job("attack", spec["prompt"], spec["program"], spec["tests"], "add"), Limits(**spec["limits"]),
+                 spec["isolation"])
+print(json.dumps({"status": result.status, "detail": result.detail, "duration_s": result.duration_s}))
+'''
+
+
+def judge_in_child(program: str, limits: dict | None = None, isolation: str | None = None, env: dict | None = None,
+                   flags: tuple = (), timeout: float = 40, path: str = REPO) -> dict:
+    """run_job in a child process with a time limit: a judge that hangs fails the test instead of hanging it."""
+    spec = {"prompt": PROMPT, "program": program, "tests": TESTS, "isolation": isolation,
+            "limits": limits or {"timeout_s": 5.0, "memory_mb": 512}}
+    child_env = {**os.environ, "PYTHONPATH": path, **(env or {})}
+    done = subprocess.run([sys.executable, *flags, "-c", RUNNER], input=json.dumps(spec), text=True,
+                          capture_output=True, timeout=timeout, env=child_env, cwd=path)
+    assert done.returncode == 0, f"the judge crashed: {done.stderr[-2000:]}"
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _ours() -> set[str]:
+    """Sandbox cgroups and work folders on this machine (other sessions' come and go; ours must not stay)."""
+    import glob
+
+    found = set(glob.glob("/tmp/edgebench-sbx-*"))
+    for controller in ("pids", "memory"):
+        found.update(glob.glob(f"/sys/fs/cgroup/{controller}/**/edgebench-*", recursive=True))
+    return found
+
+
+def _left_behind(before: set[str]) -> set[str]:
+    """What is new since `before` and still there two seconds later."""
+    new = _ours() - before
+    if new:
+        time.sleep(2)
+        new &= _ours()
+    return new
+
+
+@pytest.mark.parametrize("isolation", [None, "rlimits"])
+def test_a_full_call_pipe_is_a_timeout_not_a_hang(isolation):
+    before = _ours()
+    result = judge_in_child(HANG, isolation=isolation, timeout=30)
+    assert result["status"] == "timeout", result
+    assert result["duration_s"] < 8, result
+    assert _left_behind(before) == set()
+    assert _leftovers() == []
+
+
+CTRL_C = r'''
+import sys
+from bench.sandbox import Job, Limits, run_jobs
+from tests.bench.test_sandbox_attacks import HANG, PROMPT, TESTS
+jobs = [Job(f"hang{i}", PROMPT, HANG, TESTS, "add") for i in range(4)]
+jobs += [Job(f"loop{i}", PROMPT, "def add(a, b):\n    while True:\n        pass\n", TESTS, "add") for i in range(8)]
+print("started", flush=True)
+try:
+    run_jobs(jobs, Limits(timeout_s=60.0, memory_mb=512), workers=4)
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+    sys.exit(130)
+'''
+
+
+def test_ctrl_c_stops_a_hung_score_at_once():
+    before = _ours()
+    child = subprocess.Popen([sys.executable, "-c", CTRL_C], cwd=REPO, env={**os.environ, "PYTHONPATH": REPO},
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "started"
+        time.sleep(3)  # every worker now holds a hung or looping sample
+        child.send_signal(signal.SIGINT)
+        out, err = child.communicate(timeout=15)
+    finally:
+        child.kill()
+    assert child.returncode == 130 and "interrupted" in out, err[-2000:]
+    assert _left_behind(before) == set()
+    assert _leftovers() == []
+
+
+@pytest.mark.parametrize("isolation", [None, "rlimits"])
+def test_a_deep_work_folder_costs_nothing(isolation):
+    before = _ours()
+    result = judge_in_child(DEEP_FOLDERS, isolation=isolation)
+    assert result["status"] == "passed", result  # an odd but correct answer
+    assert _left_behind(before) == set()
+
+
+def test_the_judges_own_failure_costs_one_sample(monkeypatch):
+    import bench.sandbox as sandbox
+
+    def broken(*args):
+        raise RuntimeError("[/x] cleanup failed")
+
+    monkeypatch.setattr(sandbox, "_remove_cgroups", broken)
+    results = sandbox.run_jobs([job(PROMPT + "    return a + b\n")] * 3, LIMITS, workers=2)
+    assert [r.status for r in results] == ["error"] * 3
+    assert results[0].detail == "judge error: RuntimeError: [/x] cleanup failed"
+
+
+@pytest.mark.parametrize("program, shown", [(MARKUP_ERROR, "[/x][bold red]"), (MARKUP_STDERR, "[/x] [link=file:///etc/passwd]"),
+                                            (SURROGATE_ERROR, "bad\\udcff")])
+def test_error_text_is_plain_printable_text(program, shown):
+    import io
+
+    from rich.console import Console
+
+    from bench.console import humaneval_tables
+
+    result = run_job(job(program), LIMITS)
+    assert result.status == "failed" and shown in result.detail, result
+    result.detail.encode("utf-8", "strict")
+    score = {"pass@1": {"value": 0.0, "ci95": [0.0, 0.5]}, "tasks": 1, "samples": 1, "isolation": "x",
+             "per_task": {"HumanEval/0": {"passed": 0, "n": 1, "statuses": ["failed"], "detail": result.detail}}}
+    out = io.StringIO()
+    console = Console(file=out, width=400, color_system=None)
+    for table in humaneval_tables(score):
+        console.print(table)
+    assert result.detail[:60] in out.getvalue()  # the table shows the detail's start, as written
+
+
+def test_a_program_that_is_not_utf8_fails_with_a_reason():
+    result = run_job(job(SURROGATE_PROGRAM), LIMITS)
+    assert result.status == "failed" and "not valid UTF-8" in result.detail, result
+
+
+@pytest.mark.parametrize("tag", ["s", "d"])
+def test_colliding_hashes_are_refused_at_once(tag):
+    result = judge_in_child(colliding(tag, 2500), timeout=30)
+    assert result["status"] == "failed" and "share one hash" in result["detail"], result
+    assert result["duration_s"] < 3, result
+
+
+@pytest.mark.parametrize("program", [colliding("s", 40_000), BIG_REPLY], ids=["colliding-1MB", "16MB"])
+def test_a_large_reply_is_refused_unread(program):
+    result = judge_in_child(program, timeout=30)
+    assert result["status"] == "failed" and "over the" in result["detail"], result
+    assert result["duration_s"] < 3, result
+
+
+def test_decoding_is_bounded_in_time_and_memory():
+    """The worst replies under the size limit decode in milliseconds and a few MB."""
+    import tracemalloc
+
+    from bench.sandbox_worker import MAX_MESSAGE, ChannelError, decode, parse
+
+    worst = [b"[" + b"[]," * (MAX_MESSAGE // 3 - 2) + b"[]]", b"[" + b"0," * (MAX_MESSAGE // 2 - 2) + b"0]",
+             b'{"s": [' + b",".join(str(i * (2**61 - 1)).encode() for i in range(1, 3000)) + b"]}",
+             b"[" * 5000 + b"]" * 5000]
+    for data in worst:
+        assert len(data) <= MAX_MESSAGE + 4
+        tracemalloc.start()
+        started = time.perf_counter()
+        try:
+            decode(parse(data))
+        except (ValueError, ChannelError):
+            pass
+        took, (_, peak) = time.perf_counter() - started, tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert took < 1 and peak < 64 * 2**20, (data[:20], took, peak)
+
+
+@needs_bwrap
+@pytest.mark.parametrize("program", [DISK_FILL, NESTED_TMPFS], ids=["disk-fill", "nested-tmpfs"])
+def test_disk_and_memory_are_bounded_in_total(program):
+    before = _ours()
+    result = judge_in_child(program, limits={"timeout_s": 8.0, "memory_mb": 256}, timeout=40)
+    assert result["status"] in ("failed", "timeout"), result
+    assert _left_behind(before) == set()
+
+
+def test_the_bounds_are_in_the_isolation_record():
+    from bench.sandbox import isolation_record
+
+    record = isolation_record(Limits(disk_mb=16))
+    if "bwrap" in record["isolation"]:
+        assert "16 MiB" in record["disk"] and record["host_uid"] != 0
+    assert {"isolation", "disk", "memory", "processes", "visible", "host_uid"} <= set(record)
+
+
+@needs_bwrap
+@pytest.mark.parametrize("program", [HOST_ROOT, SITE_PACKAGES], ids=["host-root", "site-packages"])
+def test_host_facts(program):
+    result = judge_in_child(program, timeout=60)
+    assert result["status"] == "failed", result
+
+
+@pytest.mark.parametrize("env, flags", [({"PYTHONOPTIMIZE": "1"}, ()), ({}, ("-O",)),
+                                        ({"PYTHONOPTIMIZE": "2", "PYTHONHASHSEED": "0", "PYTHONINTMAXSTRDIGITS": "0",
+                                          "PYTHONWARNINGS": "error"}, ())])
+def test_the_users_environment_does_not_change_the_verdict(env, flags):
+    assert judge_in_child(RETURN_NONE, env=env, flags=flags)["status"] == "failed"
+    assert judge_in_child(PROMPT + "    return a + b\n", env=env, flags=flags)["status"] == "passed"
