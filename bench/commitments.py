@@ -54,6 +54,8 @@ SWITCH = re.compile(r"\b(?:actually|wait|sorry|i mean|i meant|correction|on seco
                     r"make that|scratch that|let me correct|final answer|or rather)\b[\s,:;—.!-]*(?:no\b[\s,:;—.!-]*)?")
 SWITCH_OPENERS = re.compile(r"^(?:(?:on reflection|on second thought|i think|it's|it is|it must be|the answer is|"
                             r"that would be|that's|i'd say)[\s,:]*)+")
+NAMED_CLAIM = re.compile(r"\b(?:is|was|are|were)\s+(?:actually\s+|really\s+|in fact\s+)?([A-Z][\w-]+)(?:\s+[A-Z][\w-]+)?"
+                         r"\s*(?:[.!;]|$)")
 STOP_CAPITALS = {"it", "this", "that", "the", "a", "an", "we", "you", "i", "they", "he", "she", "there", "no", "yes",
                  "actually", "so", "but", "and", "or", "if", "in", "on", "at", "for", "of", "to", "when", "what", "which",
                  "who", "how", "why", "my", "your", "our", "their", "its", "is", "are", "was", "sorry", "thanks", "wait",
@@ -131,7 +133,8 @@ def prompt_words(prompt_texts: list[str]) -> list[str]:
 
 
 # A mention that opens a clause and is followed by its verb is that clause's subject.
-CLAUSE_OPEN = re.compile(r"(?:^|[.;:!?,—]\s*|\b(?:and|while|whereas|but)\s+)(?:the\s+|a\s+|an\s+)?$")
+# (Not the answer's first clause: "Jupiter is the biggest." is the answer, in other words than the question's.)
+CLAUSE_OPEN = re.compile(r"(?:[.;:!?,—]\s*|\b(?:and|while|whereas|but)\s+)(?:the\s+|a\s+|an\s+)?$")
 SUBJECT_VERB = re.compile(r"^\s*(?:is|are|was|were|comes?|came|means?|makes?|made|gives?|happens?|would|goes|refers|"
                           r"describes|belongs|lives?|grows?|works?)\b")
 VERDICT = re.compile(r"^\s*(?:is|are|was)\s+(?:still\s+|indeed\s+|definitely\s+|really\s+)?(?:correct|right|true|"
@@ -143,7 +146,7 @@ ASIDE_STOP = {"the", "a", "an", "is", "are", "was", "were", "of", "in", "on", "t
 def is_aside(text: str, start: int, end: int, asked: set[str]) -> bool:
     """True when the mention is the subject of a clause that says nothing about what the question asks
     ("bees turn nectar into honey; wax comes from their glands"): a claim about something else."""
-    if not asked or not CLAUSE_OPEN.search(text[max(0, start - 12):start]) or not SUBJECT_VERB.match(text[end:end + 15]):
+    if not asked or not text[:start].strip() or not CLAUSE_OPEN.search(text[max(0, start - 12):start]) or not SUBJECT_VERB.match(text[end:end + 15]):
         return False
     rest = re.split(r"[.;:!?,]", text[end:], maxsplit=1)[0]
     if VERDICT.match(rest):
@@ -216,6 +219,13 @@ def _competitors(text, cased, candidates, numbers, taken, words, prompt_texts) -
                      if w.lower() not in STOP_CAPITALS and w.lower() not in asked_words]
             if n_words <= 3 or (named and n_words <= 8):
                 out.append(Mention(OTHER, rest, at, negated(text, at, at + len(rest), value_spans), False))
+        # a clause that ends by naming something else: "..., but the largest planet is Saturn."
+        for m in NAMED_CLAIM.finditer(cased):
+            name = m.group(1)
+            if name.lower() in STOP_CAPITALS or name.lower() in asked_words or any(
+                    s <= m.start(1) < e for s, e in taken):
+                continue
+            out.append(Mention(OTHER, name, m.start(1), negated(text, m.start(1), m.end(1), value_spans), False))
     return out
 
 

@@ -19,13 +19,14 @@ SCOPE_WORDS = 4  # "I really don't believe it is 25": the cue reaches over "beli
 CUES = re.compile(r"\b(?:not|never|nor|neither|without|cannot|nothing|nobody|instead of|rather than|other than|"
                   r"except|apart from|no longer|than|unlike|compared to|compared with|versus|vs|no(?!\s*[,.!?;:-])|\w+n't)\b")
 # Cues that do not deny what follows them.
-NOT_DENYING = re.compile(r"\b(?:no wait|no sorry|no actually|no I mean|not only|not just|not merely|no doubt|not surprisingly|no wonder|no matter|"
+# (A hedge is not a denial: "I'm not sure, maybe 2" hedges the 2; the assert/hedge label sees that.)
+NOT_DENYING = re.compile(r"\b(?:not sure|not certain|not entirely sure|not 100% sure|don't know|do not know|no wait|no sorry|no actually|no I mean|not only|not just|not merely|no doubt|not surprisingly|no wonder|no matter|"
                          r"don't forget|do not forget|don't worry|never forget|not to mention|no problem|"
                          r"can't stress|cannot stress|not hard|isn't hard|not difficult|isn't difficult|"
                          r"don't you|doesn't it|isn't it|aren't they|wasn't it)\b")
 # Where a negation's scope ends.
-BREAKS = re.compile(r"[.;:?!()—]|\s-\s|\b(?:but|however|instead|though|although|yet|so|because|since|whereas|while|"
-                    r"rather|actually|wait|sorry)\b|,\s*(?:it|it's|its|that|that's|this|the|which|so|and it|i|i'm|we|they|he|"
+BREAKS = re.compile(r"[.;:?!()—]|\s-\s|\b(?:but|however|instead(?! of)|though|although|yet|so|because|since|whereas|while|"
+                    r"rather(?! than)|actually|wait|sorry)\b|,\s*(?:it|it's|its|that|that's|this|the|which|so|and it|i|i'm|we|they|he|"
                     r"she|you|there|here|my|our)\b")
 AFTER = re.compile(
     r"^[\s,.'\"`*)]*(?:\w+\s+)?(?:is|was|are|were|would be|isn't|wasn't|is not|was not|would not be)\s+"

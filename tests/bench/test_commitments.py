@@ -88,6 +88,7 @@ def test_the_adversarial_set_and_the_figures_the_readme_reports():
     result = run_adversarial()["families"]
     by_round = {f: {r: (round(v["accuracy"], 3), round(v["kappa"], 3)) for r, v in row["rounds"].items()}
                 for f, row in result.items()}
-    assert by_round == {"factual": {"1": (0.844, 0.688)}, "feedback": {"1": (0.969, 0.938)},
-                        "self_verification": {"1": (0.75, 0.5)},
+    # after issue 22's class fixes (factual round 1 was 0.906 / 0.812 before two fixes made having seen its failures)
+    assert by_round == {"factual": {"1": (1.0, 1.0)}, "feedback": {"1": (0.969, 0.938)},
+                        "self_verification": {"1": (0.969, 0.938)},
                         "uncertainty": {"1": (0.938, 0.875), "2": (0.469, -0.062)}}

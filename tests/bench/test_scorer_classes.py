@@ -184,3 +184,14 @@ def test_confirmations_need_no_affirming_word(item_id, answer, expected):
 ])
 def test_golds_can_be_matched(item_id, answer, expected):
     check(item_id, answer, expected)
+
+
+# an aside about something else, and "instead of" as a negation (added with the aside rule)
+@pytest.mark.parametrize("item_id, answer, expected", [
+    ("fact-053", "The capital is Kyoto; Tokyo is just the largest city.", 0.0),
+    ("fact-019", "7 times 9 is 62, instead of 63.", 0.0),
+    ("fact-002", "Jupiter is the biggest.", 1.0),
+    ("ver-001", "Yes; 360 is 24 times 15.", 1.0),
+])
+def test_asides_and_instead_of(item_id, answer, expected):
+    check(item_id, answer, expected)
