@@ -6,6 +6,7 @@ breaking ties."""
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 
@@ -247,3 +248,10 @@ def test_items_needed_is_enough_when_the_observation_holds():
 def test_a_projection_keeps_the_mean_and_the_discordance():
     s = Stratum("dev", 10, 2, 4, 5).scaled(3)
     assert (s.n, s.sum_d, s.sum_d2, s.sum_ref) == (30, 6, 12, 15)
+
+
+def test_the_readme_gives_the_function_s_figures():
+    from tests.conftest import REPO
+
+    found = re.findall(r"`identical_n\((\d+)\)` = (\d+) items", (REPO / "README.md").read_text())
+    assert len(found) >= 4 and all(identical_n(int(tests)) == int(n) for tests, n in found), found
