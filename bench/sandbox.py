@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import os
 import resource
+import secrets
 import select
 import shutil
 import signal
@@ -156,6 +157,9 @@ def _bwrap_args(limits: Limits, data_fds: dict[str, int] | None = None) -> list[
         args += ["--unshare-user", "--disable-userns", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID)]
     args += ["--proc", "/proc", "--dev", "/dev"]
     for folder in _bound_folders():
+        if os.path.islink(folder):  # /lib -> usr/lib: a link again, so that what is hidden under /usr stays hidden
+            args += ["--symlink", os.readlink(folder), folder]
+            continue
         for parent in reversed(Path(folder).parents[:-1]):  # e.g. /root is 0700 on the host: the sandbox's
             args += ["--perms", "0755", "--dir", str(parent)]  # copy must let the worker's uid through
         args += ["--ro-bind", folder, folder]
@@ -201,7 +205,7 @@ def _package_folders() -> list[str]:
     return _PACKAGE_FOLDERS
 
 
-def _find_package_folders(root: Path, depth: int = 5) -> list[str]:
+def _find_package_folders(root: Path, depth: int = 12) -> list[str]:
     """Folders named site-packages or dist-packages, at most `depth` levels under root (no symlinks followed)."""
     found, level = [], [str(root)]
     for _ in range(depth):
@@ -522,10 +526,16 @@ def judge(job: Job, calls_fd: int, replies_fd: int, timeout_s: float) -> tuple[s
     exec(prompt_code, tests)  # helpers the tests call (e.g. poly, encode_cyclic)
     exec(tests_code, tests)
 
+    call_ids = iter(range(secrets.randbits(48), 2**62))
+
     def candidate(*args, **kwargs):
-        channel.send({"args": _encode_trusted(list(args)), "kwargs": _encode_trusted(kwargs)})
+        call_id = next(call_ids)  # a reply names its call: replies written blind into the channel answer none
+        channel.send({"id": call_id, "args": _encode_trusted(list(args)), "kwargs": _encode_trusted(kwargs)})
         reply = channel.receive()
-        if not isinstance(reply, dict) or set(reply) not in ({"value"}, {"error"}):
+        if not isinstance(reply, dict) or reply.get("id") != call_id:
+            raise WorkerError("the reply does not answer this call")
+        reply = {k: v for k, v in reply.items() if k != "id"}
+        if set(reply) not in ({"value"}, {"error"}):
             raise WorkerError("the worker answered with something that is not a value")
         if "error" in reply:
             raise WorkerError(str(reply["error"])[:100])

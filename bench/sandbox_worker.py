@@ -8,7 +8,7 @@ stdout pipes. With UID (the judge runs as root) the worker gives up root for tha
 it reads the program, so nothing the model runs is root on the host.
 
 Protocol: length-prefixed JSON. The worker says {"ready": true} (or {"error": ...}) once the
-program has run, then answers each {"args", "kwargs"} with {"value"} or {"error"}. Values are
+program has run, then answers each {"id", "args", "kwargs"} with {"id", "value"} or {"id", "error"}. Values are
 plain data only, so nothing the model returns can carry code or a custom __eq__ into the
 judge: JSON with tags for floats, tuples, sets, dicts and the standard library's value types
 whose equality is the standard library's own (Counter, OrderedDict, deque, Fraction, Decimal,
@@ -326,11 +326,11 @@ def _drop_root(uid):
 def _answer(function, call):
     try:
         result = function(*decode(call["args"]), **decode(call["kwargs"]))
-        message = {"value": encode(result)}
+        message = {"id": call["id"], "value": encode(result)}
         frame(message)  # over the size limit: say so instead of sending it
         return message
     except BaseException as exc:
-        return {"error": f"{type(exc).__name__}"}
+        return {"id": call["id"], "error": f"{type(exc).__name__}"}
 
 
 def main(entry_point, timeout_s, uid=None):
