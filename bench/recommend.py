@@ -317,14 +317,25 @@ def standing(c: Candidate, tests: list[NonInferiority], passed: list[bool], wors
         said = "; ".join(f"{t.metric}: reference - artifact >= {low:+.3f} (n={t.n})" for t, low in worse)
         why = f"{c.label} is worse than the reference by more than the margin ({said}; one-sided lower bounds, Holm)"
         return Standing(c.label, WORSE, why, worse=worse)
+    if tests and all(t.level for t in tests):  # no number of items earns a star here
+        return _floor_only(c, tests, passed, family_size)
     if tests and all(passed):
-        if all(t.level for t in tests):
-            levels = ", ".join(f"{t.metric} ({t.level})" for t in tests)
-            why = (f"{c.label} is within the margin only on scores at the floor or ceiling ({levels}), which cannot "
-                   "show a difference: use items of a difficulty the reference answers right 10-90% of the time")
-            return Standing(c.label, FLOOR_ONLY, why)
         return Standing(c.label, QUALIFIES, f"{c.label} is within the margin on every score")
     return _unsettled(c, [t for t, ok in zip(tests, passed) if not ok], family_size)
+
+
+def _floor_only(c: Candidate, tests: list[NonInferiority], passed: list[bool], family_size: int) -> Standing:
+    """Every score at the floor or ceiling: within the margin there or not yet, it cannot earn the star."""
+    levels = ", ".join(f"{t.metric} ({t.level})" for t in tests)
+    harder = "use items of a difficulty the reference answers right 10-90% of the time"
+    if all(passed):
+        why = (f"{c.label} is within the margin only on scores at the floor or ceiling ({levels}), which cannot "
+               f"show a difference: {harder}")
+        return Standing(c.label, FLOOR_ONLY, why)
+    more = _unsettled(c, [t for t, ok in zip(tests, passed) if not ok], family_size)
+    why = (f"{c.label} has only scores at the floor or ceiling ({levels}): {more.why}, but a pass resting on them "
+           f"alone earns no star; {harder}")
+    return Standing(c.label, FLOOR_ONLY, why, advice=more.advice, towards_worse=more.towards_worse)
 
 
 def _unsettled(c: Candidate, failing: list[NonInferiority], family_size: int) -> Standing:

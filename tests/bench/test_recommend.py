@@ -213,6 +213,14 @@ def test_a_star_never_rests_on_floor_and_ceiling_scores_alone():
     assert rec.label == "q4" and rec.standings["q4"].state == QUALIFIES
 
 
+def test_few_items_at_the_floor_are_told_that_more_items_would_not_earn_a_star():
+    rec = recommend([candidate("q4", 100, 0.05, {("correct", s): pairs(2, both=0) for s in ("dev", "fresh")},
+                               sizes_for("correct", 4, 84))])
+    standing = rec.standings["q4"]
+    assert standing.state == FLOOR_ONLY and standing.advice.needed == identical_n(1)
+    assert "items per score would settle it" in standing.why and "earns no star" in standing.why
+
+
 def test_a_loss_on_a_ceiling_score_still_counts():
     lost = {("pass@1", s): [(1.0, 0.0)] * 200 + [(1.0, 1.0)] * 1800 for s in ("dev", "fresh")}  # 10 points
     assert recommend([candidate("q2", 50, 0.5, lost)]).standings["q2"].state == WORSE
