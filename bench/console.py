@@ -49,6 +49,9 @@ def humaneval_tables(result: dict) -> tuple[Table, Table]:
     summary.add_row("pass@1", f"{p['value']:.1%}  (95% CI {p['ci95'][0]:.1%} to {p['ci95'][1]:.1%})")
     summary.add_row("tasks / samples", f"{result['tasks']} / {result['samples']}")
     summary.add_row("isolation", Text(result["isolation"]))
+    for key in ("disk", "memory"):
+        if key in result.get("sandbox", {}):
+            summary.add_row(f"sandbox {key}", Text(str(result["sandbox"][key])))
     return tasks, summary
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
-from bench.sandbox import Limits, isolation_available
+from bench.sandbox import Limits, isolation_available, isolation_record
 from bench.stats import bootstrap, wilson
 from bench.suites.humaneval import HumanEvalSuite
 from bench.jsonl import read_lines
@@ -26,6 +26,8 @@ def read_samples(path: Path, known: set[str]) -> list[dict]:
             raise EdgebenchError(f"{path}:{number}: each line needs JSON with 'task_id' and 'completion'")
         if task_id not in known:
             raise EdgebenchError(f"{path}:{number}: unknown task_id {task_id!r} (expected HumanEval/0 .. HumanEval/163)")
+        if completion is not None and not isinstance(completion, str):
+            raise EdgebenchError(f"{path}:{number}: 'completion' must be a string, got {type(completion).__name__}")
         samples.append({"task_id": task_id, "completion": completion or ""})
     if not samples:
         raise EdgebenchError(f"{path} holds no samples")
@@ -60,8 +62,14 @@ def score_file(path: Path, limits: Limits = Limits(), progress: Progress | None 
         "tasks": len(per_task),
         "samples": len(samples),
         "isolation": isolation_available(),
-        "limits": {"timeout_s": limits.timeout_s, "memory_mb": limits.memory_mb},
+        "sandbox": isolation_record(limits),  # what bounded every sample: disk, memory, processes, uid, what it saw
+        "limits": {"timeout_s": limits.timeout_s, "memory_mb": limits.memory_mb, "disk_mb": limits.disk_mb},
         "per_task": {tid: {"passed": sum(r.status == "passed" for r in rs), "n": len(rs),
-                           "statuses": [r.status for r in rs], "detail": rs[0].detail}
+                           "statuses": [r.status for r in rs], "detail": _first_detail(rs)}
                      for tid, rs in per_task.items()},
     }
+
+
+def _first_detail(results: list) -> str:
+    """The first failing sample's reason (plain text from bench.sandbox), or '' when all passed."""
+    return next((r.detail for r in results if r.status != "passed"), "")

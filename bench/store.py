@@ -148,7 +148,8 @@ class Store:
         columns = ("artifact_hash", "backend", "suite", "item_id", "split", "family", "budget", "seed", "params_hash",
                    "params", "text", "token_ids", "n_tokens", "stop_reason", "prompt_tokens", "timings", "judge", "scores")
         sql = f"INSERT OR IGNORE INTO samples ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-        encoded = [tuple(json.dumps(r[c]) if isinstance(r[c], (dict, list)) else r[c] for c in columns) for r in rows]
+        encoded = [tuple(json.dumps(r[c]) if isinstance(r[c], (dict, list)) else _storable(r[c]) for c in columns)
+                   for r in rows]
         self._write([(sql, values) for values in encoded])
 
     def suites(self) -> list[str]:
@@ -188,6 +189,17 @@ class Store:
         row = self.db.execute("SELECT result FROM measurements WHERE artifact_hash=? AND backend=? AND kind=?",
                               (artifact_hash, backend, kind)).fetchone()
         return json.loads(row[0]) if row else None
+
+
+def _storable(value):
+    """Text SQLite can hold: a lone surrogate (a model's broken output, a JSON escape) becomes its escape
+    sequence (backslashreplace) instead of failing the whole item's transaction."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return value
 
 
 def _connect(path: Path, check_version: bool) -> sqlite3.Connection:
