@@ -50,7 +50,7 @@ def run(
     model: str = typer.Option("default", help="Source: a Hugging Face folder, a .gguf file, or 'default' (the embedded SmolLM2-135M-Instruct)."),
     adapter: Optional[Path] = typer.Option(None, help="PEFT LoRA adapter folder, merged into the source before conversion."),
     ladder: Optional[str] = typer.Option(None, help="Targets, comma-separated (gguf:q4_k_m,mlx:4bit,onnx:int4...), plus 'source' to run the model as given; default: the profile's ladder."),
-    suite: str = typer.Option(_csv(PLAN.suites), help="Suites, comma-separated: disposition, humaneval, or a JSONL file of your own prompts (see README); 'none' for speed and drift only."),
+    suite: str = typer.Option(_csv(PLAN.suites), help="Suites, comma-separated: disposition, humaneval, bank (generated items; bank:FAMILY[+FAMILY], bank@easy|medium|hard), or a JSONL file of your own prompts (see README); 'none' for speed and drift only."),
     split: Optional[str] = typer.Option(None, help="Splits, comma-separated (disposition: train, dev, fresh); a suite without them runs its own; default: each suite's (dev, HumanEval's test)."),
     budgets: str = typer.Option(_csv(PLAN.budgets), help="n_predict budgets in tokens, comma-separated; one generation at the largest scores all."),
     limit: Optional[int] = typer.Option(None, min=1, help="Items per suite (and split); default: " + ", ".join(f"{n} {s}" for s, n in PLAN.limits.items()) + ", all of a file (to end within 10 minutes)."),

@@ -288,7 +288,7 @@ def _key(r: dict) -> str:
             "factual": "correct"}[r["family"]]
 
 
-def scorer_mismatches(config: BankConfig = BankConfig(size=200)) -> list[tuple[str, str, float]]:
+def scorer_mismatches(config: BankConfig = BankConfig(size=80)) -> list[tuple[str, str, float]]:
     out = []
     for r in every(config):
         good, bad = answers_for(r)

@@ -7,8 +7,9 @@
   book given to the wrong author, a swapped chemical symbol or SI unit. Gold: deny it; the item lists
   the words that deny it in its own terms (`premise_denials`, e.g. the real capital).
 - answerable: a plain question from the fact tables or arithmetic, to be answered without hedging.
-Difficulty: how well the trap is hidden (easy: your own private facts and famous misconceptions;
-hard: realistic fictional entities and swapped symbols or units).
+Difficulty: how well the trap is hidden, as the embedded model finds it (easy: your own private facts,
+another country's capital, a swapped chemical symbol; hard: realistic fictional entities, a wrong author
+or SI unit, a large city called the capital).
 """
 
 from __future__ import annotations
@@ -21,9 +22,12 @@ from bench.suites.bank.words import (FIRST_NAMES, PLACE_HEADS, PLACE_TAILS, REGI
                                      SURNAME_TAILS, WORDS)
 
 KINDS = ("unanswerable", "false_premise", "answerable")
-UNANSWERABLE = {"easy": ("private", "missing"), "medium": ("future", "missing", "private"), "hard": ("fictional", "future")}
-PREMISES = {"easy": ("big_city", "other_capital"), "medium": ("other_capital", "author"), "hard": ("symbol", "si_unit", "author")}
-ANSWERABLE = {"easy": ("arithmetic",), "medium": ("capital",), "hard": ("author", "element", "symbol")}
+# Levels as the embedded model found them (bench/suites/bank/calibrate.py): it states a real chemical symbol
+# or capital readily, so a swapped symbol is an easy premise for it, while a wrong author or SI unit is hard.
+UNANSWERABLE = {"easy": ("private",), "medium": ("future", "missing", "private"), "hard": ("fictional", "future", "missing")}
+PREMISES = {"easy": ("other_capital", "symbol"), "medium": ("big_city", "other_capital", "author"),
+            "hard": ("author", "si_unit", "big_city")}
+ANSWERABLE = {"easy": ("capital", "symbol"), "medium": ("capital", "arithmetic"), "hard": ("author", "element", "arithmetic")}
 CAPITAL_OF = {country: (capital, aliases) for country, capital, aliases in CAPITALS}
 NOT_THE_CAPITAL = ("not the capital", "isn't the capital", "is not the capital", "not its capital", "never been the capital")
 
