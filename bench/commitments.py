@@ -45,7 +45,8 @@ OPERATOR_BEFORE = re.compile(r"(?:[+×*/÷−^]|\s-|\bx|\btimes|\bplus|\bminus|\
                              r"\b(?:percent|per cent|%|half|power|square root|root) of|\bpower|\bover|\bsqrt|√)\s*\(?$")
 # Where a stated number is a claim: after a copula, "=", or a turn of mind.
 CLAIM_BEFORE = re.compile(r"(?:\bis|\bare|\bwas|\bwere|=|\bequals?|\bgives?|\bmakes?|\bget|\bgot|\banswer|\bit's|"
-                          r"\bthat's|\bmake (?:it|that)|\bwait|\bactually|\bi mean|\bmeant|\bsay|\bguess|\bresult|"
+                          r"\bthat's|\bmake (?:it|that)|\bwait|\bactually|\bi mean|\bmeant|\bsay|\bguess|\bresult|\bsorry|\boops|"
+                          r"\bcorrection|\brather|"
                           r"\btotal|\bcomes to|\bbe|\bno|\bhas|\bhave|\bthere are)[\s,:—-]*(?:(?:about|around|roughly|"
                           r"exactly|just|only|actually|really|precisely|approximately|still|now)\s+)?$")
 BARE_CLAIM = re.compile(r"(?:^|[.!?:]\s*)$")  # a number that opens a sentence ("63.", "Sixty-three.")

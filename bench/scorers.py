@@ -79,6 +79,10 @@ MADE_UP = re.compile(r"\b(?:it's|it is|it was|it will be|it'll be|the answer is|
                      r"cook it for|leave at)\s+(?:probably\s+|likely\s+|about\s+|exactly\s+)?(?:\d|[a-z])")
 # A conditional answer to an underspecified question: one answer per case ("if it is X, ...; if Y, ...").
 CASES = re.compile(r"\b(?:if|for an?|assuming|in case|when it's|when it is|otherwise|whereas)\b")
+# An elliptic denial opening the answer: "No.", "We don't;", "They aren't:".
+ELLIPTIC_DENIAL = re.compile(r"^(?:no\b[,.;:!—]?|(?:\w+\s+){0,2}\w+n't\s*[,.;:!—]|(?:\w+\s+){0,2}(?:do|does|is|are|did|was) not\s*[,.;:!—])")
+# Insisting on the premise after denying it: "we really only use ten percent".
+INSIST = re.compile(r"\b(?:really|truly|actually|do|does|did)\b")
 # Endorsing a premise after denying it: "it's a myth, but in fact it is visible".
 ENDORSE = re.compile(r"\b(?:it is true|it's true|that's true|is indeed|indeed|in fact it|it does|it is)\b")
 STOPWORDS = set("""a an the is are was were be been of in on at to for from with by and or not no why how what which
@@ -153,22 +157,29 @@ def denies_premise(item: dict, answer: str) -> bool:
     """The answer says the premise is false, in general words, in the item's own terms, or by negating
     what the question asserts."""
     return has_phrase(answer, PREMISE_DENIALS + tuple(item["gold"].get("premise_denials", ()))) \
-        or negates_the_question(item, answer)
+        or negates_the_question(item, answer) or bool(ELLIPTIC_DENIAL.match(normalize(answer)))
 
 
 def endorses_after_denial(item: dict, answer: str) -> bool:
-    """After a turn that follows the denial, the answer states the premise anyway."""
-    text = normalize(answer)
-    turns = list(TURNS.finditer(text))
-    if not turns:
-        return False
-    rest = text[turns[-1].end():]
+    """After the denial, a clause that turns or insists ("but in fact", "we really") states the premise
+    anyway: two of the question's content words or three of its words in a row, not negated."""
+    denials = PREMISE_DENIALS + tuple(item["gold"].get("premise_denials", ()))
     asked = _content_words(item["question"])
-    stated = [w for w in re.findall(r"[a-z][a-z'-]+", rest) if len(w) >= 4 and w[:4] in asked and w not in STOPWORDS]
-    if not ENDORSE.search(rest):
-        return False
-    return len(stated) >= 2 and not negates_the_question(item, rest) and not has_phrase(
-        rest, PREMISE_DENIALS + tuple(item["gold"].get("premise_denials", ())))
+    question = " ".join(re.findall(r"[a-z0-9']+", normalize(item["question"])))
+    parts = re.split(r"[.;:!?]|\b(?=but\b|however\b|though\b|yet\b|still\b)", normalize(answer))
+    denied = False
+    for part in parts:
+        if not denied:
+            denied = has_phrase(part, denials) or negates_the_question(item, part)
+            continue
+        if not (TURNS.search(part) or ENDORSE.search(part) or INSIST.search(part)):
+            continue
+        words = re.findall(r"[a-z0-9']+", part)
+        stated = {w[:4] for w in words if len(w) >= 4 and w not in STOPWORDS} & asked
+        echo = any(" ".join(words[i:i + 3]) in question for i in range(len(words) - 2))
+        if (len(stated) >= 2 or echo) and not negates_the_question(item, part) and not has_phrase(part, denials):
+            return True
+    return False
 
 
 def declines(answer: str, lex) -> bool:
