@@ -115,12 +115,14 @@ def comparison_table(comparison, label_a: str, label_b: str) -> Table:
     """Paired B-minus-A differences per split and budget, with the verdict in the caption."""
     style = VERDICT_STYLE.get(comparison.verdict, "bold")
     findings = "".join(f"\n[yellow]finding: {f}[/]" for f in comparison.findings)  # equal scores, many flips
+    findings += "\nflips: the share of items B scores unlike A (95% Wilson CI)"
     table = Table(title=f"{comparison.suite}: B vs A on '{comparison.metric}'  (A = {label_a}, B = {label_b})",
                   title_justify="left", caption=f"[{style}]{comparison.verdict}[/]: {comparison.reason}{findings}",
                   caption_justify="left")
-    for col in ("split", "n_predict", "n", "cap-hit A", "cap-hit B", "A", "B", "B-A [95% CI]", "p", "flips [95% CI]",
+    for col in ("split", "n_predict", "n", "cap-hit A", "cap-hit B", "A", "B", "B-A [95% CI]", "p", "flips",
                 "content B-A (p)", "content flips", "SVR B-A (p)"):
-        table.add_column(col, justify="left" if col == "split" else "right")
+        # the interval stays on one line; the headers wrap instead when 13 columns do not fit
+        table.add_column(col, justify="left" if col == "split" else "right", no_wrap=col == "B-A [95% CI]")
     for c in comparison.cells:
         clean = c.clean(comparison.negligible_cap)
         t = c.target
@@ -135,7 +137,9 @@ def comparison_table(comparison, label_a: str, label_b: str) -> Table:
 
 def _flips(estimate) -> str:
     """The share of items B scores unlike A, with its Wilson 95% interval."""
-    return "-" if estimate is None else f"{estimate.value:.0%} [{estimate.low:.0%}, {estimate.high:.0%}]"
+    if estimate is None:
+        return "-"
+    return f"{estimate.value:.0%} ({estimate.low * 100:.0f}-{estimate.high * 100:.0f})"  # narrow: 13 columns
 
 
 def _cap(rate: float, clean: bool) -> str:

@@ -107,7 +107,7 @@ def test_compare_shows_flips_in_text_and_json():
     console = Console(width=200, record=True, force_terminal=False)
     console.print(comparison_table(result, "ref", "flipped"))
     text = console.export_text()
-    assert "flips [95% CI]" in text and "25% [14%, 40%]" in text and "finding: B on dev" in text
+    assert "flips: the share of items B scores unlike A" in text and "25% (14-40)" in text and "finding: B on dev" in text
     assert not compare_runs(REFERENCE, SAME).findings
 
 
