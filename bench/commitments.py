@@ -100,14 +100,6 @@ def word_mentions(text: str, cased: str, value: str) -> list[tuple[int, int]]:
     return [(s, e) for s, e in spans if not other_sense(text, cased, s, e, v)]
 
 
-def mentions_of(text: str, value: str) -> list[tuple[int, int]]:
-    """(start, end) of every mention of value in normalized text (numbers compared as values)."""
-    target = parse_value(value)
-    if target is not None:
-        return [(n.start, n.end) for n in number_spans(text) if same_value(n, target)]
-    return word_mentions(text, text, value)
-
-
 def echoed(text: str, start: int, end: int, prompt_words: list[str]) -> bool:
     """True when the value sits inside a run of ECHO_WORDS or more words that also occurs in the prompt."""
     if not prompt_words:
@@ -234,12 +226,6 @@ def final_commitment(answer: str, candidates: dict[str, list[str]], prompt_texts
     """The candidate the answer commits to last (negated, echoed and working mentions do not count), or None."""
     counted = [m for m in find_mentions(answer, candidates, prompt_texts) if m.counts]
     return counted[-1].candidate if counted else None
-
-
-def numbers_in(text: str) -> list[str]:
-    """The surface form of every number in text (values: bench/numbers.py)."""
-    t = normalize(text)
-    return [t[n.start:n.end] for n in number_spans(t)]
 
 
 def claimed_values(source: str, question: str, golds: list[str]) -> list[str]:

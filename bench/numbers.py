@@ -23,8 +23,8 @@ UNITS = {"zero": 0, "oh": None, "one": 1, "two": 2, "three": 3, "four": 4, "five
 TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
 SCALES = {"hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9}
 WORD_VALUES = {k: v for k, v in {**UNITS, **TENS}.items() if v is not None}
-# "dozen" and "half" are values too, but only as a whole word ("a dozen", "half"), not inside a number phrase.
-STANDALONE = {"dozen": 12}  # "half" and "quarter" are too often not a value ("a quarter cup")
+# A value as a whole word of its own ("a dozen"); "half" and "quarter" are left out: too often not one ("a quarter cup").
+STANDALONE = {"dozen": 12}
 
 # Duration units in seconds: a run of "<n> <unit>" parts is one quantity.
 # ("m" and "s" alone are left out: "3 x 10^8 m/s" is a speed.)
