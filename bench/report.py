@@ -21,7 +21,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench.compare import compare_runs, paired_test
-from bench.recommend import CEILING, FLOOR, MARGIN, Candidate, SplitSize, recommend
+from bench.recommend import CEILING, FLOOR, MARGIN, TOO_SMALL, Candidate, SplitSize, recommend
 from bench.results import ArtifactRow, RunScores, read_rows
 from bench.stats import equal_but_flipped, flip_finding, flips
 from edge.errors import EdgebenchError
@@ -108,14 +108,25 @@ def _recommend(rows: list[ArtifactRow], ref: RunScores, scored: dict[str, RunSco
     if not candidates:
         return
     rec = recommend(candidates, MARGIN)
+    why = rec.why + _larger_suite(rec)
     for row in rows:
         row.recommended = row.label == rec.label
-        row.recommendation = rec.why
+        row.recommendation = why
         if row.label in rec.standings:
             found = rec.standings[row.label]
             row.non_inferior = rec.qualifies[row.label]
             row.standing, row.standing_short, row.standing_why = found.state, found.short, found.why
             row.limit_needed = found.advice.limit if found.advice else None
+
+
+def _larger_suite(rec) -> str:
+    """Where the items are when a suite is too small: the item bank, if this edgebench has it."""
+    from bench.suites import SUITES
+
+    small = {s.advice.suite for s in rec.standings.values() if s.state == TOO_SMALL and s.advice}
+    if "bank" not in SUITES or not small or all(name.startswith("bank") for name in small):
+        return ""
+    return "; the item bank has thousands of items per split: --suite bank"
 
 
 def paired_scores(ref: RunScores, mine: RunScores, every_reported: bool = False) -> Pairs:

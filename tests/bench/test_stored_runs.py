@@ -63,6 +63,7 @@ def test_the_default_run_says_the_built_in_suite_is_too_small(tmp_path, stored):
     assert not any(r.recommended for r in rows.values()) and q8.standing == TOO_SMALL
     assert f"about {identical_n(4)} items per score would settle it" in q8.recommendation
     assert "disposition holds (84 items per split): the suite is too small" in q8.recommendation
+    assert q8.recommendation.endswith("the item bank has thousands of items per split: --suite bank")
     record = json.loads(to_json(list(rows.values())))[1]
     assert record["standing"] == TOO_SMALL and record["disposition_flips"] == 0.0
     assert "items per score would settle it" in to_markdown(list(rows.values()))
