@@ -498,13 +498,21 @@ def test_a_deep_work_folder_costs_nothing(isolation):
 def test_the_judges_own_failure_costs_one_sample(monkeypatch):
     import bench.sandbox as sandbox
 
-    def broken(*args):
-        raise RuntimeError("[/x] cleanup failed")
+    real_judge = sandbox.judge
 
-    monkeypatch.setattr(sandbox, "_remove_cgroups", broken)
-    results = sandbox.run_jobs([job(PROMPT + "    return a + b\n")] * 3, LIMITS, workers=2)
-    assert [r.status for r in results] == ["error"] * 3
-    assert results[0].detail == "judge error: RuntimeError: [/x] cleanup failed"
+    def broken(job, *args):
+        if job.key == "broken":
+            raise RuntimeError("[/x] the judge broke")
+        return real_judge(job, *args)
+
+    before = _ours()
+    monkeypatch.setattr(sandbox, "judge", broken)
+    honest = PROMPT + "    return a + b\n"
+    jobs = [Job("broken", PROMPT, honest, TESTS, "add"), Job("fine", PROMPT, honest, TESTS, "add")]
+    results = sandbox.run_jobs(jobs, LIMITS, workers=2)
+    assert [r.status for r in results] == ["error", "passed"]
+    assert results[0].detail == "judge error: RuntimeError: [/x] the judge broke"
+    assert _left_behind(before) == set()
 
 
 @pytest.mark.parametrize("program, shown", [(MARKUP_ERROR, "[/x][bold red]"), (MARKUP_STDERR, "[/x] [link=file:///etc/passwd]"),
