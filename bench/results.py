@@ -73,8 +73,10 @@ class ArtifactRow:
     standing_short: str = ""  # the same in a few characters ("yes", "worse", "--limit 120", ...)
     standing_why: str = ""  # the sentence behind it
     limit_needed: int | None = None  # the --limit (items per split) that would settle its recommendation
-    flips: dict = field(default_factory=dict)  # reported key -> {value, ci95, n}: share of items scored unlike the reference
-    floor_ceiling: dict = field(default_factory=dict)  # reported key -> "floor" / "ceiling": the reference's score leaves no room
+    # reported key -> {value, ci95, n}: the share of items scored unlike the reference
+    flips: dict = field(default_factory=dict)
+    # reported key -> "floor" or "ceiling": the reference's own score leaves no room to show a difference
+    floor_ceiling: dict = field(default_factory=dict)
     findings: list[str] = field(default_factory=list)  # e.g. equal accuracy with many flips
 
     @property
