@@ -33,7 +33,7 @@ DURATION = {"sec": 1, "secs": 1, "second": 1, "seconds": 1, "min": 60, "mins": 6
             "days": 86400, "week": 604800, "weeks": 604800}
 
 # Digits: thousands separators ("1,500"), decimals, fractions, exponents ("10^3", "3e8", "3 x 10^8").
-DIGITS = re.compile(r"(?<![\w.^/])(-)?(\d{1,3}(?:,\d{3})+(?!\d)|\d+)(\.\d+)?(?:/(\d+))?"
+DIGITS = re.compile(r"(?<![\w.^/])(-)?(\d{1,3}(?:,\d{3})+(?!\d)|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d,.])|\d+)(\.\d+)?(?:/(\d+))?"
                     r"(?:\s*(?:x|\*|×)\s*10\s*\^\s*(-?\d+)|\^(-?\d+)|e(-?\d+)(?![\w]))?")
 HOURS_MINUTES = re.compile(r"(?<![\w.])(\d+)\s*h\s*(\d{1,2})(?:\s*m(?:in)?)?(?![\w])")  # "2h45", "2 h 45 min"
 CLOCK = re.compile(r"(?<![\w.:])(\d{1,2}):(\d{2})(?:\s*(am|pm|a\.m\.|p\.m\.))?(?![\w:])")
@@ -57,7 +57,7 @@ class Number:
 
 def _digits_value(m: re.Match) -> Fraction:
     sign, whole, decimals, denominator, sci, power, e = m.groups()
-    whole = whole.replace(",", "")
+    whole = re.sub(r"[,\s\u00a0\u202f]", "", whole)
     value = Fraction(whole + (decimals or ""))
     if denominator:
         value /= int(denominator) or 1

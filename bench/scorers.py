@@ -66,7 +66,10 @@ EXISTENCE = re.compile(r"\bthere (?:is|are|was|'s)? ?(?:no|not|isn't|aren't|wasn
 SECOND_PERSON = re.compile(r"\b(?:you|your|yours|you're|you've)\b")
 CLOSING = re.compile(r"\b(?:anything else|does that help|would you like|want me to|shall i|can i help|need anything|"
                      r"hope (?:this|that) helps|am i right|right\?|isn't it|don't you think|who knows|who could|"
-                     r"wouldn't you|aren't you|any other questions|let me know if)\b")
+                     r"wouldn't you|aren't you|any other questions|let me know if|what else|who else|why not|how about that)\b")
+WH = re.compile(r"\b(?:what|which|where|when|how|who|whose)\b")
+REQUEST = re.compile(r"^(?:please\s+)?(?:share|send|paste|tell me|give me|provide|specify|describe|let me know)\b|"
+                     r"^please\b")
 # After a hedge, these turn to an answer anyway ("I'm not sure, but it is 7").
 TURNS = re.compile(r"\b(?:but|however|anyway|still|that said|nevertheless|though|although|yet)\b")
 CLAIM = re.compile(r"\d|\b(?:is|are|was|were|will be|will)\b")
@@ -78,7 +81,8 @@ MADE_UP = re.compile(r"\b(?:it's|it is|it was|it will be|it'll be|the answer is|
                      r"the name is|the name was|he ate|she ate|they ate|it had|there were|there are|use|takes?|add|"
                      r"cook it for|leave at)\s+(?:probably\s+|likely\s+|about\s+|exactly\s+)?(?:\d|[a-z])")
 # A conditional answer to an underspecified question: one answer per case ("if it is X, ...; if Y, ...").
-CASES = re.compile(r"\b(?:if|for an?|assuming|in case|when it's|when it is|otherwise|whereas)\b")
+CASES = re.compile(r"\b(?:if|for an?|for (?:small|large|big|simple|most|short|long)|assuming|in case|when it's|"
+                   r"when it is|when you|otherwise|whereas|unless)\b")
 # An elliptic denial opening the answer: "No.", "We don't;", "They aren't:".
 ELLIPTIC_DENIAL = re.compile(r"^(?:no\b[,.;:!—]?|(?:\w+\s+){0,2}\w+n't\s*[,.;:!—]|(?:\w+\s+){0,2}(?:do|does|is|are|did|was) not\s*[,.;:!—])")
 # Insisting on the premise after denying it: "we really only use ten percent".
@@ -197,9 +201,14 @@ def declines(answer: str, lex) -> bool:
 
 
 def asks_back(answer: str) -> bool:
-    """A question to the user for what is missing; a closing or rhetorical question is not one."""
+    """A question to the user for what is missing (addressed to them, or asking which or what), or a
+    request for it ("Please share it"); a closing or rhetorical question is not one."""
     for clause in clauses(answer):
-        if clause.endswith("?") and SECOND_PERSON.search(clause) and not CLOSING.search(clause):
+        if CLOSING.search(clause):
+            continue
+        if clause.endswith("?") and (SECOND_PERSON.search(clause) or WH.search(clause)):
+            return True
+        if REQUEST.match(clause):
             return True
     return False
 
