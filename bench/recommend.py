@@ -133,7 +133,8 @@ class NonInferiority:
         return self.difference - NORMAL.inv_cdf(1 - alpha) * self.sd
 
 
-def test_strata(metric: str, budget: int, strata: tuple[Stratum, ...], margin: float = MARGIN) -> NonInferiority:
+def pooled_test(metric: str, budget: int, strata: tuple[Stratum, ...], margin: float = MARGIN) -> NonInferiority:
+    """The non-inferiority test (and the test of "worse") of one score over its strata."""
     mean, sd = moments(strata)
     upper = mean + NORMAL.inv_cdf(1 - ALPHA) * sd
     p = 1 - NORMAL.cdf((margin - mean) / sd) if sd > 0 else float(mean >= margin)
@@ -144,7 +145,7 @@ def test_strata(metric: str, budget: int, strata: tuple[Stratum, ...], margin: f
 def non_inferiority(metric: str, budget: int, by_split: dict[str, list[tuple[float, float]]],
                     margin: float = MARGIN) -> NonInferiority:
     """One pooled test of a score; by_split: split -> (reference score, artifact score) per item."""
-    return test_strata(metric, budget, strata_of(by_split), margin)
+    return pooled_test(metric, budget, strata_of(by_split), margin)
 
 
 def holm_levels(p_values: list[float], alpha: float = ALPHA) -> list[float | None]:
@@ -184,7 +185,7 @@ def items_needed(test: NonInferiority, family_size: int) -> int | None:
         return None
 
     def settled(n: float) -> bool:
-        t = test_strata(test.metric, test.budget, tuple(s.scaled(n / n0) for s in test.strata), test.margin)
+        t = pooled_test(test.metric, test.budget, tuple(s.scaled(n / n0) for s in test.strata), test.margin)
         return t.upper_at(alpha) < test.margin if below else t.lower_at(alpha) > test.margin
 
     low, high = 0, max(test.n, 1)
