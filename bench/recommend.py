@@ -313,14 +313,16 @@ def _advice(c: Candidate, test: NonInferiority, family_size: int) -> LimitAdvice
 def standing(c: Candidate, tests: list[NonInferiority], passed: list[bool], worse_at: list[float | None],
              family_size: int) -> Standing:
     """QUALIFIES, or which of the no-star cases holds for this artifact."""
+    if not tests:
+        return Standing(c.label, UNSETTLED, f"{c.label} has no target or content score beside the reference's")
     worse = [(t, t.lower_at(level)) for t, level in zip(tests, worse_at) if level is not None]
     if worse:
         said = "; ".join(f"{t.metric}: reference - artifact >= {low:+.3f} (n={t.n})" for t, low in worse)
         why = f"{c.label} is worse than the reference by more than the margin ({said}; one-sided lower bounds, Holm)"
         return Standing(c.label, WORSE, why, worse=worse)
-    if tests and all(t.level for t in tests):  # no number of items earns a star here
+    if all(t.level for t in tests):  # no number of items earns a star here
         return _floor_only(c, tests, passed, family_size)
-    if tests and all(passed):
+    if all(passed):
         return Standing(c.label, QUALIFIES, f"{c.label} is within the margin on every score")
     return _unsettled(c, [t for t, ok in zip(tests, passed) if not ok], family_size)
 

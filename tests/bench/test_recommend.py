@@ -228,6 +228,11 @@ def test_a_loss_on_a_ceiling_score_still_counts():
 
 # ---- what was there before, still true -------------------------------------------------------------
 
+def test_an_artifact_without_shared_scores_is_said_so_beside_the_others():
+    rec = recommend([candidate("q8", 200, 0.01, split_in_two(200)), candidate("q4", 100, 0.05, {})])
+    assert rec.label == "q8" and rec.standings["q4"].state == "unsettled" and not rec.qualifies["q4"]
+
+
 def test_four_identical_answers_cannot_earn_a_star():
     rec = recommend([candidate("q4", 100, 0.05, {("pass@1", "test"): pairs(4)})])
     assert rec.label is None and not rec.qualifies["q4"]
