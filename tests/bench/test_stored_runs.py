@@ -19,30 +19,36 @@ from bench.suites.disposition import SPEC, DispositionSuite
 TRAITS = ("uncertainty", "self_verification", "feedback")
 
 
-def item_scores(family: str, right: bool) -> dict:
-    """A score row of the shape the disposition scorers give: traits score the disposition, facts gold accuracy."""
-    value = float(right)
+def item_scores(item, right: bool) -> dict:
+    """A score row of the shape the disposition scorers give: traits score the disposition; factual items, and
+    uncertainty items that can be answered, gold accuracy (bench/scorers.py)."""
+    value, family = float(right), item.family
+    row = {"asserts": 1.0, "svr": 0.0}
     if family in TRAITS:
-        return {"disposition": value, family: value, "asserts": 1.0, "svr": 0.0}
-    return {"correct": value, "asserts": 1.0, "svr": 0.0}
+        row.update({"disposition": value, family: value})
+    if family == "factual" or (family == "uncertainty" and not item.source["gold"].get("should_hedge")):
+        row["correct"] = value
+    return row
 
 
-def write_store(folder: Path, splits: tuple[str, ...], limit: int, labels: tuple[str, ...], spec: dict | None) -> Path:
+def write_store(folder: Path, splits: tuple[str, ...], limit: int, labels: tuple[str, ...], spec: dict | None,
+                suite=None) -> Path:
     """A run folder whose artifacts all answer like the reference (right on every other item)."""
-    items = [i for split in splits for i in DispositionSuite().items(split, limit)]
+    suite = suite or DispositionSuite()
+    items = [i for split in splits for i in suite.items(split, limit)]
     params = {"temperature": 0.0, "max_tokens": 512}
     with Store.open(folder, write=True) as store:
         if spec is not None:
-            store.set_meta("suites", {"disposition": spec})
+            store.set_meta("suites", {suite.spec.name: spec})
         for n, label in enumerate(labels):
             store.add_artifact(label, SimpleNamespace(label=label, format="gguf", quant=label.split(":")[1],
                                                       path=f"/x/{n}", size_bytes=1000 - 100 * n, n_params=1,
                                                       bits_per_weight=16.0 - n), n == 0)
-            store.add_item([{"artifact_hash": label, "backend": "llamacpp", "suite": "disposition", "item_id": it.id,
+            store.add_item([{"artifact_hash": label, "backend": "llamacpp", "suite": it.suite, "item_id": it.id,
                              "split": it.split, "family": it.family, "budget": 512, "seed": 0,
                              "params_hash": params_hash(params), "params": params, "text": "x", "token_ids": [1],
                              "n_tokens": 1, "stop_reason": "stop", "prompt_tokens": 1, "timings": {},
-                             "judge": "lexical", "scores": item_scores(it.family, k % 2 == 0)}
+                             "judge": "lexical", "scores": item_scores(it, k % 2 == 0)}
                             for k, it in enumerate(items)])
     return folder
 
@@ -93,3 +99,17 @@ def test_the_limit_the_report_gives_is_followable(tmp_path):
     fewer = write_store(tmp_path / "fewer", ("dev", "fresh"), q8.limit_needed // 2, ("gguf:f16", "gguf:q8_0"),
                         SPEC.as_dict())
     assert not any(r.recommended for r in load_report([fewer]))
+
+
+@pytest.mark.parametrize("splits, limit", [(("dev",), 133), (("dev", "fresh"), 68)])
+def test_the_bank_ladder_is_told_the_limit_the_readme_gives(tmp_path, splits, limit):
+    """The README's figures for `--ladder gguf:f16,gguf:q8_0,gguf:q2_k --suite bank`: identical answers at the
+    bank's default 40 items per split are told this --limit, and at it both artifacts qualify."""
+    from bench.suites.bank import BankSuite
+
+    bank, labels = BankSuite("bank"), ("gguf:f16", "gguf:q8_0", "gguf:q2_k")
+    small = write_store(tmp_path / "small", splits, 40, labels, bank.spec.as_dict(), bank)
+    q8 = {r.label: r for r in load_report([small])}["gguf:q8_0"]
+    assert q8.limit_needed == limit and f"about {identical_n(4)} items per score would settle it" in q8.recommendation
+    followed = write_store(tmp_path / "followed", splits, limit, labels, bank.spec.as_dict(), bank)
+    assert all(r.standing == "qualifies" for r in load_report([followed]) if not r.is_reference)
