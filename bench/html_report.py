@@ -14,9 +14,10 @@ Plots, each drawn only when the runs hold its data:
 - speed per device: generation tok/s per artifact for each run folder, when several merge;
 - training: the SFT and DPO loss curves of a run made with an adapter from edgebench train.
 
-Beside the artifact table, the flips (the share of items scored unlike the reference, 95%
-Wilson CI), the findings (equal accuracy with many flips), and "(floor)" or "(ceiling)" in
-the title of a score where the reference leaves no room to show a difference.
+The artifact table has one row per artifact (a test counts them); beside its scores, their
+flips (the share of items scored unlike the reference, 95% Wilson CI); above it, the findings
+(equal accuracy with many flips); "(floor)" or "(ceiling)" in the title of a score where the
+reference leaves no room to show a difference.
 """
 
 from __future__ import annotations
@@ -245,32 +246,25 @@ def _table(head: list[str], rows: list[list[str]], marked: list[bool]) -> str:
 
 
 def group_html(run: str, device: str, group: list[ArtifactRow]) -> str:
+    """The answer, then one table row per artifact: its figures, scores, flips, standing and verdict."""
     kinds = {"bold": "answer", "yellow": "finding"}  # the answer, then findings, then notes
     lines = "".join(f'<p class="{kinds.get(style.split()[0], "note")}">{html.escape(line)}</p>'
                     for style, line in answer(group))
     scores = reported(group, CONTENT) + reported(group, DISPOSITION)
+    flipped = flipped_scores(group)  # beside the scores, in the same row: one row per artifact
     head = ["artifact", "MiB", "bits/w", "tok/s", "TTFT ms", "peak MiB", "KL", "top-1",
-            *(score_title(s, group) for s in scores), "assert asym.", "SVR", "cap-hit", "within 5 pts", "verdict"]
+            *(score_title(s, group) for s in scores), *(f"flips: {score_title(s, group)}" for s in flipped),
+            "assert asym.", "SVR", "cap-hit", "within 5 pts", "verdict"]
     body = [[display_name(r), f"{r.size_bytes / 2**20:.1f}", f"{r.bits_per_weight:.2f}", num(r.gen_tps, ".1f"),
              num(r.ttft_ms, ".0f"), num(r.peak_rss_mib, ".0f"), num((r.drift or {}).get("kl_mean"), ".4f"),
              "-" if not r.drift else f"{r.drift['top1_agreement']:.1%} ± {r.drift['top1_stderr']:.1%}",
-             *(ci(r.scores.get(s.key)) for s in scores), num(r.assertion_asymmetry, "+.2f"), num(r.svr, ".2f"),
+             *(ci(r.scores.get(s.key)) for s in scores), *(ci(r.flips.get(s.key)) for s in flipped),
+             num(r.assertion_asymmetry, "+.2f"), num(r.svr, ".2f"),
              "-" if r.cap_hit is None else f"{r.cap_hit:.0%} @{r.cap_budget}", within(r), r.verdict] for r in group]
     speed = speed_label(group)
     return (f"<h2>{html.escape(run)} — {html.escape(device)}</h2>{lines}"
-            + _table(head, body, [r.recommended for r in group]) + flips_html(group)
+            + _table(head, body, [r.recommended for r in group])
             + f'<p class="caption">{html.escape(footnote(group))}{" (tok/s: " + html.escape(speed) + ")" if speed else ""}</p>')
-
-
-def flips_html(group: list[ArtifactRow]) -> str:
-    """The share of items each artifact scores unlike the reference, per score (95% Wilson CI)."""
-    scores = flipped_scores(group)
-    if not scores:
-        return ""
-    others = [r for r in group if not r.is_reference]
-    body = [[display_name(r), *(ci(r.flips.get(s.key)) for s in scores)] for r in others]
-    return ('<h3 class="flips">Flips against the reference</h3>'
-            + _table(["artifact", *(score_title(s, group) for s in scores)], body, [r.recommended for r in others]))
 
 
 def render(rows: list[ArtifactRow]) -> str:

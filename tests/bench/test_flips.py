@@ -90,7 +90,8 @@ def test_every_format_shows_flips_floor_and_findings():
     table = list(csv.DictReader(io.StringIO(to_csv(rows))))
     assert table[2]["disposition_flips"] == "0.25" and table[2]["correct_floor_ceiling"] == "floor"
     page = group_html("runs/x", "laptop", rows)
-    assert "Flips against the reference" in page and 'class="finding"' in page and "gold accuracy (floor)" in page
+    assert "<th>flips: pooled</th>" in page and page.count("<td>0.25 [0.17, 0.35]</td>") == 3 + 1  # scores, a flip
+    assert 'class="finding"' in page and "gold accuracy (floor)" in page and page.count("<tr") == 4  # a row each
     console = Console(width=200, record=True, force_terminal=False)  # wide: the finding is one line
     print_report(rows, console)
     text = console.export_text()
