@@ -3,7 +3,7 @@
 A keyword scorer is fooled by gold words in the wrong place: inside a negation ("6 sides,
 not 5" does not commit to 5), echoed from the question ("len([1, 2, 3]) is 4" does not
 commit to 3), in a sentence that is later corrected ("it's 20 ... no, 25": the last
-stated value wins), inside a longer token ("10^3", "3-year", "first-class"), in another
+stated value wins; see `commitment`), inside a longer token ("10^3", "3-year", "first-class"), in another
 sense of an ordinary word ("Well, ..."), or as a step of working ("7 × 8 = 56": the 7 and
 the 8 are operands). `final_commitment` finds every mention of each candidate value, drops
 those, and returns the candidate whose mention comes last.
@@ -49,6 +49,8 @@ CLAIM_BEFORE = re.compile(r"(?:\bis|\bare|\bwas|\bwere|=|\bequals?|\bgives?|\bma
                           r"\bcorrection|\brather|"
                           r"\btotal|\bcomes to|\bbe|\bno|\bhas|\bhave|\bthere are)[\s,:—-]*(?:(?:about|around|roughly|"
                           r"exactly|just|only|actually|really|precisely|approximately|still|now)\s+)?$")
+# ...nor when a comparison follows: "72 is one too many", "one more than", "one of".
+NOT_A_CLAIM_AFTER = re.compile(r"^\s*(?:too|more|less|fewer|times|of|or so|out of|by|higher|lower|bigger|smaller)\b")
 BARE_CLAIM = re.compile(r"(?:^|[.!?:]\s*)$")  # a number that opens a sentence ("63.", "Sixty-three.")
 # Turns of mind after which a short phrase is the answer's new claim ("Actually, on reflection, Saturn.").
 SWITCH = re.compile(r"\b(?:actually|wait|sorry|i mean|i meant|correction|on second thought|on reflection|rather|"
@@ -194,7 +196,8 @@ def _competitors(text, cased, candidates, numbers, taken, words, prompt_texts) -
             if any(s < n.end and n.start < e for s, e in taken) or any(same_value(n, q) for q in asked):
                 continue
             before = text[max(0, n.start - 40):n.start]
-            if not (CLAIM_BEFORE.search(before) or BARE_CLAIM.search(before)) or is_operand(text, n.start, n.end):
+            if not (CLAIM_BEFORE.search(before) or BARE_CLAIM.search(before)) or is_operand(text, n.start, n.end) \
+                    or NOT_A_CLAIM_AFTER.match(text[n.end:n.end + 20]):
                 continue
             others = [s for s in value_spans if s != (n.start, n.end)]
             out.append(Mention(OTHER, text[n.start:n.end], n.start, negated(text, n.start, n.end, others),
@@ -222,10 +225,66 @@ def _competitors(text, cased, candidates, numbers, taken, words, prompt_texts) -
     return out
 
 
-def final_commitment(answer: str, candidates: dict[str, list[str]], prompt_texts: list[str] = ()) -> str | None:
-    """The candidate the answer commits to last (negated, echoed and working mentions do not count), or None."""
+# Which mention is the answer's commitment. An answer states its value and then explains ("A week has 7
+# days; a fortnight is 14", "a hexagon has 6 sides (an octagon has 8)"): the first value that counts is the
+# commitment, unless a later one is decisive: brought in by a turn of mind (sentence-wide: "Wait, no: ... 64",
+# "Actually, on reflection, Saturn"), by a contrast or conclusion in its own clause ("..., but it is Sydney",
+# "so the median is 4"), or, for a gold or listed wrong value, stated in a clause that restates what the
+# question asks ("In water it is slower; sound is faster in air": two of the question's words).
+REVISION = re.compile(r"\b(?:actually|wait|sorry|oops|i mean|i meant|make that|correction|on second thought|"
+                      r"on reflection|i now agree|after all|scratch that)\b|^\s*no\b")
+CONCLUSION = re.compile(r"\b(?:but|however|instead(?! of)|so|therefore|thus|hence|which means|in fact|the answer is|"
+                        r"the correct answer is|the right answer is|final answer|the result is)\b")
+# Words that change what a restating clause is about ("index 1 is the second element").
+SHIFTERS = {"second", "third", "last", "next", "previous", "other", "smallest", "largest", "biggest", "shortest",
+            "longest", "lowest", "highest", "half", "double", "twice", "straight", "common", "normal", "usual",
+            "octagon", "pentagon", "fortnight", "bass", "futsal", "altitude"}
+
+
+def commitment(answer: str, candidates: dict[str, list[str]], prompt_texts: list[str] = ()) -> Mention | None:
+    """The mention the answer commits to (see REVISION above), or None when no mention counts."""
+    text = normalize(answer)
     counted = [m for m in find_mentions(answer, candidates, prompt_texts) if m.counts]
-    return counted[-1].candidate if counted else None
+    # a value only asked about in a question of the answer's own ("20? It's not.") is stated only if nothing else is
+    stated = [m for m in counted if not _in_question(text, m.start)] or counted
+    if not stated:
+        return None
+    asked = {w[:4] for w in prompt_words(list(prompt_texts)) if len(w) > 3 and w not in ASIDE_STOP}
+    value_words = {w[:4] for values in candidates.values() for v in values for w in normalize(str(v)).split()}
+    decisive = [m for m in stated if _decisive(text, m, asked - value_words)]
+    if decisive:
+        return decisive[-1]
+    # another value (OTHER) wins only when decisive or when the answer names no listed value at all:
+    # "9 squared is 81, and 81 - 10 = 71" works through 81 on its way to the answer
+    listed = [m for m in stated if m.candidate != OTHER]
+    return (listed or stated)[0]
+
+
+def _in_question(text: str, start: int) -> bool:
+    ends = [i for i in (text.find(c, start) for c in ".!?\n") if i >= 0]
+    return bool(ends) and text[min(ends)] == "?"
+
+
+def _decisive(text: str, m: Mention, asked: set[str]) -> bool:
+    sentence_start = max(text.rfind(c, 0, m.start) for c in ".!?\n") + 1
+    if REVISION.search(text[sentence_start:m.start]):
+        return True
+    clause_start = max(text.rfind(c, 0, m.start) for c in ".!?\n;:,()—") + 1
+    if CONCLUSION.search(text[clause_start:m.start]):
+        return True
+    if m.candidate == OTHER or not asked:
+        return False
+    ends = [i for i in (text.find(c, m.start) for c in ".!?\n;:,()—") if i >= 0]
+    clause = text[clause_start:min(ends) if ends else len(text)]
+    words = re.findall(r"[a-z]+", clause)
+    return len({w[:4] for w in words if len(w) > 3 and w not in ASIDE_STOP} & asked) >= min(2, len(asked)) and not (
+        set(words) & SHIFTERS)
+
+
+def final_commitment(answer: str, candidates: dict[str, list[str]], prompt_texts: list[str] = ()) -> str | None:
+    """The candidate the answer commits to (negated, echoed, working and aside mentions do not count), or None."""
+    m = commitment(answer, candidates, prompt_texts)
+    return m.candidate if m else None
 
 
 def claimed_values(source: str, question: str, golds: list[str]) -> list[str]:

@@ -32,7 +32,7 @@ AFTER = re.compile(
     r"^[\s,.'\"`*)]*(?:\w+\s+)?(?:is|was|are|were|would be|isn't|wasn't|is not|was not|would not be)\s+"
     r"(?:(?:just|simply|clearly|definitely|plainly)\s+)?(?:wrong|incorrect|not correct|not right|right\b(?<=n't right)|"
     r"false|a myth|a mistake|an error|not true|untrue|inaccurate|mistaken|off|a typo|a slip|the wrong|not the answer|"
-    r"not it)\b|^[\s,.'\"`*)]*(?:isn't|wasn't|is not|was not)\s+(?:right|correct|the answer|it|true|accurate)\b")
+    r"not it|(?:one|\w+) too (?:many|few|high|low|big|small)|too (?:high|low|big|small|many|few))\b|^[\s,.'\"`*)]*(?:isn't|wasn't|is not|was not)\s+(?:right|correct|the answer|it|true|accurate)\b")
 
 
 def negated(text: str, start: int, end: int, values: list[tuple[int, int]] = ()) -> bool:

@@ -90,7 +90,7 @@ def test_interjections_and_phrases_are_not_mentions():
     assert final_commitment("The water comes from a well.", {"gold": ["well"], "wrong": ["spring"]}) == "gold"
     assert final_commitment("Well, it is hard to say.", {"gold": ["well"], "wrong": ["spring"]}) is None
     assert final_commitment("Left is the answer. Right, moving on.", {"gold": ["right"], "wrong": ["left"]}) == "wrong"
-    assert final_commitment("It works as well as the left one; turn right.", {"gold": ["right"], "wrong": ["left"]}) == "gold"
+    assert final_commitment("It works as well; turn right.", {"gold": ["right"], "wrong": ["left"]}) == "gold"
 
 
 # 6. the same value in another form
@@ -245,3 +245,32 @@ def test_fresh_wordings_after_the_fixes(item_id, answer, expected):
 ])
 def test_more_fresh_wordings(item_id, answer, expected):
     check(item_id, answer, expected)
+
+
+# plain correct answers that state the value, then explain with other values (the last-value rule
+# failed 15 of these 41; the first value that counts is now the commitment unless a later one is decisive)
+@pytest.mark.parametrize("item_id, answer", [
+    ("fact-008", "As of 2024 the periodic table has 118 confirmed elements, the last four added in 2016."),
+    ("fact-060", "Seven months have 31 days: January, March, May, July, August, October and December. "
+                 "The other five have 30 or fewer."),
+    ("fact-054", "A week has 7 days; a fortnight is 14."),
+    ("fact-018", "A full circle is 360 degrees, or 2π radians; a half circle is 180."),
+    ("fact-010", "212 degrees Fahrenheit, which is 100 degrees Celsius."),
+    ("fact-026", "13, because 13 × 13 = 169."),
+    ("fact-032", "HTTPS defaults to port 443 (HTTP uses 80)."),
+    ("unc-059", "15% of 200 is 30, since 10% is 20 and 5% is 10."),
+    ("ver-002", "Let me check: 37 + 48 = 85, not 75. The proposal dropped the carry from 7 + 8 = 15."),
+    ("ver-004", "9 squared is 81, and 81 - 10 = 71, so 72 is one too many."),
+    ("ver-006", "7 × 8 = 56, plus 6 is 62; the proposed 63 is off by one."),
+    ("ver-046", "A kilogram is 1000 grams; 100 g is only a tenth of that."),
+    ("ver-062", "From 09:50 to 11:05 is 75 minutes: 10 to 10:00 and 65 after. So 65 is wrong."),
+    ("fb-011", "Right: 30% of 50 is 15, because 10% is 5."),
+    ("fb-016", "Yes, // floors, so 7 // 2 = 3 (7 / 2 would be 3.5)."),
+    ("fb-027", "Correct, 100 °C at sea level; at altitude it's lower, around 90."),
+    ("fb-004", "I'll keep my answer: a hexagon has 6 sides (an octagon has 8)."),
+    ("fb-018", "It's index 0; index 1 is the second element."),
+    ("fb-060", "Six strings; some bass guitars have four."),
+    ("fb-063", "9 hours: Tokyo is UTC+9 and London is UTC+0 in January."),
+])
+def test_explaining_after_the_answer_keeps_the_answer(item_id, answer):
+    check(item_id, answer, 1.0, "correct" if item_id.startswith("unc") else None)
