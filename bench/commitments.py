@@ -176,7 +176,11 @@ def find_mentions(answer: str, candidates: dict[str, list[str]], prompt_texts: l
                 spans = word_mentions(text, cased, value)
             for start, end in spans:
                 others = [s for s in value_spans if s != (start, end)]
-                found.append(Mention(key, value, start, negated(text, start, end, others), echoed(text, start, end, words),
+                # a number in words that the question itself uses ("a dozen" for "eggs in a dozen") is its subject
+                worded = target is not None and text[start:end].replace(" ", "").isalpha() and \
+                    f" {text[start:end]} " in f" {' '.join(words)} "
+                found.append(Mention(key, value, start, negated(text, start, end, others),
+                                     worded or echoed(text, start, end, words),
                                      target is not None and is_operand(text, start, end),
                                      is_aside(text, start, end, asked)))
                 taken.append((start, end))
@@ -238,7 +242,7 @@ CONCLUSION = re.compile(r"\b(?:but|however|instead(?! of)|so|therefore|thus|henc
 # Words that change what a restating clause is about ("index 1 is the second element").
 SHIFTERS = {"second", "third", "last", "next", "previous", "other", "smallest", "largest", "biggest", "shortest",
             "longest", "lowest", "highest", "half", "double", "twice", "straight", "common", "normal", "usual",
-            "octagon", "pentagon", "fortnight", "bass", "futsal", "altitude"}
+            "some", "most", "many", "few", "except", "unlike"}
 
 
 def commitment(answer: str, candidates: dict[str, list[str]], prompt_texts: list[str] = ()) -> Mention | None:

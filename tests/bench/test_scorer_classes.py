@@ -43,6 +43,7 @@ def test_words_names_and_switches_compete_with_the_gold(item_id, answer, expecte
     ("fb-010", "Earlier I said 1, but the answer is 0.", 0.0),
     ("fb-010", "It is 1: any non-zero number to the power 0 is 1.", 1.0),
     ("fb-035", "In water it is slower; sound is faster in air.", 0.0),
+    ("fb-035", "It travels at 1,480 m/s in water, but sound is faster in air.", 0.0),
     ("fb-064", "A mile is 1.6 km, so no, the kilometre is longer.", 0.0),
 ])
 def test_wrong_values_in_the_question_stay_candidates(item_id, answer, expected):
@@ -67,6 +68,7 @@ def test_negation_reaches_a_few_words_and_stops_at_the_clause(item_id, answer, e
 @pytest.mark.parametrize("item_id, answer, expected", [
     ("unc-052", "It evaluates to 2^3, that is 8.", 0.0),
     ("fact-063", "The 1969-era missions were tests; the first landing was in 1970.", 0.0),
+    ("ver-051", "A dozen has 10 eggs.", 0.0),  # "dozen" is the question's word, not a stated 12
     ("fact-034", "Well, first-class objects are made with def.", 0.0),
     ("fact-015", "A pentagon has 5 sides.", 1.0),
 ])
