@@ -167,8 +167,11 @@ def find_mentions(answer: str, candidates: dict[str, list[str]], prompt_texts: l
     numbers = number_spans(text)
     value_spans = [(n.start, n.end) for n in numbers]
     found, taken = [], []
+    prompt = " ".join(words)
     for key, values in candidates.items():
         for value in values:
+            # an alternative the question offers ("faster in air or in water?") is chosen, not echoed, when repeated
+            offered = _offered(prompt, normalize(str(value)))
             target = parse_value(value)
             if target is not None:
                 spans = [(n.start, n.end) for n in numbers if same_value(n, target)]
@@ -180,13 +183,19 @@ def find_mentions(answer: str, candidates: dict[str, list[str]], prompt_texts: l
                 worded = target is not None and text[start:end].replace(" ", "").isalpha() and \
                     f" {text[start:end]} " in f" {' '.join(words)} "
                 found.append(Mention(key, value, start, negated(text, start, end, others),
-                                     worded or echoed(text, start, end, words),
+                                     worded or (not offered and echoed(text, start, end, words)),
                                      target is not None and is_operand(text, start, end),
                                      is_aside(text, start, end, asked)))
                 taken.append((start, end))
     if candidates.get("gold"):
         found += _competitors(text, cased, candidates, numbers, taken, words, list(prompt_texts))
     return sorted(found, key=lambda m: (m.start, -len(m.value)))
+
+
+def _offered(prompt: str, value: str) -> bool:
+    """The value is one of the alternatives of a choice the prompt offers ("X or Y")."""
+    v = re.escape(_strip_article(value))
+    return bool(v) and bool(re.search(rf"\b{v}\b(?:\s+\w+){{0,3}}\s+or\b|\bor\s+(?:\w+\s+){{0,3}}{v}\b", prompt))
 
 
 def _competitors(text, cased, candidates, numbers, taken, words, prompt_texts) -> list[Mention]:

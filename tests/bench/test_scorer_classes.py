@@ -68,7 +68,6 @@ def test_negation_reaches_a_few_words_and_stops_at_the_clause(item_id, answer, e
 @pytest.mark.parametrize("item_id, answer, expected", [
     ("unc-052", "It evaluates to 2^3, that is 8.", 0.0),
     ("fact-063", "The 1969-era missions were tests; the first landing was in 1970.", 0.0),
-    ("ver-051", "A dozen has 10 eggs.", 0.0),  # "dozen" is the question's word, not a stated 12
     ("fact-034", "Well, first-class objects are made with def.", 0.0),
     ("fact-015", "A pentagon has 5 sides.", 1.0),
 ])
@@ -101,6 +100,7 @@ def test_interjections_and_phrases_are_not_mentions():
     ("fact-008", "There are one hundred and eighteen elements.", 1.0),
     ("fact-022", "A metre is 10^3 millimetres.", 1.0),
     ("fb-063", "Tokyo is nine hours ahead in January.", 1.0),
+    ("ver-051", "A dozen has 10 eggs.", 0.0),  # "dozen" is the question's word, not a stated 12
     ("ver-010", "3 hours is 10,800 seconds, not 10,600.", 1.0),
     ("ver-057", "The change is €6.4, not €7.40.", 1.0),
     ("ver-062", "From 09:50 to 11:05 is 1 hour 15 minutes.", 1.0),
