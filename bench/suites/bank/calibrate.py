@@ -1,6 +1,7 @@
 """Measure where a model sits on each bank family and difficulty: the share it answers right.
 
     python -m bench.suites.bank.calibrate [--model PATH] [--n 40] [--budget 128] [--split dev] [--out FILE]
+    python -m bench.suites.bank.calibrate --rescore FILE   # the answers of an --out file, by today's scorers
 
 Greedy, one generation per item at the budget, scored by bench/scorers.py; prints one line per family
 and difficulty with the family's own score (factual: gold accuracy). The default difficulty of each
@@ -36,7 +37,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--families", default=",".join(FAMILIES))
     parser.add_argument("--difficulties", default=",".join(DIFFICULTIES))
     parser.add_argument("--out", default=None, help="write every item, answer and score here (JSONL)")
+    parser.add_argument("--rescore", default=None, help="score the answers of an earlier --out file again, generating nothing")
     args = parser.parse_args(argv)
+    if args.rescore:
+        return rescore(args.rescore)
     backend = LlamaCppBackend(resolve_model(args.model), RuntimeSettings(threads=args.threads, n_ctx=2048))
     sampling = Sampling(max_tokens=args.budget, temperature=0.0)
     out = open(args.out, "w", encoding="utf-8") if args.out else None
@@ -56,6 +60,24 @@ def main(argv: list[str] | None = None) -> None:
                     out.write(json.dumps({"record": item.source, "answer": text, "scores": row}) + "\n")
                 out.flush()
     backend.close()
+
+
+def rescore(path: str) -> None:
+    """Per family and difficulty, the share right of the answers an --out file holds, by the scorers as they are now."""
+    from collections import defaultdict
+
+    from bench.scorers import score
+
+    values = defaultdict(list)
+    with open(path, encoding="utf-8") as lines:
+        for line in lines:
+            row = json.loads(line)
+            record = row["record"]
+            value = score(record, row["answer"]).get(SCORE_KEY[record["family"]])
+            if value is not None:
+                values[(record["family"], record["difficulty"])].append(value)
+    for (family, difficulty), got in values.items():
+        print(f"{family:18s} {difficulty:7s} n={len(got):3d} score={sum(got) / len(got):.2f}")
 
 
 if __name__ == "__main__":
