@@ -360,7 +360,8 @@ def _unsettled(c: Candidate, failing: list[NonInferiority], family_size: int) ->
                f"discordance of {t.metric} ({t.raw_difference:+.3f}), more than {a.suite} holds ({a.holds} items "
                "per split): the suite is too small for this discordance")
         return Standing(c.label, TOO_SMALL, why, advice=a, towards_worse=bool(towards_worse))
-    limit = f": --limit {a.limit} (items per split, every family covered)" if a.limit else " (raise --limit)"
+    unchecked = "" if a.holds is not None else f"; {a.suite} does not record how many items its splits hold"
+    limit = f": --limit {a.limit} (items per split, every family covered{unchecked})" if a.limit else " (raise --limit)"
     why = f"about {a.needed} items per score would {goal} for {c.label} at the observed discordance{limit}"
     return Standing(c.label, MORE_ITEMS, why, advice=a, towards_worse=bool(towards_worse))
 

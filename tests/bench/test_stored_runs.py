@@ -111,5 +111,7 @@ def test_the_bank_ladder_is_told_the_limit_the_readme_gives(tmp_path, splits, li
     small = write_store(tmp_path / "small", splits, 40, labels, bank.spec.as_dict(), bank)
     q8 = {r.label: r for r in load_report([small])}["gguf:q8_0"]
     assert q8.limit_needed == limit and f"about {identical_n(4)} items per score would settle it" in q8.recommendation
+    if bank.spec.items_per_split is None:  # the bank does not say what its splits hold (yet): the report says so
+        assert "bank does not record how many items its splits hold" in q8.recommendation
     followed = write_store(tmp_path / "followed", splits, limit, labels, bank.spec.as_dict(), bank)
     assert all(r.standing == "qualifies" for r in load_report([followed]) if not r.is_reference)
