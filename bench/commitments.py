@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from bench.judges.lexical import normalize
 from bench.negation import negated
 from bench.numbers import Number, number_spans, parse_value, same_value
-from bench.word_senses import other_sense
+from bench.word_senses import INTERJECTIONS, other_sense
 
 # Aliases that are ordinary English words on their own: they count only in code-like form (`a`, <a>).
 FUNCTION_WORDS = {"a", "an", "the", "i", "is", "in", "on", "to", "of", "it", "or", "and", "as", "at", "be", "by"}
@@ -57,6 +57,10 @@ SWITCH = re.compile(r"\b(?:actually|wait|sorry|i mean|i meant|correction|on seco
                     r"make that|scratch that|let me correct|final answer|or rather)\b[\s,:;—.!-]*(?:no\b[\s,:;—.!-]*)?")
 SWITCH_OPENERS = re.compile(r"^(?:(?:on reflection|on second thought|i think|it's|it is|it must be|the answer is|"
                             r"that would be|that's|i'd say)[\s,:]*)+")
+# Opening words that are verdicts or reactions, not names: "Correct.", "Nope,", "Exactly."
+VERDICT_WORDS = {"correct", "incorrect", "right", "wrong", "true", "false", "yes", "yep", "yeah", "nope", "indeed",
+                 "exactly", "thanks", "thank", "sure", "agreed", "absolutely", "definitely", "hmm", "oh", "ah", "let",
+                 "checking", "verified", "confirmed", "close", "almost", "nice", "perfect", "done", "careful"}
 NAMED_CLAIM = re.compile(r"\b(?:is|was|are|were)\s+(?:actually\s+|really\s+|in fact\s+)?([A-Z][\w-]+)(?:\s+[A-Z][\w-]+)?"
                          r"\s*(?:[.!;]|$)")
 STOP_CAPITALS = {"it", "this", "that", "the", "a", "an", "we", "you", "i", "they", "he", "she", "there", "no", "yes",
@@ -228,6 +232,12 @@ def _competitors(text, cased, candidates, numbers, taken, words, prompt_texts) -
                      if w.lower() not in STOP_CAPITALS and w.lower() not in asked_words]
             if n_words <= 3 or (named and n_words <= 8):
                 out.append(Mention(OTHER, rest, at, negated(text, at, at + len(rest), value_spans), False))
+        # an answer that opens on a bare name: "Saturn, though many say Jupiter."
+        opening = re.match(r"\s*([A-Z][\w-]+(?:\s+[A-Z][\w-]+)?)\s*(?:[,.;:!—]|$)", cased)
+        if opening and not (set(opening.group(1).lower().split()) & (STOP_CAPITALS | VERDICT_WORDS | INTERJECTIONS)) \
+                and opening.group(1).lower() not in asked_words \
+                and not any(s <= opening.start(1) < e for s, e in taken):
+            out.append(Mention(OTHER, opening.group(1), opening.start(1), False, False))
         # a clause that ends by naming something else: "..., but the largest planet is Saturn."
         for m in NAMED_CLAIM.finditer(cased):
             name = m.group(1)
@@ -248,6 +258,9 @@ REVISION = re.compile(r"\b(?:actually|wait|sorry|oops|i mean|i meant|make that|c
                       r"on reflection|i now agree|after all|scratch that)\b|^\s*no\b")
 CONCLUSION = re.compile(r"\b(?:but|however|instead(?! of)|so|therefore|thus|hence|which means|in fact|the answer is|"
                         r"the correct answer is|the right answer is|final answer|the result is)\b")
+# A caveat after a contrast is no conclusion: "..., but at altitude it's lower, around 90".
+CAVEAT = re.compile(r"\b(?:lower|higher|less|fewer|smaller|bigger|greater|more|at altitude|sometimes|some|in some|"
+                    r"for some|except|unless|only when|only if)\b")
 # Words that change what a restating clause is about ("index 1 is the second element").
 SHIFTERS = {"second", "third", "last", "next", "previous", "other", "smallest", "largest", "biggest", "shortest",
             "longest", "lowest", "highest", "half", "double", "twice", "straight", "common", "normal", "usual",
@@ -264,7 +277,8 @@ def commitment(answer: str, candidates: dict[str, list[str]], prompt_texts: list
         return None
     asked = {w[:4] for w in prompt_words(list(prompt_texts)) if len(w) > 3 and w not in ASIDE_STOP}
     value_words = {w[:4] for values in candidates.values() for v in values for w in normalize(str(v)).split()}
-    decisive = [m for m in stated if _decisive(text, m, asked - value_words)]
+    starts = [m.start for m in counted]
+    decisive = [m for m in stated if _decisive(text, m, asked - value_words, starts)]
     if decisive:
         return decisive[-1]
     # another value (OTHER) wins only when decisive or when the answer names no listed value at all:
@@ -278,13 +292,15 @@ def _in_question(text: str, start: int) -> bool:
     return bool(ends) and text[min(ends)] == "?"
 
 
-def _decisive(text: str, m: Mention, asked: set[str]) -> bool:
+def _decisive(text: str, m: Mention, asked: set[str], others: list[int] = ()) -> bool:
     sentence_start = max(text.rfind(c, 0, m.start) for c in ".!?\n") + 1
     if REVISION.search(text[sentence_start:m.start]):
         return True
     clause_start = max(text.rfind(c, 0, m.start) for c in ".!?\n;:,()—") + 1
-    if CONCLUSION.search(text[clause_start:m.start]):
-        return True
+    cue = [c for c in CONCLUSION.finditer(text[sentence_start:m.start])]
+    if cue and not any(sentence_start + cue[-1].end() <= o < m.start for o in others) \
+            and not CAVEAT.search(text[sentence_start + cue[-1].end():m.start]):
+        return True  # "..., but checking again, 75 holds"; not "..., but at altitude it's lower, around 90"
     if m.candidate == OTHER or not asked:
         return False
     ends = [i for i in (text.find(c, m.start) for c in ".!?\n;:,()—") if i >= 0]

@@ -5,7 +5,8 @@ A negation cue ("not", "never", "no", "nor", "without", "instead of", any "n't":
 the same clause. The scope ends at a sentence or clause break (". ; : ? !"), at a contrast
 ("but", "however", "instead"), at a comma that opens a new clause (", it's 25"), and at the
 first value after the cue ("isn't 20, 25": the cue binds to the 20). Cues that do not deny
-what follows ("not only", "no doubt", "No, it is 25") are left out. A value can also be
+what follows ("not only", "no doubt", "No, it is 25") are left out. A value that is only
+reported ("many say Jupiter", "a common guess is 10") is not claimed either. A value can also be
 denied after it ("25 is wrong", "25 isn't right").
 """
 
@@ -18,6 +19,12 @@ SCOPE_WORDS = 4  # "I really don't believe it is 25": the cue reaches over "beli
 # A comparison ("longer than a kilometre", "unlike Saturn") names a value without committing to it.
 CUES = re.compile(r"\b(?:not|never|nor|neither|without|cannot|nothing|nobody|instead of|rather than|other than|"
                   r"except|apart from|no longer|than|unlike|compared to|compared with|versus|vs|no(?!\s*[,.!?;:-])|\w+n't)\b")
+# Reported belief is not the answer's own claim: "many say Jupiter", "a common guess is 10".
+ATTRIBUTION = re.compile(r"\b(?:many|some|most|people|others|folks|they|some people|many people)\s+(?:would\s+)?"
+                         r"(?:say|said|think|thought|believe|believed|claim|guess|assume|answer)\b|"
+                         r"\b(?:is|was) (?:a|the) (?:common|usual|popular|typical) (?:guess|answer|belief|mistake)\b|"
+                         r"\b(?:often|commonly|widely|sometimes) (?:said|believed|thought|claimed|given|cited)\b|"
+                         r"\bthe (?:common|popular|usual) (?:guess|answer|belief) is\b")
 # Cues that do not deny what follows them.
 # (A hedge is not a denial: "I'm not sure, maybe 2" hedges the 2; the assert/hedge label sees that.)
 NOT_DENYING = re.compile(r"\b(?:not sure|not certain|not entirely sure|not 100% sure|don't know|do not know|no wait|no sorry|no actually|no I mean|not only|not just|not merely|no doubt|not surprisingly|no wonder|no matter|"
@@ -47,6 +54,9 @@ def denied_before(text: str, start: int, values: list[tuple[int, int]] = ()) -> 
     breaks = [m.end() for m in BREAKS.finditer(window)]
     scope_start = breaks[-1] if breaks else 0
     scope = window[scope_start:]
+    attributed = list(ATTRIBUTION.finditer(scope))
+    if attributed and len(re.findall(r"[\w']+", scope[attributed[-1].end():])) <= SCOPE_WORDS:
+        return True  # reported, not claimed: "many say Jupiter"
     cues = [m for m in CUES.finditer(scope) if not _not_denying(scope, m)]
     if not cues:
         return False
