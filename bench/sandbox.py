@@ -57,7 +57,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.sandbox_worker import MAX_MESSAGE, ChannelError, decode, frame, parse
+from bench.sandbox_worker import MAX_MESSAGE, ChannelError, decode, encode, frame, parse
 
 WORKER = Path(__file__).resolve().parent / "sandbox_worker.py"
 WORKER_NAME = "edgebench_sandbox_worker.py"  # its name inside the sandbox (and in `ps`)
@@ -573,7 +573,7 @@ def judge(job: Job, calls_fd: int, replies_fd: int, timeout_s: float) -> tuple[s
 
     def candidate(*args, **kwargs):
         call_id = next(call_ids)  # a reply names its call: replies written blind into the channel answer none
-        channel.send({"id": call_id, "args": _encode_trusted(list(args)), "kwargs": _encode_trusted(kwargs)})
+        channel.send({"id": call_id, "args": encode(list(args)), "kwargs": encode(kwargs)})
         reply = channel.receive()
         if not isinstance(reply, dict) or reply.get("id") != call_id:
             raise WorkerError("the reply does not answer this call")
@@ -601,12 +601,6 @@ def judge(job: Job, calls_fd: int, replies_fd: int, timeout_s: float) -> tuple[s
     except Exception as exc:  # an assert, a wrong type, an undecodable value: all fail
         return "failed", f"{type(exc).__name__}: {str(exc)[:200]}"
     return "passed", ""
-
-
-def _encode_trusted(value):
-    from bench.sandbox_worker import encode
-
-    return encode(value)
 
 
 def plain_text(text: str, limit: int = 300) -> str:
