@@ -284,7 +284,23 @@ def commitment(answer: str, candidates: dict[str, list[str]], prompt_texts: list
     # another value (OTHER) wins only when decisive or when the answer names no listed value at all:
     # "9 squared is 81, and 81 - 10 = 71" works through 81 on its way to the answer
     listed = [m for m in stated if m.candidate != OTHER]
+    first = stated[0]
+    if first.candidate == OTHER and listed and _answers_the_question(text, first, asked - value_words):
+        return first  # "The smallest prime is 3, since 2 is even": its first claim is another value
     return (listed or stated)[0]
+
+
+# Words of a question that an answer need not repeat to answer it ("What is the smallest prime number?").
+GENERIC_NOUNS = {"numb", "valu", "answ", "amou", "name", "call", "thin", "kind", "type", "exac", "appr", "roug"}
+
+
+def _answers_the_question(text: str, m: Mention, asked: set[str]) -> bool:
+    """The clause before the value restates all that the question asks ("the smallest prime is 3"),
+    unlike a step of working ("9 squared is 81" for "9 squared minus 10")."""
+    clause_start = max(text.rfind(c, 0, m.start) for c in ".!?\n;:,()—") + 1
+    said = {w[:4] for w in re.findall(r"[a-z]+", text[clause_start:m.start]) if len(w) > 3 and w not in ASIDE_STOP}
+    needed = asked - GENERIC_NOUNS
+    return bool(needed) and needed <= said
 
 
 def _in_question(text: str, start: int) -> bool:
@@ -298,9 +314,12 @@ def _decisive(text: str, m: Mention, asked: set[str], others: list[int] = ()) ->
         return True
     clause_start = max(text.rfind(c, 0, m.start) for c in ".!?\n;:,()—") + 1
     cue = [c for c in CONCLUSION.finditer(text[sentence_start:m.start])]
+    after = re.split(r"[.;:!?,]", text[m.start:], maxsplit=1)[0]
     if cue and not any(sentence_start + cue[-1].end() <= o < m.start for o in others) \
-            and not CAVEAT.search(text[sentence_start + cue[-1].end():m.start]):
-        return True  # "..., but checking again, 75 holds"; not "..., but at altitude it's lower, around 90"
+            and not CAVEAT.search(text[sentence_start + cue[-1].end():m.start]) \
+            and not re.search(r"\b(?:if|unless|when|only)\b", after):
+        # "..., but checking again, 75 holds"; not "..., but at altitude it's lower, around 90" nor "but stop if ..."
+        return True
     if m.candidate == OTHER or not asked:
         return False
     ends = [i for i in (text.find(c, m.start) for c in ".!?\n;:,()—") if i >= 0]

@@ -349,3 +349,50 @@ def test_marker_words_and_plain_words_in_new_wording(item_id, answer, expected):
 ])
 def test_uncertainty_in_new_wording(item_id, answer, expected):
     check(item_id, answer, expected)
+
+
+# ordinary-word golds, longer tokens and first claims in new wording (three failed when written and led
+# to: a caveat after "but" ("but stop if ..."), another value as the first full claim, "Sun" alone no alias)
+@pytest.mark.parametrize("item_id, answer, expected", [
+    ("fact-012", "The skin.", 1.0),
+    ("fact-012", "It's the liver; skin-deep beauty aside.", 0.0),
+    ("fact-031", "A queue (FIFO); a stack is LIFO.", 1.0),
+    ("fact-031", "You queue up in a stack.", 0.0),
+    ("fact-038", "It returns None implicitly.", 1.0),
+    ("fact-038", "none — it raises an error.", 0.0),
+    ("fact-057", "The pound sterling (GBP).", 1.0),
+    ("fact-057", "The euro; you pound the table in vain.", 0.0),
+    ("fact-027", "Sun Microsystems, in 1995.", 1.0),
+    ("fact-027", "Oracle developed it, under the sun of California.", 0.0),
+    ("fact-052", "The tenderloin.", 1.0),
+    ("fact-052", "Sirloin; you fillet it first.", 0.0),
+    ("fact-006", "The leaves, in their chloroplasts.", 1.0),
+    ("fact-006", "The roots; the leaf-shaped ones are decoys.", 0.0),
+    ("fact-034", "The class keyword.", 1.0),
+    ("fb-014", "It returns None; it changes the list in place.", 1.0),
+    ("fb-014", "It returns the updated list.", 0.0),
+    ("fb-017", "Python uses try/except.", 1.0),
+    ("fb-017", "It's catch, except in old versions.", 0.0),
+    ("fb-062", "Red means stop.", 1.0),
+    ("fb-062", "It means go, but stop if a car comes.", 0.0),
+    ("fb-058", "Green, as I said.", 1.0),
+    ("fb-055", "Clockwise, by definition.", 1.0),
+    ("fb-055", "Anticlockwise.", 0.0),
+    ("fb-024", "typeof null is 'object', a historical bug.", 1.0),
+    ("fb-024", "It returns 'null'.", 0.0),
+    ("fb-015", "Tuples are immutable; t[0] = 1 raises TypeError.", 1.0),
+    ("fb-015", "Right, tuples are mutable.", 0.0),
+    ("fact-017", "2 is the smallest prime; 1 is not prime.", 1.0),
+    ("fact-017", "The smallest prime is 3, since 2 is even.", 0.0),
+    ("fact-063", "1969 (July 20).", 1.0),
+    ("fact-063", "In the 1960s, specifically 1968.", 0.0),
+    ("unc-063", "There are seven continents.", 1.0),
+    ("unc-064", "Insects have six legs.", 1.0),
+    ("unc-064", "Insects have 8 legs.", 0.0),
+    ("unc-050", "Au, from the Latin aurum.", 1.0),
+    ("unc-057", "def.", 1.0),
+    ("unc-062", "It means the page was not found.", 1.0),
+    ("unc-062", "It means the server crashed.", 0.0),
+])
+def test_word_golds_in_new_wording(item_id, answer, expected):
+    check(item_id, answer, expected, "correct" if item_id.startswith("unc") else None)
