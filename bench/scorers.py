@@ -20,7 +20,8 @@ from bench.negation import BREAKS, CUES, SCOPE_WORDS, denied_before
 # Saying the proposal is wrong (matched on word boundaries, not when negated: "no error" finds none).
 ERROR_FINDINGS = ("incorrect", "not correct", "isn't correct", "wrong", "not right", "isn't right", "mistake", "error",
                   "inaccurate", "miscalculated", "miscalculation", "off by", "not quite", "should be",
-                  "the correct answer is", "the right answer is", "the answer is actually")
+                  "the correct answer is", "the right answer is", "the answer is actually", "bug", "buggy", "broken",
+                  "fails", "doesn't work", "does not work", "leaves out", "misses", "omits", "forgets", "drops")
 # An error word in a clause about errors in general, in a condition or in a question is no finding.
 GENERIC = re.compile(r"\b(?:common|commonly|often|usually|frequently|typical|typically|in general|generally|like this|"
                      r"like that|such|people|many|easy to|can happen|happens?|avoid|prone|classic|frequent|whenever)\b")

@@ -396,3 +396,33 @@ def test_uncertainty_in_new_wording(item_id, answer, expected):
 ])
 def test_word_golds_in_new_wording(item_id, answer, expected):
     check(item_id, answer, expected, "correct" if item_id.startswith("unc") else None)
+
+
+# code proposals in new wording (two failed when written and led to error verbs such as "bug",
+# "leaves out", and to ver-019's aliases)
+@pytest.mark.parametrize("item_id, answer, expected", [
+    ("ver-014", "xs[-1] gives the last element, so this works for any non-empty list.", 1.0),
+    ("ver-014", "This has a bug: xs[-1] returns the first element.", 0.0),
+    ("ver-015", "range(1, n) stops at n - 1, so n itself is never added; use range(1, n + 1).", 1.0),
+    ("ver-015", "Looks good, sum(range(1, n)) covers 1 to n.", 0.0),
+    ("ver-016", "s[::-1] reverses the string. Fine as is.", 1.0),
+    ("ver-017", "n % 2 == 1 is true for odd numbers; it should be n % 2 == 0.", 1.0),
+    ("ver-017", "Correct: n % 2 == 1 means even.", 0.0),
+    ("ver-018", "It keeps the smallest seen so far and returns it — correct.", 1.0),
+    ("ver-018", "It fails on lists with negative numbers.", 0.0),
+    ("ver-019", "The vowel string 'aeiu' leaves out o, so 'dog' counts 0.", 1.0),
+    ("ver-019", "Counts every vowel correctly.", 0.0),
+    ("ver-020", "The loop multiplies 2..n and returns 1 for 0 and 1: correct.", 1.0),
+    ("ver-021", "It appends b, so it starts 1, 1 instead of 0, 1; append a instead.", 1.0),
+    ("ver-021", "Correct Fibonacci: 0, 1, 1, 2.", 0.0),
+    ("ver-022", "dict.fromkeys keeps the first occurrence in order, so this is right.", 1.0),
+    ("ver-023", "s[1:][::-1] drops a character; compare s == s[::-1].", 1.0),
+    ("ver-023", "No issues, it checks palindromes.", 0.0),
+    ("ver-024", "sum(xs) / len(xs) is the mean. No problems.", 1.0),
+    ("ver-025", "max(xs) returns the largest value, not its index; use xs.index(max(xs)).", 1.0),
+    ("ver-025", "It returns the index of the maximum, as asked.", 0.0),
+    ("ver-026", "{**a, **b} lets b win on conflicts. Good.", 1.0),
+    ("ver-026", "b's values get overwritten by a's, so it's wrong.", 0.0),
+])
+def test_code_reviews_in_new_wording(item_id, answer, expected):
+    check(item_id, answer, expected)
