@@ -3,7 +3,7 @@
 Phrase rules alone agreed with the paper's labelled answers at kappa 0.187: people (and the
 paper's classifier) call an answer a hedge for the tentativeness spread through it ("often
 debated", "depending on", "I'm sorry, I can't"), not for one phrase. So the stance is a
-weighted sum of 17 interpretable features, each a count of one family of words
+weighted sum of 16 interpretable features, each a count of one family of words
 (FEATURES below), as log(1 + count), never scaled by length; the weights are fitted by
 `bench/judges/train_stance.py` (seeded, on a split of the paper's labels by prompt) and
 shipped as `stance_weights.json` next to this file. Inference is plain Python (no numpy, no
