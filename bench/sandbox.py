@@ -389,9 +389,9 @@ def _run_bwrap(job: Job, program: bytes, limits: Limits, isolation: str, err) ->
             f.flush()
             f.seek(0)
         fds = {"program.py": source.fileno(), WORKER_NAME: worker.fileno()}
-        uid = [str(SANDBOX_UID)] if os.geteuid() == 0 else []
+        uid = str(SANDBOX_UID) if os.geteuid() == 0 else "-"
         command = ["bwrap", *_bwrap_args(limits, fds), _python(), "-I", "-S", "-B", WORKER_NAME, job.entry_point,
-                   str(limits.timeout_s), *uid]
+                   str(limits.timeout_s), uid, PACKAGES_INSIDE]
         return _sandboxed(job, command, None, limits, isolation, err, tuple(fds.values()))
 
 
@@ -400,7 +400,11 @@ def _run_rlimits(job: Job, program: bytes, limits: Limits, isolation: str, err) 
     try:
         (folder / "program.py").write_bytes(program)
         shutil.copy(WORKER, folder / WORKER_NAME)
-        command = [_python(), "-I", "-S", "-B", WORKER_NAME, job.entry_point, str(limits.timeout_s)]
+        packages = folder / "packages"  # numpy, as under bwrap (links: removing the folder never follows them)
+        packages.mkdir()
+        for package in _visible_packages():
+            os.symlink(package, packages / Path(package).name)
+        command = [_python(), "-I", "-S", "-B", WORKER_NAME, job.entry_point, str(limits.timeout_s), "-", str(packages)]
         return _sandboxed(job, command, folder, limits, isolation, err, ())
     finally:
         remove_tree(folder)

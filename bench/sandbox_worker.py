@@ -1,11 +1,12 @@
 """The only edgebench code inside the sandbox: it runs the model's program and answers calls.
 
-Usage (by bench/sandbox.py only): python -I -S -B sandbox_worker.py ENTRY_POINT TIMEOUT_S [UID],
+Usage (by bench/sandbox.py only): python -I -S -B sandbox_worker.py ENTRY_POINT TIMEOUT_S UID|- PACKAGES,
 in a working folder that holds nothing but this file and program.py (the prompt plus the
 model's code). No tests, no expected values, no verdict channel: the judge lives outside the
 sandbox, in edgebench's own process, and reaches this worker only through its stdin and
-stdout pipes. With UID (the judge runs as root) the worker gives up root for that uid before
-it reads the program, so nothing the model runs is root on the host.
+stdout pipes. With a UID (the judge runs as root) the worker gives up root for that uid before
+it reads the program, so nothing the model runs is root on the host. PACKAGES is a folder of the
+few installed packages the program may import (numpy), added to sys.path when it exists.
 
 Protocol: length-prefixed JSON. The worker says {"ready": true} (or {"error": ...}) once the
 program has run, then answers each {"id", "args", "kwargs"} with {"id", "value"} or {"id", "error"}. Values are
@@ -38,7 +39,6 @@ MAX_MESSAGE = 64 * 2**10  # bytes
 MAX_DEPTH = 40  # nesting levels of a value
 MAX_NODES = 20_000  # values in one message
 MAX_SAME_HASH = 8  # members of one set or dict that may share a hash
-PACKAGES = "/opt/edgebench-packages"  # read-only numpy, where the judge's environment has it
 MAX_DIGITS = 4300  # of one int (Python's own default limit, whatever the environment says)
 
 
@@ -333,7 +333,7 @@ def _answer(function, call):
         return {"id": call["id"], "error": f"{type(exc).__name__}"}
 
 
-def main(entry_point, timeout_s, uid=None):
+def main(entry_point, timeout_s, uid=None, packages=None):
     calls_fd, replies_fd = os.dup(0), os.dup(1)
     for fd in (calls_fd, replies_fd):
         os.set_blocking(fd, False)  # a write never outlasts its deadline, even on a pipe the program filled
@@ -343,8 +343,8 @@ def main(entry_point, timeout_s, uid=None):
     deadline = time.monotonic() + timeout_s + 5  # the judge kills this sandbox long before
     if uid is not None:
         _drop_root(uid)
-    if os.path.isdir(PACKAGES):
-        sys.path.append(PACKAGES)
+    if packages and os.path.isdir(packages):
+        sys.path.append(packages)
     _guard()
     namespace = {"__name__": "program"}  # not "__main__": an `if __name__ == "__main__":` block does not run
     try:
@@ -364,4 +364,4 @@ def main(entry_point, timeout_s, uid=None):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], float(sys.argv[2]), int(sys.argv[3]) if len(sys.argv) > 3 else None)
+    main(sys.argv[1], float(sys.argv[2]), None if sys.argv[3] == "-" else int(sys.argv[3]), sys.argv[4])
