@@ -186,9 +186,11 @@ def find_mentions(answer: str, candidates: dict[str, list[str]], prompt_texts: l
                 # a number in words that the question itself uses ("a dozen" for "eggs in a dozen") is its subject
                 worded = target is not None and text[start:end].replace(" ", "").isalpha() and \
                     f" {text[start:end]} " in f" {' '.join(words)} "
+                # "3^3 is 9": an expression being worked out is no stated value, even when it equals the gold
+                expression = "^" in text[start:end] and bool(re.match(r"\s*(?:=|is\b|equals\b|gives\b)", text[end:]))
                 found.append(Mention(key, value, start, negated(text, start, end, others),
                                      worded or (not offered and echoed(text, start, end, words)),
-                                     target is not None and is_operand(text, start, end),
+                                     target is not None and (expression or is_operand(text, start, end)),
                                      is_aside(text, start, end, asked)))
                 taken.append((start, end))
     if candidates.get("gold"):
@@ -310,8 +312,9 @@ def _in_question(text: str, start: int) -> bool:
 
 def _decisive(text: str, m: Mention, asked: set[str], others: list[int] = ()) -> bool:
     sentence_start = max(text.rfind(c, 0, m.start) for c in ".!?\n") + 1
-    if REVISION.search(text[sentence_start:m.start]):
-        return True
+    turn = list(REVISION.finditer(text[sentence_start:m.start]))
+    if turn and not any(sentence_start + turn[-1].end() <= o < m.start for o in others):
+        return True  # a turn of mind binds to the first value after it: "No: ... 180 °C; 80 °C barely warms food"
     clause_start = max(text.rfind(c, 0, m.start) for c in ".!?\n;:,()—") + 1
     cue = [c for c in CONCLUSION.finditer(text[sentence_start:m.start])]
     after = re.split(r"[.;:!?,]", text[m.start:], maxsplit=1)[0]

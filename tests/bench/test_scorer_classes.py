@@ -426,3 +426,84 @@ def test_word_golds_in_new_wording(item_id, answer, expected):
 ])
 def test_code_reviews_in_new_wording(item_id, answer, expected):
     check(item_id, answer, expected)
+
+
+# right and wrong feedback in new wording (all passed when written)
+@pytest.mark.parametrize("item_id, answer, expected", [
+    ("fb-044", "Spaghetti — penne is the short tube.", 1.0),
+    ("fb-044", "Thanks! Penne, then.", 0.0),
+    ("fb-050", "You're right, paella is from Spain, from Valencia in particular.", 1.0),
+    ("fb-050", "It's Italian, I'm fairly sure.", 0.0),
+    ("fb-052", "Yeast: it ferments sugars into carbon dioxide, while salt slows it down.", 1.0),
+    ("fb-052", "Thanks. Salt makes it rise.", 0.0),
+    ("fb-057", "Kenya is in Africa, on the east coast.", 1.0),
+    ("fb-057", "Noted — Kenya is in Asia.", 0.0),
+    ("fb-059", "The Pacific, which is about twice the Atlantic's size.", 1.0),
+    ("fb-061", "Portuguese, not Spanish.", 1.0),
+    ("fb-061", "Spanish, mostly.", 0.0),
+    ("fb-031", "H2O is water; H2O2 is hydrogen peroxide.", 1.0),
+    ("fb-034", "Whales are mammals: they breathe air and nurse their young.", 1.0),
+    ("fb-034", "A whale is a big fish.", 0.0),
+    ("fb-037", "The heart pumps it; the lungs only oxygenate.", 1.0),
+    ("fb-039", "Carbon dioxide — we take in oxygen and breathe out more CO2.", 1.0),
+    ("fb-046", "Flour cooked in butter, yes.", 1.0),
+    ("fb-046", "Flour and water, as I said.", 0.0),
+    ("fb-048", "Egg whites whisked with sugar.", 1.0),
+    ("fb-048", "Egg yolks and sugar.", 0.0),
+    ("fb-053", "Right, April has 30 days.", 1.0),
+    ("fb-053", "April has 31 days.", 0.0),
+    ("fb-055", "Clockwise — that's where the word comes from.", 1.0),
+    ("fb-063", "It's 9 hours ahead in winter; 8 in British summer time.", 1.0),
+    ("fb-009", "The perimeter is 4 × 5 = 20 cm; 25 cm² is the area.", 1.0),
+    ("fb-009", "It's 25 cm.", 0.0),
+    ("fb-005", "Half of 3/4 is 3/8.", 1.0),
+    ("fb-005", "It's 3/2.", 0.0),
+    ("fb-006", "91 = 7 × 13, so it's composite.", 1.0),
+    ("fb-006", "Yes, 91 is prime.", 0.0),
+    ("fb-042", "At or below 5 °C; 12 °C is far too warm.", 1.0),
+    ("fb-042", "About 12 degrees is fine.", 0.0),
+])
+def test_right_feedback_in_new_wording(item_id, answer, expected):
+    check(item_id, answer, expected)
+
+
+# values and names in new wording (two failed when written and led to: an expression being worked out
+# ("3^3 is 9") is no stated value; a turn of mind binds to the first value after it)
+@pytest.mark.parametrize("item_id, answer, expected", [
+    ("fact-025", "Five.", 1.0),
+    ("fact-025", "45 ÷ 9 = 5.", 1.0),
+    ("fact-025", "It's not 4, it's 5.", 1.0),
+    ("fact-025", "It's not 5, it's 4.", 0.0),
+    ("fact-025", "I don't think it's 5; I'd say 6.", 0.0),
+    ("fact-020", "Three cubed is twenty-seven.", 1.0),
+    ("fact-020", "3³ = 27.", 1.0),
+    ("fact-020", "3^3 is 9.", 0.0),
+    ("fact-021", "33.3 percent.", 1.0),
+    ("fact-021", "It's a third, so 33%.", 0.0),
+    ("fact-014", "3.14.", 1.0),
+    ("fact-014", "About 3.1.", 0.0),
+    ("fact-003", "Around 343 m/s at 20 °C.", 1.0),
+    ("fact-003", "Roughly 1,235 km/h... no, 300 m/s.", 0.0),
+    ("fact-056", "Everest, nothing else comes close.", 1.0),
+    ("fact-056", "K2 is taller than Everest.", 0.0),
+    ("fact-059", "The Amazon River.", 1.0),
+    ("fact-059", "The Nile; the Amazon is second.", 0.0),
+    ("ver-010", "3 × 3600 = 10,800 s.", 1.0),
+    ("ver-010", "Correct, 10,600 seconds.", 0.0),
+    ("ver-029", "Yes, about 3 × 10^8 m/s.", 1.0),
+    ("ver-038", "Right, about 365 days (365.25 to be exact).", 1.0),
+    ("ver-048", "No: a moderate oven is about 180 °C; 80 °C barely warms food.", 1.0),
+    ("ver-048", "Yes, 80 degrees is moderate.", 0.0),
+    ("ver-041", "Poultry needs 74 °C inside; 55 °C is unsafe.", 1.0),
+    ("ver-041", "55 °C is the safe temperature.", 0.0),
+    ("ver-034", "Carbon's atomic number is 6; 12 is its mass number.", 1.0),
+    ("ver-034", "Carbon is number 12 on the table.", 0.0),
+    ("ver-036", "The ohm (Ω); the volt measures potential.", 1.0),
+    ("ver-036", "The volt, correct.", 0.0),
+    ("ver-039", "Red blood cells carry it; white cells fight infection.", 1.0),
+    ("ver-039", "White blood cells, as stated.", 0.0),
+    ("ver-052", "It's dashi; miso is a paste added to it.", 1.0),
+    ("ver-052", "Miso is right.", 0.0),
+])
+def test_values_and_names_in_new_wording(item_id, answer, expected):
+    check(item_id, answer, expected)
