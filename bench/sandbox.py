@@ -9,8 +9,9 @@ model can reach holds a test, an expected value or a verdict.
 
 The judge outlives anything one sample does: its ends of the pipes are non-blocking and
 every read and write waits with poll() under the sample's deadline (a program that fills
-its own call pipe through /proc/self/fd stalls only itself); replies are bounded in size,
-depth and count and decoded in linear time (bench/sandbox_worker.py); the tests are
+its own call pipe through /proc/self/fd stalls only itself); each call carries an id its
+reply must echo (replies written blind into the channel answer nothing); replies are bounded
+in size, depth and count and decoded in linear time (bench/sandbox_worker.py); the tests are
 compiled here with asserts kept whatever PYTHONOPTIMIZE says; a failure of the judge's own
 (cleanup, a bug) is recorded as that sample's "error" and the run goes on; every text that
 comes out of the sandbox is made plain printable text (plain_text) before it leaves here;

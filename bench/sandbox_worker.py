@@ -327,10 +327,13 @@ def _answer(function, call):
     try:
         result = function(*decode(call["args"]), **decode(call["kwargs"]))
         message = {"id": call["id"], "value": encode(result)}
-        frame(message)  # over the size limit: say so instead of sending it
-        return message
     except BaseException as exc:
         return {"id": call["id"], "error": f"{type(exc).__name__}"}
+    try:
+        frame(message)
+    except ValueError:  # over the size limit: say so instead of sending it
+        return {"id": call["id"], "error": f"the return value is over the {MAX_MESSAGE}-byte limit"}
+    return message
 
 
 def main(entry_point, timeout_s, uid=None, packages=None):
