@@ -47,8 +47,10 @@ OPERATOR_BEFORE = re.compile(r"(?:[+×*/÷−^]|\s-|\bx|\btimes|\bplus|\bminus|\
 CLAIM_BEFORE = re.compile(r"(?:\bis|\bare|\bwas|\bwere|=|\bequals?|\bgives?|\bmakes?|\bget|\bgot|\banswer|\bit's|"
                           r"\bthat's|\bmake (?:it|that)|\bwait|\bactually|\bi mean|\bmeant|\bsay|\bguess|\bresult|\bsorry|\boops|"
                           r"\bcorrection|\brather|"
-                          r"\btotal|\bcomes to|\bbe|\bno|\bhas|\bhave|\bthere are)[\s,:—-]*(?:(?:about|around|roughly|"
+                          r"\btotal|\bcomes to|\bbe|\bno|\bhas|\bhave|\bthere are|\bmore like|\bcloser to|\bnearer)[\s,:—-]*(?:(?:about|around|roughly|"
                           r"exactly|just|only|actually|really|precisely|approximately|still|now)\s+)?$")
+# ...nor in a concession about something else: "Spot on, though babies have about 300."
+CONCESSION = re.compile(r"\b(?:though|although|even though|even if|except|unlike|whereas|while)\b")
 # ...nor when a comparison follows: "72 is one too many", "one more than", "one of".
 NOT_A_CLAIM_AFTER = re.compile(r"^\s*(?:too|more|less|fewer|times|of|or so|out of|by|higher|lower|bigger|smaller)\b")
 BARE_CLAIM = re.compile(r"(?:^|[.!?:]\s*)$")  # a number that opens a sentence ("63.", "Sixty-three.")
@@ -215,8 +217,9 @@ def _competitors(text, cased, candidates, numbers, taken, words, prompt_texts) -
             if any(s < n.end and n.start < e for s, e in taken) or any(same_value(n, q) for q in asked):
                 continue
             before = text[max(0, n.start - 40):n.start]
+            clause = text[max(text.rfind(c, 0, n.start) for c in ".!?;:,()—") + 1:n.start]
             if not (CLAIM_BEFORE.search(before) or BARE_CLAIM.search(before)) or is_operand(text, n.start, n.end) \
-                    or NOT_A_CLAIM_AFTER.match(text[n.end:n.end + 20]):
+                    or NOT_A_CLAIM_AFTER.match(text[n.end:n.end + 20]) or CONCESSION.search(clause):
                 continue
             others = [s for s in value_spans if s != (n.start, n.end)]
             out.append(Mention(OTHER, text[n.start:n.end], n.start, negated(text, n.start, n.end, others),
