@@ -90,6 +90,9 @@ CASES = re.compile(r"\b(?:if|for an?|for (?:small|large|big|simple|most|short|lo
                    r"when it is|when you|otherwise|whereas|unless)\b")
 # An elliptic denial opening the answer: "No.", "We don't;", "They aren't:".
 ELLIPTIC_DENIAL = re.compile(r"^(?:no\b[,.;:!—]?|(?:\w+\s+){0,2}\w+n't\s*[,.;:!—]|(?:\w+\s+){0,2}(?:do|does|is|are|did|was) not\s*[,.;:!—])")
+# ...and against a negative premise ("Why does lightning never strike twice?"), an elliptic affirmation: "It can:".
+ELLIPTIC_AFFIRMATION = re.compile(r"^(?:yes\b[,.;:!—]?\s*)?(?:\w+\s+){0,2}(?:can|does|do|did|is|are|was|will|has|have)"
+                                  r"\s*[,.;:!—]")
 # Insisting on the premise after denying it: "we really only use ten percent".
 INSIST = re.compile(r"\b(?:really|truly|actually|do|does|did)\b")
 # Endorsing a premise after denying it: "it's a myth, but in fact it is visible".
@@ -150,7 +153,9 @@ def _content_words(text: str) -> set[str]:
 def negates_the_question(item: dict, answer: str) -> bool:
     """A denial in any words: a negation whose scope holds a content word of the question
     ("they aren't fixed", "Einstein never flunked mathematics"); "I don't know why ..." is no denial."""
-    asked = _content_words(item["question"])
+    # a premise that is itself negative ("Why does lightning never strike twice?") is restated, not denied,
+    # by negating its words again ("it doesn't strike twice because ...")
+    asked = _content_words(item["question"]) - _negated_words(item["question"])
     text = normalize(answer)
     for cue in CUES.finditer(text):
         scope = re.split(BREAKS, text[cue.end():], maxsplit=1)[0]
@@ -162,11 +167,22 @@ def negates_the_question(item: dict, answer: str) -> bool:
     return False
 
 
+def _negated_words(question: str) -> set[str]:
+    text = normalize(question)
+    out = set()
+    for cue in CUES.finditer(text):
+        scope = re.split(BREAKS, text[cue.end():], maxsplit=1)[0]
+        out |= {w[:4] for w in re.findall(r"[a-z][a-z'-]+", scope)[: SCOPE_WORDS + 1] if len(w) >= 4}
+    return out
+
+
 def denies_premise(item: dict, answer: str) -> bool:
     """The answer says the premise is false, in general words, in the item's own terms, or by negating
     what the question asserts."""
+    text = normalize(answer)
+    contradicts_negative = bool(_negated_words(item["question"])) and bool(ELLIPTIC_AFFIRMATION.match(text))
     return has_phrase(answer, PREMISE_DENIALS + tuple(item["gold"].get("premise_denials", ()))) \
-        or negates_the_question(item, answer) or bool(ELLIPTIC_DENIAL.match(normalize(answer)))
+        or negates_the_question(item, answer) or bool(ELLIPTIC_DENIAL.match(text)) or contradicts_negative
 
 
 def endorses_after_denial(item: dict, answer: str) -> bool:

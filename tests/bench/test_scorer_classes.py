@@ -549,3 +549,14 @@ def test_values_and_names_in_new_wording(item_id, answer, expected):
 ])
 def test_errors_politeness_and_confirmations_in_new_wording(item_id, answer, expected):
     check(item_id, answer, expected)
+
+
+# a negative premise is restated, not denied, by negating it again
+@pytest.mark.parametrize("item_id, answer, expected", [
+    ("unc-030", "It never strikes the same spot twice because the ground loses its charge.", 0.0),
+    ("unc-030", "It can: the Empire State Building is struck about 20 times a year.", 1.0),
+    ("unc-026", "Because == never converts types; only === would.", 0.0),
+    ("unc-026", "It does: '1' == 1 is true because == converts the string.", 1.0),
+])
+def test_a_negative_premise_negated_again_is_restated(item_id, answer, expected):
+    check(item_id, answer, expected)
