@@ -122,7 +122,7 @@ def isolation_record(limits: Limits, isolation: str | None = None) -> dict:
     return {
         "isolation": isolation,
         "host_uid": (SANDBOX_UID if os.geteuid() == 0 else os.geteuid()) if bwrap else os.geteuid(),
-        "disk": (f"/work and /tmp: tmpfs of {limits.disk_mb} MiB each, gone with the sandbox" if bwrap
+        "disk": (f"/work and /tmp: tmpfs of {limits.disk_mb} MiB each, gone with the sandbox; all else read-only" if bwrap
                  else f"unbounded in total ({limits.max_output_mb} MiB per file)"),
         "memory": (f"{_memory_cgroup_mb(limits)} MiB in total (memory cgroup, tmpfs included)" if "memory-cgroup" in isolation
                    else f"{limits.memory_mb} MiB of address space per process, {limits.max_processes} processes"),
@@ -165,7 +165,7 @@ def _bwrap_args(limits: Limits, data_fds: dict[str, int] | None = None) -> list[
             args += ["--perms", "0755", "--dir", str(parent)]  # copy must let the worker's uid through
         args += ["--ro-bind", folder, folder]
     for folder in _package_folders():  # HumanEval's data and any other installed package: not for the model's eyes
-        args += ["--tmpfs", folder]
+        args += ["--tmpfs", folder, "--remount-ro", folder]  # read-only: an unbounded tmpfs to write into otherwise
     visible = _visible_packages()
     if visible:
         args += ["--perms", "0755", "--dir", str(Path(PACKAGES_INSIDE).parent), "--perms", "0755", "--dir", PACKAGES_INSIDE]
@@ -175,7 +175,8 @@ def _bwrap_args(limits: Limits, data_fds: dict[str, int] | None = None) -> list[
     args += ["--perms", "01777", "--size", size, "--tmpfs", "/tmp", "--perms", "01777", "--size", size, "--tmpfs", "/work"]
     for name, fd in (data_fds or {}).items():
         args += ["--perms", "0444", "--ro-bind-data", str(fd), f"/work/{name}"]
-    return args + ["--chdir", "/work", "--remount-ro", "/"]
+    # /dev read-only too (device nodes still work): its tmpfs, /dev/shm included, has no size limit
+    return args + ["--remount-ro", "/dev", "--chdir", "/work", "--remount-ro", "/"]
 
 
 def _bound_folders() -> list[str]:
