@@ -65,11 +65,25 @@ def audit_table(result: dict) -> Table:
     table = Table(title="Lexical judge vs paper artifacts", title_justify="left")
     for col in ("file", "n", "figure", "value"):
         table.add_column(col)
-    for name, row in {**result["assert_hedge"]["per_file"], "pooled (assert/hedge)": result["assert_hedge"]["pooled"]}.items():
-        table.add_row(name, str(row["n"]), "Cohen's kappa / accuracy", f"{row['kappa']:.3f} / {row['accuracy']:.3f}")
+    labels = result["assert_hedge"]
+    for name, row in {**labels["per_file"], "pooled (assert/hedge, cross-validated)": labels["pooled"]}.items():
+        if "kappa_range" in row:  # cross-validated: mean [min, max] over repeated grouped folds
+            table.add_row(name, str(row["n"]), "Cohen's kappa (range over repeats) / accuracy, out-of-fold",
+                          f"{row['kappa']:.3f} [{row['kappa_range'][0]:.3f}, {row['kappa_range'][1]:.3f}] / {row['accuracy']:.3f}")
+        else:
+            table.add_row(name, str(row["n"]), "Cohen's kappa / accuracy", f"{row['kappa']:.3f} / {row['accuracy']:.3f}")
         if "paper_asymmetry_recomputed" in row:
             table.add_row("", "", "paper asymmetry recomputed / stored",
                           f"{row['paper_asymmetry_recomputed']:.4f} / {row['paper_asymmetry_stored']:.4f}")
+    pooled = labels["pooled"]
+    if "note" in pooled:
+        table.add_row("", "", "how (cross-validated)", pooled["note"])
+    if "all_answers" in labels:
+        everything = labels["all_answers"]
+        table.add_row("shipped weights, all answers", str(everything["n"]), "kappa / accuracy (trained on them: not a test)",
+                      f"{everything['kappa']:.3f} / {everything['accuracy']:.3f}")
+    if pooled.get("why_not"):
+        table.add_row("", "", f"[yellow]why not always above {pooled['target']}[/]", pooled["why_not"])
     for name, row in result["axes"].items():
         for key, value in row.items():
             if key.startswith("spearman"):
