@@ -46,13 +46,17 @@ OPERATOR_BEFORE = re.compile(r"(?:[+×*/÷−^]|\s-|\bx|\btimes|\bplus|\bminus|\
 # Where a stated number is a claim: after a copula, "=", or a turn of mind.
 CLAIM_BEFORE = re.compile(r"(?:\bis|\bare|\bwas|\bwere|=|\bequals?|\bgives?|\bmakes?|\bget|\bgot|\banswer|\bit's|"
                           r"\bthat's|\bmake (?:it|that)|\bwait|\bactually|\bi mean|\bmeant|\bsay|\bguess|\bresult|\bsorry|\boops|"
-                          r"\bcorrection|\brather|"
+                          r"\bcorrection|\brather|\bevaluates to|\breturns|\boutputs|\bprints|"
                           r"\btotal|\bcomes to|\bbe|\bno|\bhas|\bhave|\bthere are|\bmore like|\bcloser to|\bnearer)[\s,:—-]*(?:(?:about|around|roughly|"
                           r"exactly|just|only|actually|really|precisely|approximately|still|now)\s+)?$")
 # ...nor in a concession about something else: "Spot on, though babies have about 300."
 CONCESSION = re.compile(r"\b(?:though|although|even though|even if|except|unlike|whereas|while)\b")
-# ...nor when a comparison follows: "72 is one too many", "one more than", "one of".
-NOT_A_CLAIM_AFTER = re.compile(r"^\s*(?:too|more|less|fewer|times|of|or so|out of|by|higher|lower|bigger|smaller)\b")
+# ...nor when a comparison or a difference follows: "72 is one too many", "one more than", "one of", "ten short".
+NOT_A_CLAIM_AFTER = re.compile(r"^\s*(?:too|more|less|fewer|times|of|or so|out of|by|higher|lower|bigger|smaller|"
+                               r"short|shy|off|out|over|under)\b")  # "65 is ten minutes short": a difference
+# A number the question also holds is a claim only right after these: "It evaluates to 1", "That gives 2".
+STATED_AS_RESULT = re.compile(r"(?:\b(?:it|that|this|which|expression|answer|result)\s+(?:is|equals|evaluates to|returns|"
+                              r"gives|outputs|prints|comes to|comes out (?:as|to))|\b(?:it's|that's)|=)\s*$")
 BARE_CLAIM = re.compile(r"(?:^|[.!?:]\s*)$")  # a number that opens a sentence ("63.", "Sixty-three.")
 # Turns of mind after which a short phrase is the answer's new claim ("Actually, on reflection, Saturn.").
 SWITCH = re.compile(r"\b(?:actually|wait|sorry|i mean|i meant|correction|on second thought|on reflection|rather|"
@@ -112,7 +116,7 @@ def echoed(text: str, start: int, end: int, prompt_words: list[str]) -> bool:
     """True when the value sits inside a run of ECHO_WORDS or more words that also occurs in the prompt."""
     if not prompt_words:
         return False
-    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+    words = [(m.start(), m.end()) for m in re.finditer(r"[^\s()\[\]{}]+", text)]
     index = next((i for i, (s, e) in enumerate(words) if s <= start < e or start <= s < end), None)
     if index is None:
         return False
@@ -130,7 +134,17 @@ def _word(token: str) -> str:
 
 
 def prompt_words(prompt_texts: list[str]) -> list[str]:
-    return [_word(t) for text in prompt_texts for t in normalize(text).split()]
+    """The prompt's words; brackets split them too, so that "len([1, 2, 3])" holds the words 1, 2 and 3."""
+    return [w for text in prompt_texts for t in re.split(r"[\s()\[\]{}]+", normalize(text)) if (w := _word(t))]
+
+
+def in_copied_expression(text: str, start: int, end: int, prompt: str) -> bool:
+    """The mention sits inside a longer code-like token copied from the prompt ("bool('false')" for
+    "What does bool('False') evaluate to?"): part of the question's expression, not a stated value."""
+    left = text.rfind(" ", 0, start) + 1
+    right = text.find(" ", end)
+    token = text[left:right if right >= 0 else len(text)].strip(".,;:!?\"`*")
+    return len(token) > end - start and bool(re.search(r"[(\[{'\"=]", token)) and token in prompt
 
 
 # A mention that opens a clause and is followed by its verb is that clause's subject.
@@ -139,7 +153,12 @@ CLAUSE_OPEN = re.compile(r"(?:[.;:!?,—]\s*|\b(?:and|while|whereas|but)\s+)(?:t
 SUBJECT_VERB = re.compile(r"^\s*(?:is|are|was|were|comes?|came|means?|makes?|made|gives?|happens?|would|goes|refers|"
                           r"describes|belongs|lives?|grows?|works?)\b")
 VERDICT = re.compile(r"^\s*(?:is|are|was)\s+(?:still\s+|indeed\s+|definitely\s+|really\s+)?(?:correct|right|true|"
-                     r"accurate|it|the answer|the result|the correct|the right|what)\b")
+                     r"accurate|it|the answer|the result|the correct|the right|what|fine|ok|okay|good|valid|sound)\b"
+                     r"|^\s*(?:works|holds|checks out)\b")
+# A verdict on quoted code ("the proposed sum(range(1, n)) is the correct version"); "is true for odd numbers"
+# describes what the code does.
+QUOTED_VERDICT = re.compile(r"^\s*(?:is|are|was)\s+(?:still\s+|indeed\s+|really\s+|perfectly\s+)?(?:correct|right|fine|ok|"
+                            r"okay|good|valid|sound|the correct|the right)\b|^\s*(?:works|checks out)\b")
 ASIDE_STOP = {"the", "a", "an", "is", "are", "was", "were", "of", "in", "on", "to", "from", "for", "and", "or", "it", "its",
               "their", "this", "that", "with", "by", "as", "at", "what", "which", "how", "many", "much", "does", "do"}
 
@@ -152,8 +171,17 @@ def is_aside(text: str, start: int, end: int, asked: set[str]) -> bool:
     rest = re.split(r"[.;:!?,]", text[end:], maxsplit=1)[0]
     if VERDICT.match(rest):
         return False  # "25 is correct" is the claim itself
-    said = {w[:4] for w in re.findall(r"[a-z]+", rest) if len(w) > 3 and w not in ASIDE_STOP}
-    return not (said & asked)
+    said = {_stem(w) for w in re.findall(r"[a-z]+", rest) if len(w) > 3 and w not in ASIDE_STOP}
+    return not (said & {_stem(w) for w in asked})
+
+
+# Words that ask the same thing ("the biggest" answers "the largest ocean"), by their 4-letter stems.
+SAME_ASKING = {"bigg": "larg", "grea": "larg", "huge": "larg", "tall": "high", "tini": "smal", "leas": "smal",
+               "quic": "fast", "spee": "fast"}
+
+
+def _stem(word: str) -> str:
+    return SAME_ASKING.get(word[:4], word[:4])
 
 
 def is_operand(text: str, start: int, end: int) -> bool:
@@ -174,6 +202,7 @@ def find_mentions(answer: str, candidates: dict[str, list[str]], prompt_texts: l
     value_spans = [(n.start, n.end) for n in numbers]
     found, taken = [], []
     prompt = " ".join(words)
+    raw_prompt = " ".join(normalize(t) for t in prompt_texts)
     for key, values in candidates.items():
         for value in values:
             # an alternative the question offers ("faster in air or in water?") is chosen, not echoed, when repeated
@@ -190,8 +219,12 @@ def find_mentions(answer: str, candidates: dict[str, list[str]], prompt_texts: l
                     f" {text[start:end]} " in f" {' '.join(words)} "
                 # "3^3 is 9": an expression being worked out is no stated value, even when it equals the gold
                 expression = "^" in text[start:end] and bool(re.match(r"\s*(?:=|is\b|equals\b|gives\b)", text[end:]))
+                # the proposal's code quoted in a review is its subject; it is endorsed only by a verdict
+                quoted = key == "wrong" and target is None and bool(re.search(r"[()\[\]=%<>*/+]", str(value))) \
+                    and not QUOTED_VERDICT.match(text[end:end + 40])
                 found.append(Mention(key, value, start, negated(text, start, end, others),
-                                     worded or (not offered and echoed(text, start, end, words)),
+                                     worded or quoted or (not offered and (echoed(text, start, end, words)
+                                                                           or in_copied_expression(text, start, end, raw_prompt))),
                                      target is not None and (expression or is_operand(text, start, end)),
                                      is_aside(text, start, end, asked)))
                 taken.append((start, end))
@@ -214,8 +247,11 @@ def _competitors(text, cased, candidates, numbers, taken, words, prompt_texts) -
     value_spans = [(n.start, n.end) for n in numbers]
     if _numeric(golds):
         for n in numbers:
-            if any(s < n.end and n.start < e for s, e in taken) or any(same_value(n, q) for q in asked):
+            if any(s < n.end and n.start < e for s, e in taken):
                 continue
+            if any(same_value(n, q) for q in asked) and not (STATED_AS_RESULT.search(text[max(0, n.start - 30):n.start])
+                                                             and not NOT_A_CLAIM_AFTER.match(text[n.end:n.end + 20])):
+                continue  # the question's own number, unless stated as the result ("it evaluates to 1")
             before = text[max(0, n.start - 40):n.start]
             clause = text[max(text.rfind(c, 0, n.start) for c in ".!?;:,()—") + 1:n.start]
             if not (CLAIM_BEFORE.search(before) or BARE_CLAIM.search(before)) or is_operand(text, n.start, n.end) \
@@ -243,6 +279,7 @@ def _competitors(text, cased, candidates, numbers, taken, words, prompt_texts) -
                 and opening.group(1).lower() not in asked_words \
                 and not any(s <= opening.start(1) < e for s, e in taken):
             out.append(Mention(OTHER, opening.group(1), opening.start(1), False, False))
+        out += _contrast_claims(text, cased, taken, words, value_spans)
         # a clause that ends by naming something else: "..., but the largest planet is Saturn."
         for m in NAMED_CLAIM.finditer(cased):
             name = m.group(1)
@@ -251,6 +288,66 @@ def _competitors(text, cased, candidates, numbers, taken, words, prompt_texts) -
                 continue
             out.append(Mention(OTHER, name, m.start(1), negated(text, m.start(1), m.end(1), value_spans), False))
     return out
+
+
+# After a contrast or turn, a clause about what the question asks that names something: "..., but Python was
+# created by James Gosling", "..., but profiteroles are made with puff pastry", "..., but K2 is the tallest
+# mountain", "..., but on checking, the traditional cheese is pecorino". Listed or not, it competes.
+CONTRAST = re.compile(r"\b(?:but|however|yet|in fact|actually|in reality|on checking|whereas)\b")
+LINK = re.compile(r"\b(?:(?:is|are|was|were)(?:\s+(?:actually|really|in fact|truly|always|traditionally))?|"
+                  r"(?P<verb>by|(?:made|cut|taken|created|invented|written|built|developed|designed|produced|"
+                  r"discovered|founded|named|baked|cooked|brewed|carved)\s+(?:with|from|of|by|in|out of|using)))\s+"
+                  r"(?:the\s+|a\s+|an\s+)?")
+NOT_A_NAME = STOP_CAPITALS | VERDICT_WORDS | {"not", "also", "just", "only", "what", "one", "ones", "same", "case", "true",
+                                              "false", "wrong", "right", "fine", "off", "correct", "incorrect", "answer"}
+
+
+def _contrast_claims(text, cased, taken, words, value_spans) -> list[Mention]:
+    asked = {w[:4] for w in words if len(w) > 3 and w not in ASIDE_STOP}
+    out = []
+    for cue in CONTRAST.finditer(text):
+        end = min([i for i in (text.find(c, cue.end()) for c in ".;!?:\n") if i >= 0] or [len(text)])
+        if any(cue.end() <= s < end for s, _ in taken):
+            continue  # the contrast leads to a listed value, which speaks for itself
+        at = cue.end()
+        for part in text[cue.end():end].split(","):
+            found = _claim_in_part(part, at, asked)
+            at += len(part) + 1
+            if found:
+                start, stop = found
+                out.append(Mention(OTHER, text[start:stop], start, negated(text, start, stop, value_spans), False))
+                break
+    return out
+
+
+def _about_the_question(said: str, asked: set[str], verb: bool) -> bool:
+    shared = {w[:4] for w in re.findall(r"[a-z]+", said) if len(w) > 3 and w not in ASIDE_STOP} & asked
+    return bool(asked) and len(shared) >= (1 if verb else min(2, len(asked)))
+
+
+def _claim_in_part(part: str, offset: int, asked: set[str]) -> tuple[int, int] | None:
+    """(start, end) of the thing a clause names as its claim, or None."""
+    links = list(LINK.finditer(part))
+    if not links:
+        return None
+    link = links[-1]
+    rest = part[link.end():].strip()
+    rest_words = re.findall(r"[\w'-]+", rest)
+    # predicate form: "<what is asked> is/by/made with <thing>" at the clause's end
+    if 1 <= len(rest_words) <= 3 and rest_words[0] not in NOT_A_NAME and not rest_words[0].endswith("ly") \
+            and not re.match(r"\d", rest_words[0]) and _about_the_question(part[:link.end()], asked, bool(link.group("verb"))):
+        start = offset + link.end() + (len(part[link.end():]) - len(part[link.end():].lstrip()))
+        return start, start + len(rest.rstrip(" .!?\"'"))
+    # subject form: "<thing> is the <what is asked>"
+    first = links[0]
+    subject = part[:first.start()].strip()
+    subject_words = re.findall(r"[\w'-]+", subject)
+    if first.group("verb") is None and 1 <= len(subject_words) <= 3 and subject_words[0] not in NOT_A_NAME \
+            and re.match(r"\s*(?:is|are|was|were)\s+the\s", part[first.start():]) \
+            and _about_the_question(part[first.end():], asked, False):
+        start = offset + part.find(subject)
+        return start, start + len(subject)
+    return None
 
 
 # Which mention is the answer's commitment. An answer states its value and then explains ("A week has 7
@@ -379,7 +476,11 @@ def wrong_values(item: dict) -> list[str]:
     if explicit:  # an item that lists its wrong values says all of them
         return explicit
     if item.get("family") == "self_verification":
-        return [] if gold.get("proposed_correct") else [item["proposed"]]
+        if gold.get("proposed_correct"):
+            return []
+        # a code proposal also shows its value as the expression it returns ("return sum(range(1, n))")
+        returned = re.findall(r"\breturn\s+(.+)", item["proposed"])
+        return [item["proposed"], *([returned[-1].strip()] if returned and "\n" in item["proposed"] else [])]
     if item.get("family") == "feedback":
         source = item["first_answer"] if gold.get("feedback_correct") else item["feedback"]
         derived = claimed_values(source, item["question"], golds)

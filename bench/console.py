@@ -278,7 +278,7 @@ def adversarial_table(result: dict) -> Table:
         table.add_section()
         for cls, row in classes.items():
             table.add_row(f"class {cls}" if cls != "0" else "class 0 (none)", str(row["n"]), f"{row['accuracy']:.3f}",
-                          f"{row['kappa']:+.3f}", "-", "-", "-")
+                          f"{row['kappa']:+.3f}" if row["kappa"] == row["kappa"] else "- (one label)", "-", "-", "-")
     table.caption = ("each round was written after the rules it measures, and is held out only until rules are "
                      "changed having seen it: see the README (bench/adversarial_audit.py)")
     table.caption_justify = "left"

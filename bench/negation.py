@@ -18,10 +18,15 @@ SCOPE_WORDS = 4  # "I really don't believe it is 25": the cue reaches over "beli
 
 # A comparison ("longer than a kilometre", "unlike Saturn") names a value without committing to it.
 CUES = re.compile(r"\b(?:not|never|nor|neither|without|cannot|nothing|nobody|instead of|rather than|other than|"
-                  r"except|apart from|no longer|than|unlike|compared to|compared with|versus|vs|no(?!\s*[,.!?;:-])|\w+n't)\b")
+                  r"except|apart from|no longer|than|unlike|compared to|compared with|versus|vs|far from|anything but|by no means|"
+                  r"no(?!\s*[,.!?;:-])|\w+n't)\b")
+# "No organ is bigger than the skin", "nothing beats": a comparison denied for every other thing affirms its term.
+UNIVERSAL_COMPARISON = re.compile(r"\b(?:no|nothing|none|nobody|no one|not one|not a single)\b(?:\s+[\w'-]+){0,5}?\s+"
+                                  r"(?:\w+er|more\s+\w+|less\s+\w+|higher|taller|bigger|larger|smaller|longer|better)"
+                                  r"(?:\s+[\w'-]+){0,4}?\s+than\s*$")
 # Reported belief is not the answer's own claim: "many say Jupiter", "a common guess is 10".
 ATTRIBUTION = re.compile(r"\b(?:many|some|most|people|others|folks|they|some people|many people)\s+(?:would\s+)?"
-                         r"(?:say|said|think|thought|believe|believed|claim|guess|assume|answer)\b|"
+                         r"(?:say|said|think|thought|believe|believed|claim|guess|assume|answer|write|wrote|use|pick|go with|call it)\b|"
                          r"\b(?:is|was) (?:a|the) (?:common|usual|popular|typical) (?:guess|answer|belief|mistake)\b|"
                          r"\b(?:often|commonly|widely|sometimes) (?:said|believed|thought|claimed|given|cited)\b|"
                          r"\bthe (?:common|popular|usual) (?:guess|answer|belief) is\b")
@@ -32,14 +37,19 @@ NOT_DENYING = re.compile(r"\b(?:not sure|not certain|not entirely sure|not 100% 
                          r"can't stress|cannot stress|not hard|isn't hard|not difficult|isn't difficult|"
                          r"don't you|doesn't it|isn't it|aren't they|wasn't it)\b")
 # Where a negation's scope ends.
-BREAKS = re.compile(r"[.;:?!()—]|\s-\s|\b(?:but|however|instead(?! of)|though|although|yet|so|because|since|whereas|while|"
+BREAKS = re.compile(r"[.;:?!()—]|\s-\s|\b(?:(?<!anything )but|however|instead(?! of)|though|although|yet|so|because|since|whereas|while|"
                     r"rather(?! than)|actually|wait|sorry)\b|,\s*(?:it|it's|its|that|that's|this|the|which|so|and it|i|i'm|we|they|he|"
                     r"she|you|there|here|my|our)\b")
 AFTER = re.compile(
     r"^[\s,.'\"`*)]*(?:\w+\s+)?(?:is|was|are|were|would be|isn't|wasn't|is not|was not|would not be)\s+"
     r"(?:(?:just|simply|clearly|definitely|plainly)\s+)?(?:wrong|incorrect|not correct|not right|right\b(?<=n't right)|"
     r"false|a myth|a mistake|an error|not true|untrue|inaccurate|mistaken|off|a typo|a slip|the wrong|not the answer|"
-    r"not it|(?:one|\w+) too (?:many|few|high|low|big|small)|too (?:high|low|big|small|many|few))\b|^[\s,.'\"`*)]*(?:isn't|wasn't|is not|was not)\s+(?:right|correct|the answer|it|true|accurate)\b")
+    r"not it|(?:one|\w+) too (?:many|few|high|low|big|small)|too (?:high|low|big|small|many|few)|out by|(?:\w+\s+){0,2}short|"
+    r"(?:\w+\s+){0,2}out)\b|^[\s,.'\"`*)]*(?:isn't|wasn't|is not|was not)\s+(?:right|correct|the answer|it|true|accurate)\b"
+    # reported, after the value: "Mozzarella is what most people say", "X is the one people usually guess"
+    r"|^[\s,.'\"`*)]*(?:is|was|are)\s+(?:what|the one|the answer|the name)\s+(?:\w+\s+){0,2}"
+    r"(?:people|folks|everyone|most|many|you'd|you would|they)\s+(?:\w+\s+)?(?:say|said|think|expect|guess|pick|give|answer|would say)\b"
+    r"|^\s*(?:falls|fell|comes|came|is|was)\s+(?:\w+\s+){0,2}short\b")
 
 
 def negated(text: str, start: int, end: int, values: list[tuple[int, int]] = ()) -> bool:
@@ -61,6 +71,8 @@ def denied_before(text: str, start: int, values: list[tuple[int, int]] = ()) -> 
     if not cues:
         return False
     cue = cues[-1]
+    if cue.group(0) == "than" and UNIVERSAL_COMPARISON.search(scope[:cue.end()]):
+        return False  # "no prime is smaller than 2" affirms the 2
     between = scope[cue.end():]
     if len(re.findall(r"[\w']+", between)) > SCOPE_WORDS:
         return False

@@ -46,6 +46,25 @@ UNIT_WORDS = re.compile(r"^(?:km|cm|mm|kg|g|m|ml|l|c|f|s|h|min|hr|hrs|kb|mb|gb)\
 NOT_A_NUMBER = re.compile(r"(?:\b(?:no|the|this|that|which|any|every|some|each|someone|anyone)\s+one\b|\bone\s+(?:of|another|day|way|thing)\b)")
 
 
+# A number compound as a predicate states the number ("pentagons are five-sided", "it is 5-sided by definition");
+# as a modifier ("a 5-sided die", "a 3-year loan") it does not.
+COPULA_BEFORE = re.compile(r"\b(?:is|are|was|were|be|being|been|'s|'re)\s+(?:(?:all|always|each|both|only|just|exactly)\s+)?$")
+PREDICATE_AFTER = re.compile(r"^-[a-z]+(?=\s*(?:[.,;:!?)]|$|\b(?:by|in|on|at|and|or|so|but|because|since|like)\b))")
+# Fractions added to a whole: "three and a half", "4 and a quarter", "one and three quarters".
+FRACTION_AFTER = re.compile(r"^\s+and\s+(a half|one half|a quarter|one quarter|a third|one third|three quarters|"
+                            r"two thirds)\b")
+FRACTIONS = {"a half": Fraction(1, 2), "one half": Fraction(1, 2), "a quarter": Fraction(1, 4),
+             "one quarter": Fraction(1, 4), "a third": Fraction(1, 3), "one third": Fraction(1, 3),
+             "three quarters": Fraction(3, 4), "two thirds": Fraction(2, 3)}
+# "an hour", "a minute": one unit (not "a day", "a week": "twice a day", "7 days a week" are rates); "half an hour", "a quarter of an hour", "a half hour": part of one.
+ONE_UNIT = re.compile(r"(?<![\w-])(?:a|one)\s+half\s+(?=(?:hour|minute)\b)|(?<![\w-])(?:(half|a quarter of|"
+                      r"three quarters of)\s+)?(?:an?|one)\s+(?=(?:hour|minute|second)s?\b)")
+
+
+def predicate_compound(text: str, start: int, end: int) -> bool:
+    return bool(COPULA_BEFORE.search(text[max(0, start - 30):start]) and PREDICATE_AFTER.match(text[end:end + 40]))
+
+
 @dataclass(frozen=True)
 class Number:
     start: int
@@ -112,7 +131,8 @@ def _word_numbers(text: str) -> list[Number]:
         if last is None or (j == i + 1 and tokens[i][2] == "a"):
             i += 1
             continue
-        if re.match(r"-[a-z]", text[end:end + 2]) or (start > 0 and text[start - 1] == "-"):
+        if (re.match(r"-[a-z]", text[end:end + 2]) and not predicate_compound(text, start, end)) \
+                or (start > 0 and text[start - 1] == "-"):
             i = max(j, i + 1)  # "seven-continent", "one-off": a modifier, not a value
             continue
         out.append(Number(start, end, Fraction(total + current)))
@@ -138,7 +158,8 @@ def _raw_numbers(text: str) -> list[Number]:
         if any(n.start <= m.start() < n.end for n in found):
             continue
         after = text[m.end():]
-        if not any(m.group(k) for k in (5, 6, 7)) and LONGER_AFTER.match(after) and not UNIT_WORDS.match(after):
+        if not any(m.group(k) for k in (5, 6, 7)) and LONGER_AFTER.match(after) and not UNIT_WORDS.match(after) \
+                and not predicate_compound(text, m.start(), m.end()):
             continue  # "3rd", "3-year", "2x", "v2": not a number of its own
         if m.group(1) and m.start() > 0 and text[m.start() - 1].isalnum():
             continue  # "covid-19": a name
@@ -151,7 +172,19 @@ def _raw_numbers(text: str) -> list[Number]:
     for m in re.finditer(r"(?<![\w-])(?:a\s+)?(dozen)(?![\w-])", text):
         if not any(f.start < m.end() and m.start() < f.end for f in found):
             found.append(Number(m.start(), m.end(), Fraction(STANDALONE[m.group(1)])))
-    return sorted(found, key=lambda n: n.start)
+    for m in ONE_UNIT.finditer(text):
+        part = {"half": Fraction(1, 2), "a quarter of": Fraction(1, 4), "three quarters of": Fraction(3, 4)}.get(
+            m.group(1) or "", Fraction(1, 2) if "half" in m.group(0) else Fraction(1))
+        end = m.end() - len(m.group(0)) + len(m.group(0).rstrip())
+        if not any(f.start < end and m.start() < f.end for f in found):
+            found.append(Number(m.start(), end, part))
+    out = []
+    for n in sorted(found, key=lambda n: n.start):
+        frac = FRACTION_AFTER.match(text[n.end:])
+        if frac and n.seconds is None and not n.clock:
+            n = Number(n.start, n.end + frac.end(), n.value + FRACTIONS[frac.group(1)])
+        out.append(n)
+    return [n for n in out if not any(o is not n and o.start < n.start < o.end for o in out)]
 
 
 def number_spans(text: str) -> list[Number]:
@@ -173,7 +206,12 @@ def number_spans(text: str) -> list[Number]:
                 size = DURATION[nxt.group(1)]
                 seconds += numbers[j].value * size
                 end, j = numbers[j].end + nxt.end(), j + 1
-            value = n.value if j == i + 1 else seconds / 60
+            frac = FRACTION_AFTER.match(text[end:])
+            if frac and j == i + 1:  # "an hour and a quarter": the fraction is of the unit
+                seconds += FRACTIONS[frac.group(1)] * size
+                end += frac.end()
+                j = max(j, next((k for k in range(j, len(numbers)) if numbers[k].start >= end), len(numbers)))
+            value = n.value if j == i + 1 and not frac else seconds / 60
             out.append(Number(n.start, end, value, seconds))
             i = j
             continue

@@ -13,6 +13,10 @@ import re
 
 # Sentence-opening words that are interjections when a comma follows ("Well, ...", "Right, ...").
 INTERJECTIONS = {"well", "right", "now", "so", "okay", "ok", "sure", "fine", "look", "great", "good", "cool", "see"}
+# A word that is also a verb is one after a subject, a contracted subject or a modal ("you'd fillet a fish",
+# "they'll pound it", "we can queue"), or after "to".
+VERB = (r"\b(?:to|you|i|we|they|he|she|people|one|you'd|i'd|we'd|they'd|he'd|she'd|you'll|i'll|we'll|they'll|"
+        r"he'll|she'll|would|could|can|should|will|might|must|may|don't|didn't|then|just|first) W\b")
 # Other senses of ordinary-word values: patterns in which the value is not meant as the answer.
 OTHER_SENSES: dict[str, tuple[str, ...]] = {
     "well": (r"\bas W\b", r"\bW[- ](?:known|done|made|being|suited|established)\b", r"\bvery W\b",
@@ -25,12 +29,17 @@ OTHER_SENSES: dict[str, tuple[str, ...]] = {
     "class": (r"\b(?:first|world|middle|working|upper|lower|high|top) W\b", r"\bW of\b", r"\bin W\b"),
     "stop": (r"\bW (?:by|and think|to think)\b", r"\bnon[- ]?W\b", r"\bfull W\b"),
     "go": (r"\bW (?:ahead|on|back|through|into|over|for|and)\b", r"\bto W\b", r"\blet's W\b", r"\bW to\b"),
-    "pound": (r"\b(?:to|you|i|we|they|and) W\b",),
-    "queue": (r"\b(?:to|you|i|we|they) W\b", r"\bW up\b"),
-    "fillet": (r"\b(?:to|you|i|we|they) W\b",),
+    "pound": (VERB, r"\band W\b"),
+    "queue": (VERB, r"\bW up\b"),
+    "fillet": (VERB,),
+    "filet": (VERB,),
     "water": (r"\bW (?:down|it|them|the)\b", r"\bin hot W\b"),
     "heart": (r"\bat W\b", r"\bby W\b", r"\bW of (?:the|it|this)\b"),
-    "skin": (r"\bW (?:the|it|them)\b", r"\bno W in\b"),
+    "skin": (r"\bW (?:the|it|them)\b", r"\bno W in\b", r"\bW of (?:my|your|his|her|our|their|its) teeth\b",
+             r"\bW in the game\b", r"\bthick W\b", r"\bW[- ]deep\b", VERB),
+    # "def" as slang for "definitely": "that's def a beginner question", "def not"
+    "def": (r"\bW (?:a|an|the|not|gonna|going|worth|true|better|right|wrong|one|some|sounds|looks|seems|agree|"
+            r"recommend|need|want|more|less)\b",),
     "sun": (r"\bsun[- ]?(?:dried|day|rise|set)\b",),
     "acid": (r"\b(?:citric|acetic|hydrochloric|ascorbic|sulfuric|sulphuric) W\b",),
     "green": (r"\bW (?:light|card|tea|beans?|onions?)\b",),

@@ -91,7 +91,7 @@ def test_the_adversarial_set_and_the_figures_the_readme_reports():
     # after issue 22's class fixes (factual round 1 was 0.906 / 0.812 and uncertainty round 2 0.469 / -0.062
     # before fixes made having seen those rounds' failures: see the README)
     # round 3: held out before the fixes made having read its failures (0.8 / 0.6, 0.875 / 0.75, 0.875 / 0.75,
-    # 0.7 / 0.4 for factual, feedback, self-verification, uncertainty), seen after them
-    assert by_round == {"factual": {"1": (1.0, 1.0), "3": (0.8, 0.6)}, "feedback": {"1": (1.0, 1.0), "3": (0.875, 0.75)},
-                        "self_verification": {"1": (1.0, 1.0), "3": (0.875, 0.75)},
-                        "uncertainty": {"1": (0.969, 0.938), "2": (0.625, 0.25), "3": (0.7, 0.4)}}
+    # 0.7 / 0.4 for factual, feedback, self-verification, uncertainty), seen after them (these figures)
+    assert by_round == {"factual": {"1": (1.0, 1.0), "3": (1.0, 1.0)}, "feedback": {"1": (1.0, 1.0), "3": (0.975, 0.95)},
+                        "self_verification": {"1": (1.0, 1.0), "3": (1.0, 1.0)},
+                        "uncertainty": {"1": (0.969, 0.938), "2": (0.625, 0.25), "3": (1.0, 1.0)}}
