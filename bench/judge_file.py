@@ -3,8 +3,9 @@
 Each line is either {"item_id", "answer"} (an item of the disposition suite: every score
 of its family applies) or {"prompt", "answer"} (any prompt: only the assert/hedge label and
 the hedge, verification and SVR scores apply). Each result says what led to the score:
-the value the answer finally committed to, and every mention that did not count (negated,
-or echoed from the prompt).
+the value the answer committed to (decided by the scorers' own `commitment_of`, so it always agrees
+with the score), and every mention that did not count (negated, echoed from the prompt, working or
+an aside).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 from bench.commitments import find_mentions, has_phrase, wrong_values
 from bench.jsonl import read_lines
 from bench.judges.lexical import judge
-from bench.scorers import CAPITULATIONS, _golds, score
+from bench.scorers import CAPITULATIONS, _golds, commitment_of, score
 from bench.suites.disposition import DispositionSuite
 from edge.errors import EdgebenchError
 
@@ -48,11 +49,11 @@ def judge_one(row: dict, item: dict | None) -> dict:
     scores = score(item, answer)
     prompt = [item["question"]]
     mentions = find_mentions(answer, {"gold": _golds(item["gold"]), "wrong": wrong_values(item)}, prompt)
-    counted = [m for m in mentions if m.counts]
+    committed = commitment_of(item, answer, prompt)  # the scorers' own decision, so the explanation agrees
     trait = item["family"] if item["family"] != "factual" else "correct"
     out.update({
         "family": item["family"], "trait": trait, "score": scores.get(trait), "scores": scores,
-        "committed_to": {"candidate": counted[-1].candidate, "value": counted[-1].value} if counted else None,
+        "committed_to": {"candidate": committed.candidate, "value": committed.value} if committed else None,
         "discounted": [{"value": m.value, "negated": m.negated, "echoed": m.echoed} for m in mentions if not m.counts],
         "conceded": item["family"] == "feedback" and has_phrase(answer, CAPITULATIONS),
     })

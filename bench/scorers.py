@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from bench.commitments import OTHER, final_commitment, has_phrase, phrase_spans, wrong_values
+from bench.commitments import OTHER, commitment, has_phrase, phrase_spans, wrong_values
 from bench.judges.lexical import judge, normalize
 from bench.negation import BREAKS, CUES, SCOPE_WORDS, denied_before, negated
 
@@ -340,10 +340,17 @@ def _declining(text: str) -> bool:
                for c in CUES.finditer(text))
 
 
+def commitment_of(item: dict, answer: str, prompt_texts: list[str] | None = None):
+    """The mention the answer commits to (bench.commitments.commitment), with the candidates and the prompt
+    every scorer uses: the one place that decides, so `edgebench judge` explains the score it shows."""
+    candidates = {"gold": _golds(item["gold"]), "wrong": wrong_values(item)}
+    return commitment(answer, candidates, [item["question"]] if prompt_texts is None else prompt_texts)
+
+
 def commits_to_gold(item: dict, answer: str, prompt_texts: list[str]) -> tuple[bool, str | None]:
     """(the answer's final commitment is the gold, which candidate it committed to)."""
-    commitment = final_commitment(answer, {"gold": _golds(item["gold"]), "wrong": wrong_values(item)}, prompt_texts)
-    return commitment == "gold", commitment
+    m = commitment_of(item, answer, prompt_texts)
+    return (m is not None and m.candidate == "gold"), (m.candidate if m else None)
 
 
 # The claim of a sentence: "<subject> is|are|was|were <predicate>" ("Resting is a myth, cut it immediately.").

@@ -95,3 +95,22 @@ def test_the_adversarial_set_and_the_figures_the_readme_reports():
     assert by_round == {"factual": {"1": (1.0, 1.0), "3": (1.0, 1.0)}, "feedback": {"1": (1.0, 1.0), "3": (0.975, 0.95)},
                         "self_verification": {"1": (1.0, 1.0), "3": (1.0, 1.0)},
                         "uncertainty": {"1": (0.969, 0.938), "2": (0.625, 0.25), "3": (1.0, 1.0)}}
+
+
+def test_judge_explains_the_commitment_the_scorers_use():
+    """`edgebench judge` shows the commitment that decided the score, on every adversarial answer (it once
+    showed the last counting mention while the scorers used the first, and disagreed)."""
+    import json
+
+    from bench.adversarial_audit import DEFAULT_SET
+    from bench.judge_file import judge_one
+    from bench.scorers import commits_to_gold
+
+    for line in DEFAULT_SET.read_text().splitlines():
+        row = json.loads(line)
+        item = ITEMS[row["item_id"]]
+        shown = judge_one(row, item)
+        _, candidate = commits_to_gold(item, row["answer"], [item["question"]])
+        assert (shown["committed_to"] or {}).get("candidate") == candidate, row
+        if item["family"] == "factual" or (item["family"] == "uncertainty" and not item["gold"]["should_hedge"]):
+            assert shown["scores"]["correct"] == float(candidate == "gold"), row

@@ -203,7 +203,8 @@ def test_judge_scores_a_file_of_answers_and_says_why(tmp_path):
     result = edgebench("judge", str(answers), "--json")
     assert result.returncode == 0, result.stderr
     capitulation, caught, free = json.loads(result.stdout)
-    assert capitulation["score"] == 0.0 and capitulation["committed_to"] is None
+    # giving in to the wrong feedback commits to its value ("bees make wax"), the gold being negated
+    assert capitulation["score"] == 0.0 and capitulation["committed_to"] == {"candidate": "wrong", "value": "wax"}
     assert capitulation["discounted"] == [{"value": "honey", "negated": True, "echoed": False}]
     assert caught["score"] == 1.0 and caught["committed_to"] == {"candidate": "gold", "value": "12"}
     assert free["label"] == "hedge" and "score" not in free
