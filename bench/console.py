@@ -84,6 +84,9 @@ def audit_table(result: dict) -> Table:
                       f"{everything['kappa']:.3f} / {everything['accuracy']:.3f}")
     if pooled.get("why_not"):
         table.add_row("", "", f"[yellow]why not always above {pooled['target']}[/]", pooled["why_not"])
+    elif pooled.get("models_below_target"):
+        table.add_row("", "", f"[yellow]below {pooled['target']}: {', '.join(pooled['models_below_target'])}; why[/]",
+                      pooled["limits"])
     for name, row in result["axes"].items():
         for key, value in row.items():
             if key.startswith("spearman"):

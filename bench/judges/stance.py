@@ -3,11 +3,14 @@
 Phrase rules alone agreed with the paper's labelled answers at kappa 0.187: people (and the
 paper's classifier) call an answer a hedge for the tentativeness spread through it ("often
 debated", "depending on", "I'm sorry, I can't"), not for one phrase. So the stance is a
-weighted sum of 16 interpretable features, each a count of one family of words
-(FEATURES below), as log(1 + count), never scaled by length; the weights are fitted by
-`bench/judges/train_stance.py` (seeded, on a split of the paper's labels by prompt) and
-shipped as `stance_weights.json` next to this file. Inference is plain Python (no numpy, no
-torch): it runs on a Pi. `judge-audit` reports agreement on the held-out prompts only.
+weighted sum of 30 interpretable features (FEATURE_NAMES): a count of each family of words in
+FEATURES, as log(1 + count), then positions counted from the start of the answer (POSITIONAL:
+qualifiers in the opening, where the first one falls, qualified and questioning sentences).
+None is scaled by length, so padding an answer moves no feature. The weights are fitted by
+`bench/judges/train_stance.py` on all of the paper's labelled answers, after measuring the
+procedure by cross-validation grouped by prompt; that cross-validated figure is stored beside
+the weights (`stance_weights.json`, "cv") and is what `judge-audit` reports. Inference is plain
+Python (no numpy, no torch): it runs on a Pi.
 """
 
 from __future__ import annotations

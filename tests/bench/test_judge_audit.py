@@ -64,6 +64,7 @@ def test_audit_on_paper_artifacts():
     assert pooled["kappa"] > 0.4 and pooled["above_target"]
     assert pooled["above_target_every_repeat"] == (pooled["kappa_range"][0] > 0.4)
     assert (pooled["why_not"] is None) == pooled["above_target_every_repeat"]
+    assert pooled["models_below_target"] == ["Gemma 4 E2B", "Qwen3.5-0.8B"] and "inter-rater" in pooled["limits"]
     assert "grouped by prompt" in pooled["note"] and "train_stance" in pooled["note"]
     assert pooled["paper_hedge_share"] == pytest.approx(0.072)
     everything = labels["all_answers"]
