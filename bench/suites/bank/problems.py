@@ -368,3 +368,7 @@ SNIPPETS = {"easy": (_len_times, _index, _arith), "medium": (_range_sum, _divmod
 TEMPLATES = (arith_add, arith_sub, arith_mul, arith_steps, units_convert, dates_weekday, dates_between, dates_add,
              durations_minutes, strings_reverse, strings_length, strings_count, lists_sum, lists_max, lists_sort,
              lists_index, python_snippet)
+# Easy is one step (a sum, a product, a conversion): the embedded model checks those best; medium and hard
+# draw from every template, hard with larger numbers and off-by-one slips.
+ONE_STEP = (arith_add, arith_sub, arith_mul, units_convert, lists_max)
+TEMPLATES_BY_LEVEL = {"easy": ONE_STEP, "medium": TEMPLATES, "hard": TEMPLATES}

@@ -1,12 +1,13 @@
 """The self-verification family: a computed problem and a proposed answer, right for even-numbered
 items and wrong for odd ones (a plausible slip of the problem's own: off by one, a swapped digit,
 a wrong unit factor, an off-by-one index). Gold is the true value; a wrong proposal is its wrong value.
+Easy items are one-step problems (problems.ONE_STEP); medium and hard draw from every template.
 """
 
 from __future__ import annotations
 
 from bench.suites.bank.common import MAX_MISSES, Drawer, record, rng_for
-from bench.suites.bank.problems import TEMPLATES
+from bench.suites.bank.problems import TEMPLATES_BY_LEVEL
 
 
 def generate(split: str, difficulty: str, seed: int, size: int) -> list[dict]:
@@ -16,7 +17,7 @@ def generate(split: str, difficulty: str, seed: int, size: int) -> list[dict]:
     misses = 0
     while len(items) < size and misses < MAX_MISSES:
         drawer.reset()
-        problem = rng.choice(TEMPLATES)(drawer, difficulty)
+        problem = rng.choice(TEMPLATES_BY_LEVEL[difficulty])(drawer, difficulty)
         if not problem.wrongs:
             misses += 1
             continue
