@@ -34,7 +34,9 @@ the upper bound, min(l, c/(1+m)) for the lower), give for every m a supermarting
 are monotone in m, so {m : max_{s<=t} K-_s(m) < 1/alpha} is an interval (-1, upper_t] (running intersection
 included) and likewise [lower_t, 1). Hence `upper <= M` exactly when the test said non-inferior, and
 `lower >= M` exactly when it said worse: the decision and the bounds are one object. The bounds are tightest
-near the margin (where the bets were tuned), valid everywhere. They are computed on demand (bisection over the
+near the margin (where the bets were tuned), valid everywhere; the side facing away from the margin can be
+trivial (-1 or 1: while the running mean is below the margin no bet is placed on "d above it", so the lower
+bound stays at -1), which is the price of spending the whole alpha on the one comparison the decision needs. They are computed on demand (bisection over the
 stored items, about a millisecond for a thousand items); an update itself is O(1).
 
 Several tests (artifacts x scores) are one family, as in recommend.py: `SequentialPlan` corrects it.
@@ -382,14 +384,12 @@ def _holm(p_values: list[float], alpha: float) -> list[bool]:
 
 # ---- vectorized twin, for simulations -------------------------------------------------------------------
 
-def simulate(d: np.ndarray, margin: float = MARGIN, alpha: float = ALPHA,
-             truncation: float = TRUNCATION) -> tuple[np.ndarray, np.ndarray]:
-    """The tests of SequentialTest run on every row of d (replicates x items) at once.
-
-    Returns (first_non_inferior, first_worse): per row, the item count at which K- (K+) first reached
-    1/alpha, 0 where it never did within the row. Exactly SequentialTest's arithmetic (tested)."""
+def log_capitals(d: np.ndarray, margin: float = MARGIN, alpha: float = ALPHA,
+                 truncation: float = TRUNCATION) -> tuple[np.ndarray, np.ndarray]:
+    """(log K-, log K+) after every item, for every row of d (replicates x items): SequentialTest's arithmetic,
+    vectorized. alpha does not enter the bets (they are tuned to the margin); it is accepted for symmetry."""
     d = np.asarray(d, dtype=float)
-    r, t = d.shape
+    t = d.shape[1]
     n1 = np.arange(1, t + 1, dtype=float)
     x = d - margin
     mean_prev = np.empty_like(d)
@@ -402,9 +402,18 @@ def simulate(d: np.ndarray, margin: float = MARGIN, alpha: float = ALPHA,
     v = np.maximum(v_prev, 1e-12)
     lam_lo = np.where(g < 0, np.minimum(-g / v, truncation / (1 - margin)), 0.0)
     lam_hi = np.where(g >= 0, np.minimum(g / v, truncation / (1 + margin)), 0.0)
+    return np.cumsum(np.log1p(-lam_lo * x), axis=1), np.cumsum(np.log1p(lam_hi * x), axis=1)
+
+
+def simulate(d: np.ndarray, margin: float = MARGIN, alpha: float = ALPHA,
+             truncation: float = TRUNCATION) -> tuple[np.ndarray, np.ndarray]:
+    """The tests of SequentialTest run on every row of d (replicates x items) at once.
+
+    Returns (first_non_inferior, first_worse): per row, the item count at which K- (K+) first reached
+    1/alpha, 0 where it never did within the row. Exactly SequentialTest's arithmetic (tested)."""
     threshold = math.log(1 / alpha)
     out = []
-    for logs in (np.log1p(-lam_lo * x), np.log1p(lam_hi * x)):
-        hit = np.cumsum(logs, axis=1) >= threshold
+    for logs in log_capitals(d, margin, alpha, truncation):
+        hit = logs >= threshold
         out.append(np.where(hit.any(axis=1), hit.argmax(axis=1) + 1, 0))
     return out[0], out[1]
