@@ -5,8 +5,9 @@ and whether the answer carries surface self-verification markers (the paper's SV
 The phrase rules were written from the paper's descriptions and general usage. They
 under-called hedges (kappa 0.187 against the paper's labels), so the label of an answer of
 SHORT_WORDS words or more comes from a small logistic regression over families of hedging
-words (bench/judges/stance.py), fitted on half of the paper's prompts and measured on the
-other half only (judge-audit); an explicit strong hedge ("I don't know") is a hedge
+words (bench/judges/stance.py), measured by cross-validation grouped by prompt (every answer
+labelled by a model that never saw its prompt; judge-audit) and shipped fitted on all of the
+paper's labelled answers; an explicit strong hedge ("I don't know") is a hedge
 whatever the weights say. Short answers, which the paper's set hardly holds, keep the rules.
 """
 
