@@ -22,7 +22,7 @@ P(exists t: K-_t >= 1/alpha) <= alpha. The claim "non-inferior" is made the firs
 error is at most alpha at every stopping time, however the stopping is decided (other tests, the clock, the bank
 running out). Likewise for K+ and "worse". A test therefore checks after every item at no cost in validity.
 
-The bets (power, not validity): aGRAPA at the margin (WSR section 5.3, the approximate growth-rate-optimal bet):
+The bets (power, not validity): aGRAPA at the margin (WSR's approximate growth-rate-optimal bet):
 l = (mu_hat - M) / v_hat in the direction of the bet, 0 when the estimate points the other way, where mu_hat
 is the running mean of d (one pseudo-item at 0) and v_hat the running mean of (d - M)^2 (one pseudo-item at 1),
 both from the items before this one. This is the Kelly bet for a factor 1 + l (d - M), tuned to the one null
@@ -80,15 +80,6 @@ NON_INFERIOR, WORSE, CONTINUE, EXHAUSTED = "non-inferior", "worse", "continue", 
 SETTLED = (NON_INFERIOR, WORSE)
 
 
-def bets(mean_prev: float, v_prev: float, margin: float, truncation: float = TRUNCATION) -> tuple[float, float]:
-    """(l-, l+): the predictable aGRAPA bets on d < margin and d > margin from the running estimates."""
-    g = mean_prev - margin
-    v = max(v_prev, 1e-12)
-    if g < 0:
-        return min(-g / v, truncation / (1 - margin)), 0.0
-    return 0.0, min(g / v, truncation / (1 + margin))
-
-
 class SequentialTest:
     """One anytime-valid non-inferiority test of one score of one artifact against the reference.
 
@@ -122,7 +113,7 @@ class SequentialTest:
             raise ValueError(f"d must lie in [-1, 1], got {d}")
         m = self.margin
         n1 = self.n + 1
-        g = (PRIOR_MEAN + self.sum_d) / n1 - m  # bets(), inlined: this is the hot path
+        g = (PRIOR_MEAN + self.sum_d) / n1 - m  # the aGRAPA bets, inlined: this is the hot path
         v = (PRIOR_V + self.sum_v) / n1
         if v < 1e-12:
             v = 1e-12
