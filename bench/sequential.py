@@ -16,7 +16,9 @@ The bets l-_i, l+_i >= 0 are *predictable* (computed from items 1..i-1 only) and
 stays >= 1 - c > 0 (c = TRUNCATION = 0.75): l- <= c / (1 - M), l+ <= c / (1 + M).
 
 Validity. Under H0 "mu >= M", with items whose conditional mean given the past is mu (i.i.d. draws from the
-population the bank samples, or the bank in a uniformly random order), E[1 - l- (d - M) | past] = 1 - l- (mu - M)
+population the bank samples, as recommend.py assumes; a bank that is such a sample, run in an order fixed
+independently of the outcomes, is one; the bank's own finite mean would need the without-replacement
+correction of WSR section 6, not done here), E[1 - l- (d - M) | past] = 1 - l- (mu - M)
 <= 1, so K- is a nonnegative supermartingale with K-_0 = 1, and Ville's inequality gives
 P(exists t: K-_t >= 1/alpha) <= alpha. The claim "non-inferior" is made the first time K-_t >= 1/alpha, so its
 error is at most alpha at every stopping time, however the stopping is decided (other tests, the clock, the bank
@@ -36,8 +38,9 @@ included) and likewise [lower_t, 1). Hence `upper <= M` exactly when the test sa
 `lower >= M` exactly when it said worse: the decision and the bounds are one object. The bounds are tightest
 near the margin (where the bets were tuned), valid everywhere; the side facing away from the margin can be
 trivial (-1 or 1: while the running mean is below the margin no bet is placed on "d above it", so the lower
-bound stays at -1), which is the price of spending the whole alpha on the one comparison the decision needs. They are computed on demand (bisection over the
-stored items, about a millisecond for a thousand items); an update itself is O(1).
+bound stays at -1), which is the price of spending the whole alpha on the one comparison the decision needs.
+They are computed on demand (bisection over the stored items, about a millisecond for a thousand items); an
+update itself is O(1).
 
 Several tests (artifacts x scores) are one family, as in recommend.py: `SequentialPlan` corrects it.
   bonferroni (default): each test at alpha / k, k = the number of tests. The union bound over the true nulls
@@ -57,7 +60,7 @@ The two directions are two families, each at alpha, as recommend.py's two Holm p
 Item order. Validity needs each next item's conditional mean to be the mean the hypothesis is about: a uniformly
 random order of the bank, or i.i.d. draws. A stratified order (families interleaved by a seeded schedule, random
 within family) makes the conditional mean of item t its family's mean; the guarantee is then exact for the null
-"every family's mean is at the margin or worse" and approximate for the pooled one (bets change slowly, so the
+"every family's mean is at the margin or worse" (for "worse": "... or better") and approximate for the pooled one (bets change slowly, so the
 per-family drifts cancel to first order). The simulation includes such a null with families 10 points either
 side of the margin, round robin, and measures its false-settle rate.
 """
