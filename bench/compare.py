@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from bench.recommend import MARGIN
+from bench.report_model import ScoreKey
 from bench.results import RunScores, cap_hit_at
 from bench.stats import Estimate, PairedResult, equal_but_flipped, flip_finding, flips, mcnemar, paired_bootstrap
 from bench.suites.base import DISPOSITION
@@ -75,12 +76,12 @@ def compare_runs(run_a: RunScores, run_b: RunScores, suite: str | None = None, m
         raise EdgebenchError(f"the runs were scored by different judges ({run_a.judges.get(suite)} vs "
                              f"{run_b.judges.get(suite)}); rescore both with one judge before comparing")
     metric = metric or spec.target
-    keys = sorted({k[1:] for k in run_a.scores if k[0] == suite} & {k[1:] for k in run_b.scores if k[0] == suite})
+    keys = sorted(run_a.keys(suite) & run_b.keys(suite))
     if not keys:
         raise EdgebenchError(f"{run_a.path} and {run_b.path} share no {suite} items; run both on the same suite and split")
     cells = []
-    for split, budget in sorted({(k[0], k[2]) for k in keys}):
-        ids = [k[1] for k in keys if k[0] == split and k[2] == budget]
+    for split, budget in sorted({(k.split, k.budget) for k in keys}):
+        ids = [k.item for k in keys if k.split == split and k.budget == budget]
         cells.append(_cell(run_a, run_b, suite, split, budget, ids, metric, spec.content, spec.style))
     cells = [c for c in cells if c.n > 0]
     if not cells:
@@ -106,7 +107,7 @@ def flip_findings(cells: list[Cell], metric: str, content: str | None, alpha: fl
 
 def _shared_suite(run_a: RunScores, run_b: RunScores) -> str:
     """The suite both runs scored: a disposition suite first (it is what the verdict is about), then by name."""
-    shared = sorted({k[0] for k in run_a.scores} & {k[0] for k in run_b.scores},
+    shared = sorted(run_a.suites() & run_b.suites(),
                     key=lambda name: (run_a.specs[name].kind != DISPOSITION, name))
     if not shared:
         raise EdgebenchError(f"{run_a.path} and {run_b.path} have no suite in common")
@@ -118,8 +119,8 @@ def _cell(run_a: RunScores, run_b: RunScores, suite: str, split: str, budget: in
     def values(name: str | None) -> tuple[list[float], list[float]] | None:
         if name is None:
             return None
-        rows = [(run_a.scores[(suite, split, i, budget)].get(name), run_b.scores[(suite, split, i, budget)].get(name))
-                for i in ids]
+        rows = [(run_a.scores[key].get(name), run_b.scores[key].get(name))
+                for key in (ScoreKey(suite, split, i, budget) for i in ids)]
         rows = [(float(x), float(y)) for x, y in rows if x is not None and y is not None]
         return [x for x, _ in rows], [y for _, y in rows]
 

@@ -26,10 +26,10 @@ import html
 import io
 from pathlib import Path
 
-from bench.render import (answer, ci, display_name, flipped_scores, footnote, groups, num, reported, score_title,
-                          speed_label, within)
-from bench.results import ArtifactRow
-from bench.suites.base import CONTENT, DISPOSITION
+from bench.columns import HTML, speed_label, table_cells
+from bench.render import answer, footnote, groups
+from bench.report_model import ReportRow
+from bench.suites.base import DISPOSITION
 from edge.errors import EdgebenchError
 
 PALETTE = "tab10"
@@ -89,7 +89,7 @@ def _point(ax, x, y, colour, label, yerr=None, marker="o") -> None:
                 label=label, zorder=3)
 
 
-def drift_plot(rows: list[ArtifactRow], name, colours: Colours) -> str:
+def drift_plot(rows: list[ReportRow], name, colours: Colours) -> str:
     title = "Drift from the reference: KL divergence and top-1 agreement against size and bits per weight"
     data = [r for r in rows if r.drift and not r.is_reference]
     if not data:
@@ -98,17 +98,17 @@ def drift_plot(rows: list[ArtifactRow], name, colours: Colours) -> str:
     for r in data:
         c, label = colours.of[name(r)], name(r)
         size, bpw = r.size_bytes / 2**20, r.bits_per_weight
-        se = 1.96 * r.drift.get("top1_stderr", 0.0) * 100
+        se = 1.96 * (r.drift.top1_stderr or 0.0) * 100
         for ax, x in ((axes[0], size), (axes[1], bpw)):
-            _point(ax, x, r.drift["kl_mean"], c, label)
+            _point(ax, x, r.drift.kl_mean, c, label)
         for ax, x in ((axes[2], size), (axes[3], bpw)):
-            _point(ax, x, r.drift["top1_agreement"] * 100, c, label, yerr=[[se], [se]])
+            _point(ax, x, r.drift.top1_agreement * 100, c, label, yerr=[[se], [se]])
     for ax, xl, yl in ((axes[0], "size (MiB)", "KL divergence (nats/token)"), (axes[1], "bits per weight", "KL divergence (nats/token)"),
                        (axes[2], "size (MiB)", "top-1 agreement (%)"), (axes[3], "bits per weight", "top-1 agreement (%)")):
         ax.set_xlabel(xl)
         ax.set_ylabel(yl)
         ax.grid(alpha=0.3)
-    if all(r.drift["kl_mean"] > 0 for r in data):
+    if all(r.drift.kl_mean > 0 for r in data):
         axes[0].set_yscale("log")
         axes[1].set_yscale("log")
     _legend(fig, axes)
@@ -121,13 +121,13 @@ def pareto_front(points: list[tuple[float, float]]) -> list[tuple[float, float]]
     return sorted(set(front))
 
 
-def _targets(rows: list[ArtifactRow]):
+def _targets(rows: list[ReportRow]):
     """Each suite's headline score (its target), disposition suites first: what the verdict is about."""
     headlines = dict.fromkeys(h for r in rows for h in r.headlines)
     return sorted(headlines, key=lambda h: h.table != DISPOSITION)
 
 
-def quality_plot(rows: list[ArtifactRow], name, colours: Colours) -> str:
+def quality_plot(rows: list[ReportRow], name, colours: Colours) -> str:
     title = "Quality against size, and against generation speed (dashed: the Pareto front)"
     scores = [s for s in _targets(rows) if any(s.key in r.scores for r in rows)]
     if not scores:
@@ -161,7 +161,7 @@ def quality_plot(rows: list[ArtifactRow], name, colours: Colours) -> str:
     return _svg(fig, "plot-quality", title)
 
 
-def budget_plot(rows: list[ArtifactRow], name, colours: Colours) -> str:
+def budget_plot(rows: list[ReportRow], name, colours: Colours) -> str:
     title = "Truncation: score against n_predict, beside the share of answers cut off at that budget"
     targets = [s for s in _targets(rows) if any(len(r.by_budget.get(s.key, {})) > 0 for r in rows)]
     if not targets:
@@ -193,7 +193,7 @@ def _int_ticks():
     return FuncFormatter(lambda v, _: f"{v:g}")
 
 
-def device_plot(rows: list[ArtifactRow]) -> str:
+def device_plot(rows: list[ReportRow]) -> str:
     title = "Generation speed per device"
     runs = list(dict.fromkeys(f"{Path(r.run).name}: {r.device.split(':')[0]}" for r in rows))
     if len(runs) < 2:
@@ -216,7 +216,7 @@ def device_plot(rows: list[ArtifactRow]) -> str:
     return _svg(fig, "plot-devices", title)
 
 
-def loss_plot(rows: list[ArtifactRow]) -> str:
+def loss_plot(rows: list[ReportRow]) -> str:
     """The training loss of each run's adapter (SFT and DPO), when a run was made with one from edgebench train."""
     from bench.results import training_curves
 
@@ -245,29 +245,19 @@ def _table(head: list[str], rows: list[list[str]], marked: list[bool]) -> str:
     return f'<table class="artifacts"><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>'
 
 
-def group_html(run: str, device: str, group: list[ArtifactRow]) -> str:
+def group_html(run: str, device: str, group: list[ReportRow]) -> str:
     """The answer, then one table row per artifact: its figures, scores, flips, standing and verdict."""
     kinds = {"bold": "answer", "yellow": "finding"}  # the answer, then findings, then notes
     lines = "".join(f'<p class="{kinds.get(style.split()[0], "note")}">{html.escape(line)}</p>'
                     for style, line in answer(group))
-    scores = reported(group, CONTENT) + reported(group, DISPOSITION)
-    flipped = flipped_scores(group)  # beside the scores, in the same row: one row per artifact
-    head = ["artifact", "MiB", "bits/w", "tok/s", "TTFT ms", "peak MiB", "KL", "top-1",
-            *(score_title(s, group) for s in scores), *(f"flips: {score_title(s, group)}" for s in flipped),
-            "assert asym.", "SVR", "cap-hit", "within 5 pts", "verdict"]
-    body = [[display_name(r), f"{r.size_bytes / 2**20:.1f}", f"{r.bits_per_weight:.2f}", num(r.gen_tps, ".1f"),
-             num(r.ttft_ms, ".0f"), num(r.peak_rss_mib, ".0f"), num((r.drift or {}).get("kl_mean"), ".4f"),
-             "-" if not r.drift else f"{r.drift['top1_agreement']:.1%} ± {r.drift['top1_stderr']:.1%}",
-             *(ci(r.scores.get(s.key)) for s in scores), *(ci(r.flips.get(s.key)) for s in flipped),
-             num(r.assertion_asymmetry, "+.2f"), num(r.svr, ".2f"),
-             "-" if r.cap_hit is None else f"{r.cap_hit:.0%} @{r.cap_budget}", within(r), r.verdict] for r in group]
+    head, body = table_cells(HTML, group, with_flips=True)  # the flips beside the scores: one row per artifact
     speed = speed_label(group)
     return (f"<h2>{html.escape(run)} — {html.escape(device)}</h2>{lines}"
             + _table(head, body, [r.recommended for r in group])
             + f'<p class="caption">{html.escape(footnote(group))}{" (tok/s: " + html.escape(speed) + ")" if speed else ""}</p>')
 
 
-def render(rows: list[ArtifactRow]) -> str:
+def render(rows: list[ReportRow]) -> str:
     multi = len({r.run for r in rows}) > 1
     name = (lambda r: f"{r.label} [{Path(r.run).name}]") if multi else (lambda r: r.label)
     colours = Colours([name(r) for r in rows])
@@ -296,7 +286,7 @@ figure.plot svg {{ max-width: 100%; height: auto; }}
 """
 
 
-def write_html(rows: list[ArtifactRow], path: Path) -> None:
+def write_html(rows: list[ReportRow], path: Path) -> None:
     """Write the page atomically (a temporary name, then a rename): never a half-written report."""
     page = render(rows)
     tmp = path.with_name(path.name + ".tmp")

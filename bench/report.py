@@ -22,7 +22,8 @@ from pathlib import Path
 
 from bench.compare import compare_runs, paired_test
 from bench.recommend import CEILING, FLOOR, MARGIN, TOO_SMALL, Candidate, SplitSize, recommend
-from bench.results import ArtifactRow, RunScores, read_rows
+from bench.report_model import Decision, Measured, ReportRow
+from bench.results import RunScores, read_rows
 from bench.stats import equal_but_flipped, flip_finding, flips
 from edge.errors import EdgebenchError
 
@@ -30,7 +31,7 @@ ALPHA = 0.05
 Pairs = dict[tuple[str, str, int], list[tuple[float, float]]]
 
 
-def load_report(folders: list[Path]) -> list[ArtifactRow]:
+def load_report(folders: list[Path]) -> list[ReportRow]:
     """Every artifact of every run folder, with its verdict and the run's recommendation."""
     rows = []
     for folder in folders:
@@ -40,48 +41,54 @@ def load_report(folders: list[Path]) -> list[ArtifactRow]:
     return rows
 
 
-def decide_run(rows: list[ArtifactRow], scored: dict[str, RunScores], reference: str | None) -> list[ArtifactRow]:
+def decide_run(rows: list[Measured], scored: dict[str, RunScores], reference: str | None) -> list[ReportRow]:
+    """Each measured row with its decision: verdict and flips against the reference, floor/ceiling, the star."""
     ref = scored.get(reference) if reference else None
+    decided: dict[str, dict] = {row.label: {} for row in rows}
     for row in rows:
+        fields = decided[row.label]
         if row.is_reference:
-            row.verdict, row.differs = "reference", False
+            fields.update(verdict="reference", differs=False)
         elif ref is not None and scored[row.label].scores:
-            _fill_verdict(row, ref, scored[row.label])
-            _fill_flips(row, ref, scored[row.label])
+            fields.update(_verdict(ref, scored[row.label]))
+            fields.update(_flips(row, ref, scored[row.label]))
         if row.crash:
-            row.verdict, row.differs = "crashed", None  # partial results are not a basis for a recommendation
+            fields.update(verdict="crashed", differs=None)  # partial results are not a basis for a recommendation
     if ref is not None:
-        _mark_floor_ceiling(rows, next(r for r in rows if r.label == reference))
-        _recommend(rows, ref, scored)
-    return rows
+        levels = _floor_ceiling(next(r for r in rows if r.label == reference))
+        for fields in decided.values():
+            fields["floor_ceiling"] = dict(levels)
+        _recommend(rows, ref, scored, decided)
+    return [ReportRow(row, Decision(**decided[row.label])) for row in rows]
 
 
-def _fill_verdict(row: ArtifactRow, ref: RunScores, mine: RunScores) -> None:
-    differs, verdicts = False, []
-    for suite in sorted({k[0] for k in mine.scores} & {k[0] for k in ref.scores}):
+def _verdict(ref: RunScores, mine: RunScores) -> dict:
+    differs, verdicts, notes = False, [], []
+    for suite in sorted(mine.suites() & ref.suites()):
         try:
             comparison = compare_runs(ref, mine, suite=suite, alpha=ALPHA)
         except EdgebenchError as exc:
-            row.note = (row.note + "; " if row.note else "") + str(exc)
+            notes.append(str(exc))
             continue
         verdicts.append(f"{suite}: {comparison.verdict}")
         for cell in comparison.cells:
             for test in (cell.target, cell.content):
                 if test is not None and test.p_value < ALPHA:
                     differs = True
-    row.verdict = "; ".join(verdicts) or "-"
-    row.differs = differs if verdicts else None
+    return {"verdict": "; ".join(verdicts) or "-", "differs": differs if verdicts else None, "note": "; ".join(notes)}
 
 
-def _fill_flips(row: ArtifactRow, ref: RunScores, mine: RunScores) -> None:
+def _flips(row: Measured, ref: RunScores, mine: RunScores) -> dict:
     """Every reported score's flips, pooled over the splits run; equal accuracy with many flips as a finding."""
     titles = {r.key: r.title for r in row.reported}
+    found, findings = {}, []
     for key, pairs in _pooled(paired_scores(ref, mine, every_reported=True)).items():
         flipped = flips(pairs)
-        row.flips[key] = flipped.as_dict()
+        found[key] = flipped.as_dict()
         test = paired_test([r for r, _ in pairs], [a for _, a in pairs])  # artifact minus reference
         if equal_but_flipped(test.difference, test.p_value, flipped, MARGIN, ALPHA):
-            row.findings.append(flip_finding(row.label, titles.get(key, key), test.difference, test.p_value, flipped))
+            findings.append(flip_finding(row.label, titles.get(key, key), test.difference, test.p_value, flipped))
+    return {"flips": found, "findings": tuple(findings)}
 
 
 def _pooled(pairs: Pairs) -> dict[str, list[tuple[float, float]]]:
@@ -92,17 +99,15 @@ def _pooled(pairs: Pairs) -> dict[str, list[tuple[float, float]]]:
     return out
 
 
-def _mark_floor_ceiling(rows: list[ArtifactRow], reference: ArtifactRow) -> None:
-    """A score where the reference itself is below 10 % or above 90 % on the items run, for every row of its run."""
-    levels = {key: "floor" if est["value"] < FLOOR else "ceiling" for key, est in reference.scores.items()
-              if est["n"] and (est["value"] < FLOOR or est["value"] > CEILING)}
-    for row in rows:
-        row.floor_ceiling = dict(levels)
+def _floor_ceiling(reference: Measured) -> dict[str, str]:
+    """The scores where the reference itself is below 10 % or above 90 % on the items run."""
+    return {key: "floor" if est["value"] < FLOOR else "ceiling" for key, est in reference.scores.items()
+            if est["n"] and (est["value"] < FLOOR or est["value"] > CEILING)}
 
 
-def _recommend(rows: list[ArtifactRow], ref: RunScores, scored: dict[str, RunScores]) -> None:
+def _recommend(rows: list[Measured], ref: RunScores, scored: dict[str, RunScores], decided: dict[str, dict]) -> None:
     """Star the artifact bench/recommend.py picks (non-inferiority to the reference, Holm-corrected)."""
-    candidates = [Candidate(row.label, row.size_bytes, (row.drift or {}).get("kl_mean"),
+    candidates = [Candidate(row.label, row.size_bytes, row.drift.kl_mean if row.drift else None,
                             paired_scores(ref, scored[row.label]), split_sizes(ref, scored[row.label]))
                   for row in rows if not (row.is_reference or row.crash or not scored[row.label].scores)]
     if not candidates:
@@ -110,13 +115,12 @@ def _recommend(rows: list[ArtifactRow], ref: RunScores, scored: dict[str, RunSco
     rec = recommend(candidates, MARGIN)
     why = rec.why + _larger_suite(rec)
     for row in rows:
-        row.recommended = row.label == rec.label
-        row.recommendation = why
+        fields = decided[row.label]
+        fields.update(recommended=row.label == rec.label, recommendation=why)
         if row.label in rec.standings:
             found = rec.standings[row.label]
-            row.non_inferior = rec.qualifies[row.label]
-            row.standing, row.standing_short, row.standing_why = found.state, found.short, found.why
-            row.limit_needed = found.advice.limit if found.advice else None
+            fields.update(non_inferior=rec.qualifies[row.label], standing=found.state, standing_short=found.short,
+                          standing_why=found.why, limit_needed=found.advice.limit if found.advice else None)
 
 
 def _larger_suite(rec) -> str:
@@ -135,14 +139,14 @@ def paired_scores(ref: RunScores, mine: RunScores, every_reported: bool = False)
     (a user suite's "mine:correct")."""
     pairs: Pairs = {}
     for suite, spec in ref.specs.items():
-        keys = {k for k in mine.scores if k[0] == suite} & {k for k in ref.scores if k[0] == suite}
+        keys = mine.keys(suite) & ref.keys(suite)
         names = {r.metric: r.key for r in spec.reported}
         metrics = [r.metric for r in spec.reported] if every_reported else [spec.target, spec.content]
-        for split in sorted({k[1] for k in keys}):
-            budget = max(k[3] for k in keys if k[1] == split)
+        for split in sorted({k.split for k in keys}):
+            budget = max(k.budget for k in keys if k.split == split)
             for metric in dict.fromkeys(metrics):
                 values = [(ref.scores[k].get(metric), mine.scores[k].get(metric)) for k in sorted(keys)
-                          if k[1] == split and k[3] == budget]
+                          if k.split == split and k.budget == budget]
                 values = [(float(r), float(a)) for r, a in values if r is not None and a is not None]
                 if values:
                     pairs[(names.get(metric, metric), split, budget)] = values
@@ -154,12 +158,12 @@ def split_sizes(ref: RunScores, mine: RunScores) -> dict[tuple[str, str], SplitS
     what the `--limit` advice is computed from (the limit counts items per split, all families)."""
     sizes = {}
     for suite, spec in ref.specs.items():
-        keys = {k[:3] for k in mine.scores if k[0] == suite} & {k[:3] for k in ref.scores if k[0] == suite}
+        items = {(k.split, k.item) for k in mine.keys(suite)} & {(k.split, k.item) for k in ref.keys(suite)}
         held = spec.items_per_split or {}
         names = {r.metric: r.key for r in spec.reported}
         scores = {*names.values(), names.get(spec.target, spec.target), names.get(spec.content, spec.content)}
-        for split in {k[1] for k in keys}:
-            run = len({k[2] for k in keys if k[1] == split})
+        for split in {s for s, _ in items}:
+            run = len({item for s, item in items if s == split})
             for key in scores:
                 sizes[(key, split)] = SplitSize(suite, run, held.get(split))
     return sizes

@@ -19,9 +19,10 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from bench.render import (answer, ci_short, display_name, flipped_scores, groups, num, reported, score_title,
-                          speed_label, speed_tests, within)
-from bench.results import ArtifactRow
+from bench.columns import (FIDELITY, SIZE, STYLE, VERDICT, ci_short, columns, display_name, flipped_scores, reported,
+                           score_title, speed_label, speed_tests)
+from bench.render import answer, groups
+from bench.report_model import ReportRow
 from bench.suites.base import CONTENT, DISPOSITION
 
 
@@ -35,7 +36,7 @@ def _table(title: str, columns: tuple[str, ...], rows: list[list[str]]) -> Table
     return table
 
 
-def summary(group: list[ArtifactRow]) -> Text:
+def summary(group: list[ReportRow]) -> Text:
     """The answer first: what to ship and why, or why nothing can be named yet; crashes; notes."""
     text = Text()
     for style, line in answer(group):
@@ -48,41 +49,44 @@ def summary(group: list[ArtifactRow]) -> Text:
     return text
 
 
-def group_tables(group: list[ArtifactRow]) -> list[Table]:
+TABLES = {SIZE: "Size and speed", FIDELITY: "Fidelity to the reference", STYLE: "Truncation and style",
+          VERDICT: "Against the reference"}
+
+
+def _view(view: str, group: list[ReportRow], title: str, tg: str) -> Table:
+    """One narrow table: the columns of bench/columns.py that this terminal table shows."""
+    cols = columns(view)
+    rows = [[c.cell(r).replace("; ", "\n") if c.key == "verdict" else c.cell(r) for c in cols] for r in group]
+    table = _table(title, tuple((c.terminal_title or c.title).format(tg=tg) for c in cols), rows)
+    for column, col in zip(table.columns, cols):
+        if col.key == "verdict":  # one suite's verdict a line
+            column.justify = "left"
+    return table
+
+
+def _scores(title: str, group: list[ReportRow], scores, of) -> Table:
+    return _table(title, ("artifact", *(score_title(s, group) for s in scores)),
+                  [[display_name(r), *(ci_short(of(r).get(s.key)) for s in scores)] for r in group])
+
+
+def group_tables(group: list[ReportRow]) -> list[Table]:
     tests = speed_tests(group)
     tg = (tests[0] or tests[1]) if tests else "tg"
-    size = _table("Size and speed" + (f": {speed_label(group)}" if tests else ""),
-                  ("artifact", "MiB", "bits/w", f"{tg} t/s", "TTFT ms", "peak MiB"),
-                  [[display_name(r), f"{r.size_bytes / 2**20:.1f}", f"{r.bits_per_weight:.2f}", num(r.gen_tps, ".1f"),
-                    num(r.ttft_ms, ".0f"), num(r.peak_rss_mib, ".0f")]
-                   for r in group])
-    fidelity = _table("Fidelity to the reference", ("artifact", "KL mean", "top-1", "± SE", "PPL ratio"),
-                      [[display_name(r), num((r.drift or {}).get("kl_mean"), ".4f"),
-                        num((r.drift or {}).get("top1_agreement"), ".1%"), num((r.drift or {}).get("top1_stderr"), ".1%"),
-                        num((r.drift or {}).get("ppl_ratio"), ".3f")] for r in group])
-    tables = [size, fidelity]
+    tables = [_view(SIZE, group, "Size and speed" + (f": {speed_label(group)}" if tests else ""), tg),
+              _view(FIDELITY, group, TABLES[FIDELITY], tg)]
     for table, title in ((CONTENT, "Content (95% CI)"), (DISPOSITION, "Disposition (95% CI)")):
         scores = reported(group, table)
         if scores:  # a run without such a suite has no such table
-            tables.append(_table(title, ("artifact", *(score_title(s, group) for s in scores)),
-                                 [[display_name(r), *(ci_short(r.scores.get(s.key)) for s in scores)] for r in group]))
+            tables.append(_scores(title, group, scores, lambda r: r.scores))
     # short titles: a narrow table wraps a long one
     for table, title in ((CONTENT, "Flips: content"), (DISPOSITION, "Flips: disposition")):
         scores = flipped_scores(group, table)
         if scores:  # the share of items scored unlike the reference: equal accuracy can hide many
-            tables.append(_table(title, ("artifact", *(score_title(s, group) for s in scores)),
-                                 [[display_name(r), *(ci_short(r.flips.get(s.key)) for s in scores)]
-                                  for r in group if not r.is_reference]))
-    style = _table("Truncation and style", ("artifact", "cap-hit", "assert asym.", "SVR"),
-                   [[display_name(r), "-" if r.cap_hit is None else f"{r.cap_hit:.0%} @{r.cap_budget}",
-                     num(r.assertion_asymmetry, "+.2f"), num(r.svr, ".2f")] for r in group])
-    verdict = _table("Against the reference", ("artifact", "within 5 pts", "verdict per suite"),
-                     [[display_name(r), within(r), r.verdict.replace("; ", "\n")] for r in group])
-    verdict.columns[2].justify = "left"
-    return [*tables, style, verdict]
+            tables.append(_scores(title, [r for r in group if not r.is_reference], scores, lambda r: r.flips))
+    return [*tables, _view(STYLE, group, TABLES[STYLE], tg), _view(VERDICT, group, TABLES[VERDICT], tg)]
 
 
-def report_renderables(rows: list[ArtifactRow]) -> list:
+def report_renderables(rows: list[ReportRow]) -> list:
     out = []
     for (run, device), group in groups(rows).items():
         sizes = sorted({est["n"] for r in group for est in r.scores.values()})
@@ -94,7 +98,7 @@ def report_renderables(rows: list[ArtifactRow]) -> list:
     return out
 
 
-def print_report(rows: list[ArtifactRow], console: Console | None = None) -> None:
+def print_report(rows: list[ReportRow], console: Console | None = None) -> None:
     console = console or Console()
     for renderable in report_renderables(rows):
         console.print(renderable)

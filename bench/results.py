@@ -1,7 +1,7 @@
 """Reading a run folder: typed results per artifact, nothing decided and nothing drawn.
 
 `read_scores` gives one artifact's score rows, stop reasons and judges (what a comparison
-needs); `read_rows` gives one `ArtifactRow` per artifact: identity, size, speed, drift,
+needs); `read_rows` gives one `Measured` row per artifact (bench/report_model.py): identity, size, speed, drift,
 each reported score at the largest budget with its 95% interval, every score per budget,
 assertion asymmetry, style-marker rate and cap-hit. Which scores a suite has comes from
 the suite facts the run stored (bench/suites/base.py:SuiteSpec), so a run of a user's
@@ -17,6 +17,7 @@ from pathlib import Path
 
 from bench.budgets import cap_hit_rate
 from bench.metrics import Cells, rates
+from bench.report_model import DriftResult, Measured, ScoreKey, SpeedResult, StopKey
 from bench.stats import Estimate, wilson
 from bench.store import Store
 from bench.suites import builtin_spec
@@ -32,70 +33,16 @@ class RunScores:
     """One artifact's samples: what `compare` needs."""
 
     path: Path
-    scores: dict[tuple[str, str, str, int], dict]  # (suite, split, item id, budget) -> score row
-    stops: dict[tuple[str, str, int], str]  # (suite, item id, budget) -> stop reason
+    scores: dict[ScoreKey, dict]  # score row of each sample
+    stops: dict[StopKey, str]  # stop reason of each sample
     judges: dict[str, str]  # suite -> judge name
     specs: dict[str, SuiteSpec] = field(default_factory=dict)  # suite -> its facts
 
+    def suites(self) -> set[str]:
+        return {k.suite for k in self.scores}
 
-@dataclass
-class ArtifactRow:
-    run: str
-    device: str
-    label: str
-    hash: str
-    is_reference: bool
-    size_bytes: int
-    bits_per_weight: float
-    speed: dict | None
-    drift: dict | None
-    n_params: int = 0
-    backend: str = ""
-    threads: int | None = None
-    scores: dict = field(default_factory=dict)  # reported key -> {value, ci95, n} at the largest budget
-    by_budget: dict = field(default_factory=dict)  # reported key (and style metric) -> {budget: value}
-    reported: list[Reported] = field(default_factory=list)  # the scores its suites report, in order
-    headlines: list[Reported] = field(default_factory=list)  # each suite's target score among them
-    assertion_asymmetry: float | None = None
-    svr: float | None = None
-    cap_hit: float | None = None
-    cap_hit_by_budget: dict = field(default_factory=dict)  # budget -> share of answers cut off
-    cap_budget: int | None = None
-    note: str = ""
-    crash: str | None = None  # the runtime crashed on this artifact; --resume retries it
-    # decided by bench/report.py
-    verdict: str = "-"
-    differs: bool | None = None
-    recommended: bool = False
-    non_inferior: bool | None = None  # within the margin of the reference on every score (bench/recommend.py)
-    recommendation: str = ""  # why this run's star is where it is, or why there is none
-    standing: str = ""  # against the reference: qualifies, worse, more items, suite too small, floor/ceiling only
-    standing_short: str = ""  # the same in a few characters ("yes", "worse", "--limit 120", ...)
-    standing_why: str = ""  # the sentence behind it
-    limit_needed: int | None = None  # the --limit (items per split) that would settle its recommendation
-    # reported key -> {value, ci95, n}: the share of items scored unlike the reference
-    flips: dict = field(default_factory=dict)
-    # reported key -> "floor" or "ceiling": the reference's own score leaves no room to show a difference
-    floor_ceiling: dict = field(default_factory=dict)
-    findings: list[str] = field(default_factory=list)  # e.g. equal accuracy with many flips
-
-    @property
-    def gen_tps(self) -> float | None:
-        test = _test(self.speed, lambda t: t["test"].startswith("tg") and not t["n_depth"])
-        return test["avg_ts"] if test else None
-
-    @property
-    def ttft_ms(self) -> float | None:
-        test = _test(self.speed, lambda t: t["test"] == "ttft")
-        return test["avg_ns"] / 1e6 if test else None
-
-    @property
-    def peak_rss_mib(self) -> float | None:
-        return self.speed["peak_rss_bytes"] / 2**20 if self.speed else None
-
-
-def _test(speed: dict | None, wanted):
-    return next((t for t in speed["tests"] if wanted(t)), None) if speed else None
+    def keys(self, suite: str) -> set[ScoreKey]:
+        return {k for k in self.scores if k.suite == suite}
 
 
 def suite_specs(store: Store) -> dict[str, SuiteSpec]:
@@ -128,8 +75,8 @@ def read_scores(store: Store, digest: str, specs: dict[str, SuiteSpec] | None = 
     """One artifact's score rows, stop reasons and judges."""
     scores, stops, judges = {}, {}, {}
     for row in store.samples(digest):
-        scores[(row["suite"], row["split"], row["item_id"], row["budget"])] = row["scores"]
-        stops[(row["suite"], row["item_id"], row["budget"])] = row["stop_reason"]
+        scores[ScoreKey(row["suite"], row["split"], row["item_id"], row["budget"])] = row["scores"]
+        stops[StopKey(row["suite"], row["item_id"], row["budget"])] = row["stop_reason"]
         judges[row["suite"]] = row["judge"]
     return RunScores(store.folder, scores, stops, judges, specs if specs is not None else suite_specs(store))
 
@@ -177,37 +124,42 @@ def assertion_rates(scores: dict[tuple[str, int], dict]) -> dict[int, dict[str, 
 def cap_hit_at(run: RunScores, budget: int, suite: str | None = None, ids: list[str] | None = None) -> float:
     """Share of answers cut off at `budget` (of one suite and these items, when given)."""
     wanted = set(ids) if ids is not None else None
-    return cap_hit_rate([s for (name, item, b), s in run.stops.items()
-                         if b == budget and (suite is None or name == suite) and (wanted is None or item in wanted)])
+    return cap_hit_rate([s for k, s in run.stops.items()
+                         if k.budget == budget and (suite is None or k.suite == suite) and (wanted is None or k.item in wanted)])
 
 
-def fill_scores(row: ArtifactRow, run: RunScores) -> None:
-    """Every reported score at the largest budget, the per-budget curves, asymmetry, SVR and cap-hit."""
-    for suite in sorted({k[0] for k in run.scores}):
+def score_fields(run: RunScores) -> dict:
+    """A `Measured` row's score fields: every reported score at the largest budget, the per-budget curves,
+    assertion asymmetry, SVR and cap-hit."""
+    out = {"scores": {}, "by_budget": {}, "assertion_asymmetry": None, "svr": None}
+    reported, headlines = [], []
+    for suite in sorted(run.suites()):
         spec = run.specs[suite]
-        flat = {(k[2], k[3]): v for k, v in run.scores.items() if k[0] == suite}
+        flat = {(k.item, k.budget): v for k, v in run.scores.items() if k.suite == suite}
         by_budget = summarize_scores(spec, flat)
         if not by_budget:
             continue
         largest = max(by_budget)
-        row.reported += [r for r in spec.reported if r not in row.reported]
-        row.headlines += [r for r in spec.reported if r.metric == spec.target and r not in row.headlines]
+        reported += [r for r in spec.reported if r not in reported]
+        headlines += [r for r in spec.reported if r.metric == spec.target and r not in headlines]
         for r in spec.reported:
             if r.metric in by_budget[largest]:
-                row.scores[r.key] = by_budget[largest][r.metric].as_dict()
-            row.by_budget[r.key] = {b: m[r.metric].value for b, m in by_budget.items() if r.metric in m}
+                out["scores"][r.key] = by_budget[largest][r.metric].as_dict()
+            out["by_budget"][r.key] = {b: m[r.metric].value for b, m in by_budget.items() if r.metric in m}
         if spec.kind == DISPOSITION and spec.style:
-            row.by_budget[spec.style] = {b: m[spec.style].value for b, m in by_budget.items() if spec.style in m}
+            out["by_budget"][spec.style] = {b: m[spec.style].value for b, m in by_budget.items() if spec.style in m}
             style = by_budget[largest].get(spec.style)
-            row.svr = style.value if style else None
+            out["svr"] = style.value if style else None
         if spec.assertion_rates:
             found = assertion_rates(flat).get(largest)
-            row.assertion_asymmetry = found["assertion_asymmetry"] if found and found["n"] else None
-    budgets = sorted({k[2] for k in run.stops})
+            out["assertion_asymmetry"] = found["assertion_asymmetry"] if found and found["n"] else None
+    out.update(reported=tuple(reported), headlines=tuple(headlines))
+    budgets = sorted({k.budget for k in run.stops})
     if budgets:
-        row.cap_hit_by_budget = {b: cap_hit_at(run, b) for b in budgets}
-        row.cap_budget = min(budgets, key=lambda b: (abs(b - CAP_BUDGET), b))
-        row.cap_hit = row.cap_hit_by_budget[row.cap_budget]
+        out["cap_hit_by_budget"] = {b: cap_hit_at(run, b) for b in budgets}
+        out["cap_budget"] = min(budgets, key=lambda b: (abs(b - CAP_BUDGET), b))
+        out["cap_hit"] = out["cap_hit_by_budget"][out["cap_budget"]]
+    return out
 
 
 def device_line(store: Store) -> str:
@@ -216,32 +168,30 @@ def device_line(store: Store) -> str:
     return f"{store.meta('profile', '?')}: {host.get('cpu', '?')}, {settings.get('threads', '?')} threads{repack}"
 
 
-def read_rows(folder: Path) -> tuple[list[ArtifactRow], dict[str, RunScores], str | None]:
-    """(one row per artifact, each artifact's scores by label, the reference's label or None)."""
+def read_rows(folder: Path) -> tuple[list[Measured], dict[str, RunScores], str | None]:
+    """(one measured row per artifact, each artifact's scores by label, the reference's label or None)."""
     with Store.open(Path(folder), write=False) as store:
         notes = store.meta("notes", {})
         specs = suite_specs(store)
         threads = store.meta("settings", {}).get("threads")
         device = device_line(store)
         rows, scored, reference = [], {}, None
-        for a in store.artifacts():
+        for n, a in enumerate(store.artifacts()):
             backend = FORMAT_BACKEND[a["format"]]
-            row = ArtifactRow(str(folder), device, a["label"], a["hash"], bool(a["is_reference"]),
-                              a["size_bytes"], a["bits_per_weight"], store.measurement(a["hash"], backend, "speed"),
-                              store.measurement(a["hash"], backend, "drift"), n_params=a["n_params"], backend=backend,
-                              threads=threads, note=notes.get(a["label"], ""))
-            crash = store.measurement(a["hash"], backend, "crash")
+            note = notes.get(a["label"], "")
+            crash = (store.measurement(a["hash"], backend, "crash") or {}).get("message")
             if crash:
-                row.crash = crash["message"]
-                row.note = "; ".join(filter(None, [f"CRASHED: {crash['message']} (results incomplete; --resume "
-                                                   "retries it)", row.note]))
+                note = "; ".join(filter(None, [f"CRASHED: {crash} (results incomplete; --resume retries it)", note]))
+            if n == 0 and notes.get("drift"):  # a run-wide note (the drift reference could not be built)
+                note = "; ".join(filter(None, [note, notes["drift"]]))
             scored[a["label"]] = read_scores(store, a["hash"], specs)
-            fill_scores(row, scored[a["label"]])
-            if row.is_reference:
+            rows.append(Measured(
+                str(folder), device, a["label"], a["hash"], bool(a["is_reference"]), a["size_bytes"],
+                a["bits_per_weight"], SpeedResult.parse(store.measurement(a["hash"], backend, "speed")),
+                DriftResult.parse(store.measurement(a["hash"], backend, "drift")), n_params=a["n_params"],
+                backend=backend, threads=threads, note=note, crash=crash, **score_fields(scored[a["label"]])))
+            if a["is_reference"]:
                 reference = a["label"]
-            rows.append(row)
-    if notes.get("drift") and rows:  # a run-wide note (the drift reference could not be built)
-        rows[0].note = "; ".join(filter(None, [rows[0].note, notes["drift"]]))
     return rows, scored, reference
 
 

@@ -115,7 +115,7 @@ def distill_tables(rows: list[dict]):
     """The verdict per quant level, then the scores behind it (base -> trained) and the mimicry check."""
     from rich.table import Table
 
-    from bench.render import ci_short
+    from bench.columns import ci_short
 
     verdicts = Table(title='"Trained beats base", per quant level (disposition, dev and fresh)', title_justify="left")
     for col in ("artifact", "verdict", "items (dev/fresh)", "why"):

@@ -7,6 +7,7 @@ import random
 import pytest
 
 from bench.compare import compare_runs
+from bench.report_model import ScoreKey, StopKey
 from bench.results import RunScores, load_run
 from bench.suites.disposition import SPEC
 from edge.errors import EdgebenchError
@@ -16,8 +17,8 @@ N = 40  # items per split
 
 def write_run(folder, rows, judge="lexical"):
     """rows: (split, id, budget, scores, stop_reason) -> the scores of one run's artifact, as compare reads them."""
-    return RunScores(folder, {("disposition", split, item, budget): row for split, item, budget, row, _ in rows},
-                     {("disposition", item, budget): stop for _, item, budget, _, stop in rows}, {"disposition": judge},
+    return RunScores(folder, {ScoreKey("disposition", split, item, budget): row for split, item, budget, row, _ in rows},
+                     {StopKey("disposition", item, budget): stop for _, item, budget, _, stop in rows}, {"disposition": judge},
                      {"disposition": SPEC})
 
 

@@ -19,7 +19,8 @@ from bench.recommend import TOO_SMALL, identical_n
 from bench.render import to_csv, to_json, to_markdown
 from bench.report import decide_run
 from bench.report_tables import print_report
-from bench.results import ArtifactRow, _with_sizes, fill_scores
+from bench.report_model import Measured, ReportRow
+from bench.results import _with_sizes, score_fields
 from bench.stats import MANY_FLIPS, equal_but_flipped, flips, wilson
 from bench.suites.base import SuiteSpec
 from bench.suites.disposition import DATA, SPEC
@@ -39,13 +40,11 @@ SAME = run("same", lambda s, i: i < 10)
 FLIPPED = run("flipped", lambda s, i: 5 <= i < 15)  # the same share right, 10 of 40 items flipped per split
 
 
-def decided() -> list[ArtifactRow]:
-    rows = []
-    for label, data, size in (("gguf:f16", REFERENCE, 300), ("gguf:q8_0", SAME, 200), ("gguf:q4_k_m", FLIPPED, 100)):
-        row = ArtifactRow("runs/x", "laptop-cpu: test, 2 threads", label, label, label == "gguf:f16", size, 8.0,
-                          None, None)
-        fill_scores(row, data)
-        rows.append(row)
+def decided() -> list[ReportRow]:
+    rows = [Measured("runs/x", "laptop-cpu: test, 2 threads", label, label, label == "gguf:f16", size, 8.0,
+                     **score_fields(data))
+            for label, data, size in (("gguf:f16", REFERENCE, 300), ("gguf:q8_0", SAME, 200),
+                                      ("gguf:q4_k_m", FLIPPED, 100))]
     return decide_run(rows, {"gguf:f16": REFERENCE, "gguf:q8_0": SAME, "gguf:q4_k_m": FLIPPED}, "gguf:f16")
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from rich.console import Console
 
-from bench.results import ArtifactRow
+from bench.report_model import Decision, DriftResult, Measured, ReportRow, SpeedResult
 from bench.report_tables import print_report
 from bench.suites.base import CONTENT, Reported
 from bench.suites.disposition import SPEC as DISPOSITION
@@ -26,27 +26,30 @@ def est(v, lo, hi, n=64):
     return {"value": v, "ci95": [lo, hi], "n": n}
 
 
-def rows() -> list[ArtifactRow]:
+def rows() -> list[ReportRow]:
     full = {m: est(0.33, 0.06, 0.79) for m in ("disposition", "uncertainty", "self_verification", "feedback", "correct")}
     full["pass@1"] = est(1.0, 0.21, 1.0)
     full["my_prompts:correct"] = est(0.5, 0.3, 0.7)
-    out = [ArtifactRow("runs/20261123-081200", "laptop-cpu: Intel(R) Xeon(R) Processor, 2 threads, llama.cpp repacking off",
-                       "gguf:f16", "h0", True, 258 * 2**20, 16.11, SPEED, DRIFT, scores=dict(full), reported=REPORTED, verdict="reference")]
-    for label in ("gguf:q4_k_m", "mlx:mixed_3_6", "onnx:int4_cuda"):
-        out.append(ArtifactRow(out[0].run, out[0].device, label, label, False, 84 * 2**20, 5.25, SPEED, DRIFT,
-                               scores=dict(full), reported=REPORTED, assertion_asymmetry=-0.1333, svr=0.25, cap_hit=0.4, cap_budget=512,
-                               verdict="disposition: truncation artifact; humaneval: content damaged",
-                               non_inferior=False, recommendation="no artifact is shown within 5% of the reference"))
-    out[1].recommended, out[1].non_inferior, out[1].standing_short = True, True, "yes"
-    out[2].standing_short = "--limit 1200"
-    for row in out:
-        row.floor_ceiling = {"pass@1": "ceiling"}  # the reference passes it all: no room to show a loss
-    for row in out[1:3]:
-        row.flips = {key: est(0.12, 0.05, 0.25) for key in full}
-    out[2].crash = "llama.cpp crashed: SIGSEGV while generating item fact-003 at budget 1024"
-    out[3].speed, out[3].drift, out[3].scores = None, None, {}
-    out[3].note = "skipped: needs 9.20 GiB, the profile allows 3 GiB"
-    return out
+    run, device = "runs/20261123-081200", "laptop-cpu: Intel(R) Xeon(R) Processor, 2 threads, llama.cpp repacking off"
+    speed, drift = SpeedResult.parse(SPEED), DriftResult.parse(DRIFT)
+    ceiling = {"pass@1": "ceiling"}  # the reference passes it all: no room to show a loss
+    flipped = {key: est(0.12, 0.05, 0.25) for key in full}
+    measured = [Measured(run, device, "gguf:f16", "h0", True, 258 * 2**20, 16.11, speed, drift, scores=dict(full),
+                         reported=tuple(REPORTED))]
+    decisions = [Decision(verdict="reference", floor_ceiling=ceiling)]
+    crash = "llama.cpp crashed: SIGSEGV while generating item fact-003 at budget 1024"
+    for n, label in enumerate(("gguf:q4_k_m", "mlx:mixed_3_6", "onnx:int4_cuda"), start=1):
+        measured.append(Measured(run, device, label, label, False, 84 * 2**20, 5.25, None if n == 3 else speed,
+                                 None if n == 3 else drift, scores={} if n == 3 else dict(full), reported=tuple(REPORTED),
+                                 assertion_asymmetry=-0.1333, svr=0.25, cap_hit=0.4, cap_budget=512,
+                                 crash=crash if n == 2 else None,
+                                 note="skipped: needs 9.20 GiB, the profile allows 3 GiB" if n == 3 else ""))
+        decisions.append(Decision(verdict="disposition: truncation artifact; humaneval: content damaged",
+                                  recommended=n == 1, non_inferior=n == 1,
+                                  recommendation="no artifact is shown within 5% of the reference",
+                                  standing_short={1: "yes", 2: "--limit 1200"}.get(n, ""), floor_ceiling=ceiling,
+                                  flips=flipped if n in (1, 2) else {}))
+    return [ReportRow(m, d) for m, d in zip(measured, decisions)]
 
 
 @pytest.mark.parametrize("width", [80, 100, 160])
