@@ -22,13 +22,13 @@ from pathlib import Path
 
 from bench.compare import compare_runs, paired_test
 from bench.recommend import CEILING, FLOOR, MARGIN, TOO_SMALL, Candidate, SplitSize, recommend
-from bench.report_model import Decision, Measured, ReportRow
+from bench.report_model import Decision, Measured, PairKey, ReportRow
 from bench.results import RunScores, read_rows
 from bench.stats import equal_but_flipped, flip_finding, flips
 from edge.errors import EdgebenchError
 
 ALPHA = 0.05
-Pairs = dict[tuple[str, str, int], list[tuple[float, float]]]
+Pairs = dict[PairKey, list[tuple[float, float]]]
 
 
 def load_report(folders: list[Path]) -> list[ReportRow]:
@@ -94,8 +94,8 @@ def _flips(row: Measured, ref: RunScores, mine: RunScores) -> dict:
 def _pooled(pairs: Pairs) -> dict[str, list[tuple[float, float]]]:
     """(score, split, budget) -> pairs, to score -> pairs over every split."""
     out: dict[str, list[tuple[float, float]]] = {}
-    for (key, _, _), values in sorted(pairs.items()):
-        out.setdefault(key, []).extend(values)
+    for key, values in sorted(pairs.items()):
+        out.setdefault(key.score, []).extend(values)
     return out
 
 
@@ -149,7 +149,7 @@ def paired_scores(ref: RunScores, mine: RunScores, every_reported: bool = False)
                           if k.split == split and k.budget == budget]
                 values = [(float(r), float(a)) for r, a in values if r is not None and a is not None]
                 if values:
-                    pairs[(names.get(metric, metric), split, budget)] = values
+                    pairs[PairKey(names.get(metric, metric), split, budget)] = values
     return pairs
 
 

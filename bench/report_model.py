@@ -36,6 +36,14 @@ class StopKey(NamedTuple):
     budget: int
 
 
+class PairKey(NamedTuple):
+    """Which paired test a list of (reference, artifact) scores belongs to (bench/report.py, bench/recommend.py)."""
+
+    score: str  # the report key ("disposition", "mine:correct")
+    split: str
+    budget: int
+
+
 @dataclass(frozen=True)
 class SpeedTest:
     """One llama-bench-style test: pp (prompt), tg (generation at a depth), ttft or load."""
