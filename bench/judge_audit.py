@@ -35,6 +35,9 @@ from edge.progress import Progress, track
 REPO = Path(__file__).resolve().parent.parent
 PROFILES = ("baseline_disposition_profile.json", "baseline_smollm_v2_disposition_profile.json",
             "baseline_qwen35_0.8b_v2_disposition_profile.json")
+MODEL_NAMES = {"baseline_disposition_profile.json": "Gemma 4 E2B",
+               "baseline_smollm_v2_disposition_profile.json": "SmolLM2-1.7B",
+               "baseline_qwen35_0.8b_v2_disposition_profile.json": "Qwen3.5-0.8B"}
 JUDGE_FILES = ("judge_v4_step16.json", "judge_v4_fresh.json")
 AXES = {"hedge": "hedging_appropriateness", "verification": "self_verification"}
 
@@ -99,7 +102,6 @@ def audit_labels(folder: Path) -> dict:
     fitted on all 1,000 answers, so their agreement on them (`all_answers`) is shown for
     comparison, never as the result."""
     from bench.judges.stance import FEATURE_NAMES
-    from bench.judges.train_stance import MODEL_NAMES
 
     shipped = stance_model()
     cv = shipped["cv"]

@@ -332,7 +332,7 @@ def _specific(answer: str, clause: str, after: int) -> bool:
 
 
 def _declining(text: str) -> bool:
-    from bench.judges.lexical import STRONG_HEDGES, count
+    from bench.judges.hedge_words import STRONG_HEDGES, count
 
     return has_phrase(text, DECLINES) or bool(EXISTENCE.search(text)) or bool(OPAQUE.search(normalize(text))) \
         or count(normalize(text), STRONG_HEDGES) > 0 \

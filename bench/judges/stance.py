@@ -152,7 +152,7 @@ def rule_label(answer: str) -> bool | None:
     """What the lexical judge's phrase rules decide before the weights are asked (bench/judges/lexical.py):
     True (a hedge: an explicit strong hedge, or a short answer dense in weak ones), False (a short
     answer without), None (a long answer: the weights decide). Training scores exactly that label."""
-    from bench.judges.lexical import SHORT_WORDS, STRONG_HEDGES, WEAK_HEDGES, count, normalize
+    from bench.judges.hedge_words import SHORT_WORDS, STRONG_HEDGES, WEAK_HEDGES, count, normalize
 
     text = normalize(answer)
     words = max(1, len(text.split()))

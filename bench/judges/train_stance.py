@@ -36,14 +36,11 @@ import os
 import random
 from pathlib import Path
 
+from bench.judge_audit import MODEL_NAMES, PROFILES, artifacts_dir
+
 # one BLAS thread: the matrices are tiny, and threads only fight over shared cores (and could change sums)
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
-PROFILES = ("baseline_disposition_profile.json", "baseline_smollm_v2_disposition_profile.json",
-            "baseline_qwen35_0.8b_v2_disposition_profile.json")
-MODEL_NAMES = {"baseline_disposition_profile.json": "Gemma 4 E2B",
-               "baseline_smollm_v2_disposition_profile.json": "SmolLM2-1.7B",
-               "baseline_qwen35_0.8b_v2_disposition_profile.json": "Qwen3.5-0.8B"}
 FOLDS = 5
 INNER_FOLDS = 4
 REPEATS = 10
@@ -238,7 +235,6 @@ def train(folder: Path, seed: int = 0, repeats: int = REPEATS) -> dict:
 
 
 def main() -> None:
-    from bench.judge_audit import artifacts_dir
     from bench.judges.stance import WEIGHTS
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
