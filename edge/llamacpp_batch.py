@@ -38,7 +38,7 @@ import ctypes
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Hashable, Iterable, Iterator
+from typing import Hashable, Iterable, Iterator
 
 import llama_cpp
 from llama_cpp import _internals
@@ -46,9 +46,6 @@ from llama_cpp.llama_grammar import LlamaGrammar
 
 from edge.backend import Generation, Sampling, Timings, check_context
 from edge.errors import EdgebenchError
-
-if TYPE_CHECKING:
-    from edge.llamacpp_backend import LlamaCppBackend
 
 
 @dataclass(frozen=True)
@@ -134,13 +131,14 @@ def build_sampler(llm: llama_cpp.Llama, sampling: Sampling) -> _internals.LlamaS
 
 
 class BatchedGenerator:
-    """`parallel` sequences of one loaded GGUF in one llama.cpp context.
+    """`parallel` sequences of one loaded GGUF in one llama.cpp context; `backend` is the
+    edge.llamacpp_backend.LlamaCppBackend that loaded it (its model, chat template, settings).
 
     `n_ctx_seq` is each sequence's context (default: the backend's own n_ctx, so an item fits
     here exactly when it fits the sequential path); the KV cache holds parallel x n_ctx_seq cells.
     """
 
-    def __init__(self, backend: "LlamaCppBackend", parallel: int, n_ctx_seq: int | None = None) -> None:
+    def __init__(self, backend, parallel: int, n_ctx_seq: int | None = None) -> None:
         if parallel < 1:
             raise EdgebenchError(f"parallel must be at least 1 (got {parallel})")
         limit = llama_cpp.llama_max_parallel_sequences()
@@ -301,7 +299,7 @@ class BatchedGenerator:
         self.ctx.close()
 
 
-def generate_batched(backend: "LlamaCppBackend", items: Iterable[BatchItem], parallel: int,
+def generate_batched(backend, items: Iterable[BatchItem], parallel: int,
                      n_ctx_seq: int | None = None, ignore_eog: bool = False) -> Iterator[BatchResult]:
     """Run `items` through a fresh BatchedGenerator of `parallel` slots and close it at the end."""
     generator = BatchedGenerator(backend, parallel, n_ctx_seq)
