@@ -28,6 +28,7 @@ from edge.backend import Sampling
 from edge.drift import build_reference_isolated, run_drift_isolated
 from edge.errors import EdgebenchError
 from edge.isolation import RuntimeCrash
+from edge.backend_specs import slow_paths
 from edge.speed import SpeedConfig, run_speed
 
 REFERENCE_FILE = "reference.npz"
@@ -63,12 +64,12 @@ class SlowPath:
     speed: SpeedConfig
 
 
-SLOW_PATHS = {
-    ("mlx", "linux"): SlowPath(
-        "MLX on a Linux CPU is a slow correctness path (the fast path is Apple Silicon): speed only, no drift or suites",
-        suites=False, drift_windows=0,
-        speed=SpeedConfig(prompt_sizes=(16,), gen_tokens=8, depths=(0,), repetitions=2, warmup=0, load_repetitions=1)),
-}
+# A backend that is only a slow correctness path on a host (edge/backend_specs.py says where and why): speed only,
+# on a few tokens.
+SLOW_PATHS = {key: SlowPath(why, suites=False, drift_windows=0,
+                            speed=SpeedConfig(prompt_sizes=(16,), gen_tokens=8, depths=(0,), repetitions=2, warmup=0,
+                                              load_repetitions=1))
+              for key, why in slow_paths().items()}
 
 
 def check_config(config: PlanConfig, settings) -> None:

@@ -22,7 +22,7 @@ from bench.stats import Estimate, wilson
 from bench.store import Store
 from bench.suites import builtin_spec
 from bench.suites.base import DISPOSITION, Reported, SuiteSpec
-from edge.artifacts import FORMAT_BACKEND
+from edge.backend_specs import FORMAT_BACKEND
 from edge.errors import EdgebenchError
 
 CAP_BUDGET = 512  # cap-hit is read at this budget, or the one nearest to it

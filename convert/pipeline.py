@@ -123,12 +123,8 @@ def _build(target: Target, prepared, options: ConvertOptions, f16_path: Path | N
     shutil.rmtree(staging, ignore_errors=True)
     start = time.perf_counter()
     try:
-        if target.format == "gguf":
-            exporters.export_gguf(target, prepared.folder, staging, f16_path, options.threads)
-        elif target.format == "mlx":
-            exporters.export_mlx(target, prepared.folder, staging, options.group_size)
-        else:
-            exporters.export_onnx(target, prepared.folder, staging, options.out / ".work" / "onnx-cache")
+        job = exporters.ExportJob(options.threads, options.group_size, options.out / ".work" / "onnx-cache", f16_path)
+        exporters.exporter(target.format)(target, prepared.folder, staging, job)
         staging.rename(final)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

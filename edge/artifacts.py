@@ -13,10 +13,10 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from edge.backend_specs import FORMAT_BACKEND  # format -> its default backend
 from edge.errors import EdgebenchError
 from edge.gguf_inspect import inspect_gguf, resolve_model
 
-FORMAT_BACKEND = {"gguf": "llamacpp", "mlx": "mlx", "onnx": "onnx", "hf": "torch"}
 WEIGHT_SUFFIXES = (".gguf", ".safetensors", ".onnx", ".onnx.data", ".data", ".bin")
 
 

@@ -5,7 +5,7 @@ A backend loads one model artifact with `RuntimeSettings` and turns chat message
 evaluation, and every generated token). For measurement every backend also gives the
 full-vocabulary logits of a token sequence (drift) and a timed greedy decode from a
 given prefix (speed). Backends are addressed by short names ("llamacpp", "mlx",
-"onnx", "torch"); the table below says where each lives and what to install for it.
+"onnx", "torch"); edge/backend_specs.py says where each lives and what to install for it.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Protocol
 
+from edge.backend_specs import BACKENDS, BackendSpec  # noqa: F401 (the registry, re-exported)
 from edge.errors import EdgebenchError, MissingRuntime
 from edge.profiles import RuntimeSettings
 
@@ -80,7 +81,6 @@ class Generation:
 class Backend(Protocol):
     """What every runtime module exports as its backend class."""
 
-    name: str
     load_s: float
 
     def __init__(self, model_path: Path, settings: RuntimeSettings) -> None: ...
@@ -101,23 +101,6 @@ class Backend(Protocol):
         pick the next (seconds per step). End-of-generation tokens do not stop it."""
 
     def close(self) -> None: ...
-
-
-@dataclass(frozen=True)
-class BackendSpec:
-    module: str
-    cls: str
-    requires: str  # the import that proves the runtime is installed
-    install: str  # what to tell the user when it is not
-
-
-# One row per backend: module, class, the import that proves the runtime, the install hint.
-BACKENDS: dict[str, BackendSpec] = {
-    "llamacpp": BackendSpec("edge.llamacpp_backend", "LlamaCppBackend", "llama_cpp", "pip install 'edgebench[edge]'"),
-    "mlx": BackendSpec("edge.mlx_backend", "MlxBackend", "mlx_lm", "pip install 'edgebench[mlx]'"),
-    "onnx": BackendSpec("edge.onnx_backend", "OnnxBackend", "onnxruntime_genai", "pip install 'edgebench[onnx]'"),
-    "torch": BackendSpec("edge.torch_backend", "TorchBackend", "transformers", "pip install 'edgebench[convert]'"),
-}
 
 
 def runtime_installed(name: str) -> bool:

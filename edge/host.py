@@ -14,13 +14,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from edge.backend_specs import runtime_distributions
+
 AMX_CPU_FLAG = "amx_int8"  # in /proc/cpuinfo when the CPU (and the kernel) offer AMX
 
-# Runtimes whose versions are recorded with every result (distribution names).
-RUNTIME_DISTRIBUTIONS = (
-    "edgebench", "llama-cpp-python", "gguf", "numpy", "mlx", "mlx-lm",
-    "onnxruntime", "onnxruntime-genai", "torch", "transformers", "peft",
-)
+# Distributions whose versions are recorded with every result: edgebench, numpy, and every backend's.
+RUNTIME_DISTRIBUTIONS = ("edgebench", "numpy", *runtime_distributions())
 
 
 def detect_host(with_llama_info: bool = True) -> dict:

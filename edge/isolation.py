@@ -24,8 +24,6 @@ from typing import Any, Callable
 
 from edge.errors import EdgebenchError
 
-# What users call each backend's runtime in a crash message.
-RUNTIME_NAMES = {"llamacpp": "llama.cpp", "mlx": "MLX", "onnx": "onnxruntime", "torch": "PyTorch"}
 
 
 class RuntimeCrash(EdgebenchError):
@@ -88,7 +86,10 @@ def crash(runtime: str, exit_code: int | None, doing: str | None) -> RuntimeCras
 
 
 def runtime_name(backend: str) -> str:
-    return RUNTIME_NAMES.get(backend, backend)
+    """What users call the backend's runtime in a crash message (edge/backend_specs.py)."""
+    from edge.backend_specs import runtime_name as named
+
+    return named(backend)
 
 
 def signal_name(number: int) -> str:

@@ -53,8 +53,6 @@ def _repacking(enabled: bool):
 class LlamaCppBackend:
     """One GGUF loaded in llama.cpp."""
 
-    name = "llamacpp"
-
     def __init__(self, model_path: Path, settings: RuntimeSettings) -> None:
         self.info = inspect_gguf(model_path)  # refuse damaged files before llama.cpp sees them
         if not self.info.chat_template:

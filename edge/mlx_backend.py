@@ -25,8 +25,6 @@ from edge.profiles import RuntimeSettings
 class MlxBackend:
     """One MLX model folder loaded with mlx-lm."""
 
-    name = "mlx"
-
     def __init__(self, model_path: Path, settings: RuntimeSettings) -> None:
         if not (Path(model_path) / "config.json").is_file():
             raise EdgebenchError(f"{model_path} is not an MLX model folder (no config.json); convert one with: edgebench convert SRC --to mlx:4bit")

@@ -34,8 +34,6 @@ def _chat_template(folder: Path) -> str | None:
 class OnnxBackend:
     """One onnxruntime-genai model folder."""
 
-    name = "onnx"
-
     def __init__(self, model_path: Path, settings: RuntimeSettings) -> None:
         folder = Path(model_path)
         if not (folder / "genai_config.json").is_file():

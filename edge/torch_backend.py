@@ -61,8 +61,6 @@ def load_hf(path: Path, gguf: bool = False):
 class TorchBackend:
     """One Hugging Face model folder in float32."""
 
-    name = "torch"
-
     def __init__(self, model_path: Path, settings: RuntimeSettings) -> None:
         folder = Path(model_path)
         if not (folder / "config.json").is_file():

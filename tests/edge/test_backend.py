@@ -13,7 +13,8 @@ def test_unknown_backend_lists_available():
 
 
 def test_missing_runtime_says_what_to_install(monkeypatch):
-    spec = BackendSpec("edge.nothing", "Nothing", "surely_not_installed_runtime", "pip install 'edgebench[x]'")
+    spec = BackendSpec("ghost", "edge.nothing", "Nothing", ("ghost",), "surely_not_installed_runtime",
+                       "pip install 'edgebench[x]'", "Ghost", ())
     monkeypatch.setitem(backend_mod.BACKENDS, "ghost", spec)
     with pytest.raises(MissingRuntime, match=r"needs surely_not_installed_runtime.*pip install 'edgebench\[x\]'"):
         backend_class("ghost")
@@ -37,3 +38,24 @@ def test_fake_backend_honours_interface(fake_backend):
     g = b.generate([{"role": "user", "content": "hi"}], Sampling(max_tokens=50))
     assert g.stop_reason == "stop" and len(g.token_ids) == 20
     assert Sampling().greedy and not Sampling(temperature=0.7).greedy
+
+
+def test_every_table_about_backends_is_derived_from_one_spec_each():
+    from bench.execute import SLOW_PATHS
+    from edge.artifacts import FORMAT_BACKEND
+    from edge.backend_specs import BACKENDS, SPECS, _by_name, format_backends
+    from edge.host import RUNTIME_DISTRIBUTIONS
+    from edge.isolation import runtime_name
+
+    assert FORMAT_BACKEND == {"gguf": "llamacpp", "mlx": "mlx", "onnx": "onnx", "hf": "torch"}
+    assert runtime_name("llamacpp") == "llama.cpp" and runtime_name("other") == "other"
+    assert set(SLOW_PATHS) == {("mlx", "linux")} and "llama-cpp-python" in RUNTIME_DISTRIBUTIONS
+    with pytest.raises(ValueError, match="described twice"):
+        _by_name((*SPECS, SPECS[0]))
+    for spec in BACKENDS.values():  # the class each spec names exists (its module imports no runtime at top level)
+        assert spec.module == f"edge.{spec.name}_backend" and all(spec.name in format_backends(f) for f in spec.formats)
+    # a second backend for a format: listed after the first, it is not the default
+    import dataclasses
+
+    other = dataclasses.replace(SPECS[0], name="gguf2", module="edge.gguf2_backend")
+    assert [s.name for s in _by_name((*SPECS, other)).values() if "gguf" in s.formats] == ["llamacpp", "gguf2"]
