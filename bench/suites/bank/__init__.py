@@ -9,8 +9,8 @@ A suite name selects families and a difficulty (selection.py):
     bank                      every family, each at its default difficulty
     bank:feedback             one family;  bank:feedback+factual  several
     bank@easy, bank:factual@hard   one difficulty (easy, medium, hard) for the families chosen
-The name, as written in canonical form, is the suite's name in the results, so two selections are
-two suites and never mix their scores.
+The name, in canonical form, is the suite's name in the results store, so two selections are two
+suites there.
 """
 
 from __future__ import annotations
