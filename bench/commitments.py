@@ -39,7 +39,8 @@ ECHO_WORDS = 3  # a mention inside a run of this many words copied from the prom
 OTHER = "other"  # the candidate key of a competing value that is neither gold nor a listed wrong value
 
 # Arithmetic next to a number makes it an operand of working, not a claim ("7 × 8 = 56").
-OPERATOR_AFTER = re.compile(r"^\s*(?:[+×*/÷−^]|-\s|x\s*(?=\d)|times\b|plus\b|minus\b|divided\b|multiplied\b|over\b"
+# ("443/tcp" is a port and its protocol; "five times." ending a clause is the count: "9 goes into 45 five times")
+OPERATOR_AFTER = re.compile(r"^\s*(?:[+×*÷−^]|/(?![a-z])|-\s|x\s*(?=\d)|times\b(?!\s*(?:[.,;:!?)]|$))|plus\b|minus\b|divided\b|multiplied\b|over\b"
                             r"|to the power\b|squared\b|cubed\b|mod\b|percent of\b|per ?cent of\b|% of\b|\+)")
 OPERATOR_BEFORE = re.compile(r"(?:[+×*/÷−^]|\s-|\bx|\btimes|\bplus|\bminus|\b(?:divided|multiplied|times) by|"
                              r"\b(?:percent|per cent|%|half|power|square root|root) of|\bpower|\bover|\bsqrt|√)\s*\(?$")
@@ -233,6 +234,17 @@ def find_mentions(answer: str, candidates: dict[str, list[str]], prompt_texts: l
     return sorted(found, key=lambda m: (m.start, -len(m.value)))
 
 
+def _checks_by_working(text: str, start: int, golds: list[str]) -> bool:
+    """The number follows "=" after working whose operands include the gold ("12 × 12 = 144" for 144 / 12)."""
+    before = re.search(r"([^.;:!?,=]*)=\s*$", text[max(0, start - 40):start])
+    if not before:
+        return False
+    expression = before.group(1)
+    gold_numbers = [g for _, g in _numeric(golds)]
+    return bool(re.search(r"[+×*/÷−^x-]|\btimes\b", expression)) and any(
+        same_value(n, g) for n in number_spans(expression) for g in gold_numbers)
+
+
 def _offered(prompt: str, value: str) -> bool:
     """The value is one of the alternatives of a choice the prompt offers ("X or Y")."""
     v = re.escape(_strip_article(value))
@@ -252,6 +264,8 @@ def _competitors(text, cased, candidates, numbers, taken, words, prompt_texts) -
             if any(same_value(n, q) for q in asked) and not (STATED_AS_RESULT.search(text[max(0, n.start - 30):n.start])
                                                              and not NOT_A_CLAIM_AFTER.match(text[n.end:n.end + 20])):
                 continue  # the question's own number, unless stated as the result ("it evaluates to 1")
+            if any(same_value(n, q) for q in asked) and _checks_by_working(text, n.start, golds):
+                continue  # "12 × 12 = 144": the gold worked back to the question's number is a check, not a claim
             before = text[max(0, n.start - 40):n.start]
             clause = text[max(text.rfind(c, 0, n.start) for c in ".!?;:,()—") + 1:n.start]
             if not (CLAIM_BEFORE.search(before) or BARE_CLAIM.search(before)) or is_operand(text, n.start, n.end) \
@@ -310,7 +324,7 @@ def _contrast_claims(text, cased, taken, words, value_spans) -> list[Mention]:
         if any(cue.end() <= s < end for s, _ in taken):
             continue  # the contrast leads to a listed value, which speaks for itself
         at = cue.end()
-        for part in text[cue.end():end].split(","):
+        for part in re.split(r"[,—()]", text[cue.end():end]):
             found = _claim_in_part(part, at, asked)
             at += len(part) + 1
             if found:
@@ -327,6 +341,11 @@ def _about_the_question(said: str, asked: set[str], verb: bool) -> bool:
 
 def _claim_in_part(part: str, offset: int, asked: set[str]) -> tuple[int, int] | None:
     """(start, end) of the thing a clause names as its claim, or None."""
+    # elliptic form after a negated restatement: "..., but it isn't the largest — Canada is"
+    elliptic = re.fullmatch(r"\s*((?:the\s+)?[\w'-]+(?:\s+[\w'-]+)?)\s+(?:is|are|was|were|does|do|did|has)\s*", part)
+    if elliptic and elliptic.group(1).split()[-1] not in NOT_A_NAME and not re.match(r"\d", elliptic.group(1)):
+        start = offset + elliptic.start(1)
+        return start, start + len(elliptic.group(1))
     links = list(LINK.finditer(part))
     if not links:
         return None

@@ -51,11 +51,19 @@ NOT_A_NUMBER = re.compile(r"(?:\b(?:no|the|this|that|which|any|every|some|each|s
 COPULA_BEFORE = re.compile(r"\b(?:is|are|was|were|be|being|been|'s|'re)\s+(?:(?:all|always|each|both|only|just|exactly)\s+)?$")
 PREDICATE_AFTER = re.compile(r"^-[a-z]+(?=\s*(?:[.,;:!?)]|$|\b(?:by|in|on|at|and|or|so|but|because|since|like)\b))")
 # Fractions added to a whole: "three and a half", "4 and a quarter", "one and three quarters".
-FRACTION_AFTER = re.compile(r"^\s+and\s+(a half|one half|a quarter|one quarter|a third|one third|three quarters|"
-                            r"two thirds)\b")
+FRACTION_AFTER = re.compile(r"^\s+and\s+(a half|one[ -]half|a quarter|one[ -]quarter|a third|one[ -]third|three[ -]quarters?|"
+                            r"two[ -]thirds?)\b")  # also hyphenated and as a modifier: "two and three-quarter hours"
 FRACTIONS = {"a half": Fraction(1, 2), "one half": Fraction(1, 2), "a quarter": Fraction(1, 4),
              "one quarter": Fraction(1, 4), "a third": Fraction(1, 3), "one third": Fraction(1, 3),
              "three quarters": Fraction(3, 4), "two thirds": Fraction(2, 3)}
+
+
+def _fraction_key(words: str) -> str:
+    """ "three-quarter" -> "three quarters", "one-half" -> "one half"."""
+    key = words.replace("-", " ")
+    return key + "s" if key in ("three quarter", "two third") else key
+
+
 # "an hour", "a minute": one unit (not "a day", "a week": "twice a day", "7 days a week" are rates); "half an hour", "a quarter of an hour", "a half hour": part of one.
 ONE_UNIT = re.compile(r"(?<![\w-])(?:a|one)\s+half\s+(?=(?:hour|minute)\b)|(?<![\w-])(?:(half|a quarter of|"
                       r"three quarters of)\s+)?(?:an?|one)\s+(?=(?:hour|minute|second)s?\b)")
@@ -182,7 +190,7 @@ def _raw_numbers(text: str) -> list[Number]:
     for n in sorted(found, key=lambda n: n.start):
         frac = FRACTION_AFTER.match(text[n.end:])
         if frac and n.seconds is None and not n.clock:
-            n = Number(n.start, n.end + frac.end(), n.value + FRACTIONS[frac.group(1)])
+            n = Number(n.start, n.end + frac.end(), n.value + FRACTIONS[_fraction_key(frac.group(1))])
         out.append(n)
     return [n for n in out if not any(o is not n and o.start < n.start < o.end for o in out)]
 
@@ -208,7 +216,7 @@ def number_spans(text: str) -> list[Number]:
                 end, j = numbers[j].end + nxt.end(), j + 1
             frac = FRACTION_AFTER.match(text[end:])
             if frac and j == i + 1:  # "an hour and a quarter": the fraction is of the unit
-                seconds += FRACTIONS[frac.group(1)] * size
+                seconds += FRACTIONS[_fraction_key(frac.group(1))] * size
                 end += frac.end()
                 j = max(j, next((k for k in range(j, len(numbers)) if numbers[k].start >= end), len(numbers)))
             value = n.value if j == i + 1 and not frac else seconds / 60
