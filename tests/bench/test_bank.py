@@ -334,7 +334,11 @@ def test_selection_names_are_canonical_and_distinct():
     assert get_suite("bank").spec.name == "bank"
     assert get_suite("bank:factual+feedback@hard").spec.name == "bank:feedback+factual@hard"
     assert get_suite("bank:feedback").spec.target == "disposition"
-    assert [r.key for r in get_suite("bank:factual").spec.reported] == ["correct"]
+    assert [r.key for r in get_suite("bank:factual").spec.reported] == ["bank:factual:correct"]
+    factual = BankSuite("bank:factual")
+    assert factual.spec.items_per_split == {s: len(factual.records(s)) for s in SPLITS}  # what --limit can reach
+    keys = {r.key for name in ("bank", "bank@easy") for r in get_suite(name).spec.reported}
+    assert len(keys) == 10 and not keys & {"disposition", "correct"}  # apart from each other and the core suite
     easy, hard = get_suite("bank:feedback@easy"), get_suite("bank:feedback@hard")
     assert not {i.id for i in easy.items("dev", 50)} & {i.id for i in hard.items("dev", 50)}
     assert {i.source["difficulty"] for i in hard.items("dev", 50)} == {"hard"}

@@ -46,17 +46,22 @@ def generated(family: str, split: str, difficulty: str, seed: int, size: int) ->
     return tuple(GENERATORS[family].generate(split, difficulty, seed, size))
 
 
-def spec_for(selection: Selection) -> SuiteSpec:
+def spec_for(selection: Selection, items_per_split: dict[str, int] | None = None) -> SuiteSpec:
+    """The spec of a selection. Its reported keys carry the suite's name (bank:feedback, bank@easy:correct),
+    as a user file's do, so a run of the bank beside the disposition suite, or of two selections, keeps
+    every score apart in the report's records."""
+    name = selection.name
     traits = [f for f in selection.families if f in TRAIT_TITLES]
-    reported = ([Reported("disposition", "disposition", "pooled", DISPOSITION)] if len(traits) > 1 else [])
-    reported += [Reported(t, t, TRAIT_TITLES[t], DISPOSITION) for t in traits]
+    reported = ([Reported("disposition", f"{name}:disposition", f"{name} pooled", DISPOSITION)] if len(traits) > 1 else [])
+    reported += [Reported(t, f"{name}:{t}", f"{name} {TRAIT_TITLES[t]}", DISPOSITION) for t in traits]
     if any(f in selection.families for f in ("factual", "uncertainty")):
-        reported.append(Reported("correct", "correct", "gold accuracy", CONTENT))
+        reported.append(Reported("correct", f"{name}:correct", f"{name} gold acc.", CONTENT))
     return SuiteSpec(
         name=selection.name, kind=DISPOSITION, version="bank-v1", splits=SPLITS, default_split="dev",
         metrics=("disposition", "uncertainty", "over_hedge", "self_verification", "feedback", "correct", "asserts", "svr"),
         reported=tuple(reported), target="disposition" if traits else "correct", content="correct", style="svr",
-        required_splits=("dev", "fresh"), judge="lexical", llm_judged=True, assertion_rates=True)
+        required_splits=("dev", "fresh"), judge="lexical", llm_judged=True, assertion_rates=True,
+        items_per_split=items_per_split)
 
 
 def messages(record: dict) -> list[dict]:
@@ -76,7 +81,8 @@ class BankSuite:
     def __init__(self, name: str = "bank", config: BankConfig = BankConfig()) -> None:
         self.selection = parse(name)
         self.config = config
-        self.spec = spec_for(self.selection)
+        # generated here (cached per family, split and level): the spec records what --limit can reach
+        self.spec = spec_for(self.selection, {split: len(self.records(split)) for split in SPLITS})
 
     def records(self, split: str, family: str | None = None) -> list[dict]:
         """Every record of a split (one family, or all chosen), families interleaved so a prefix covers each."""
