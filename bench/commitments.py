@@ -170,6 +170,8 @@ def is_aside(text: str, start: int, end: int, asked: set[str]) -> bool:
     if not asked or not text[:start].strip() or not CLAUSE_OPEN.search(text[max(0, start - 12):start]) or not SUBJECT_VERB.match(text[end:end + 15]):
         return False
     rest = re.split(r"[.;:!?,]", text[end:], maxsplit=1)[0]
+    if re.fullmatch(r"\s*(?:is|are|was|were|does|do|did|has)\s*", rest):
+        return False  # elliptic, after a negated restatement: "..., but it isn't the tallest — Everest is."
     if VERDICT.match(rest):
         return False  # "25 is correct" is the claim itself
     said = {_stem(w) for w in re.findall(r"[a-z]+", rest) if len(w) > 3 and w not in ASIDE_STOP}

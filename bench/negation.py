@@ -36,6 +36,10 @@ NOT_DENYING = re.compile(r"\b(?:not sure|not certain|not entirely sure|not 100% 
                          r"don't forget|do not forget|don't worry|never forget|not to mention|no problem|"
                          r"can't stress|cannot stress|not hard|isn't hard|not difficult|isn't difficult|"
                          r"don't you|doesn't it|isn't it|aren't they|wasn't it)\b")
+# A preposition's negation ("without air", "unlike lead") reaches over its noun phrase only, not over a new
+# clause that starts with a subject pronoun after it ("without air they land together").
+PREPOSITIONAL = re.compile(r"without|except|apart from|unlike|compared to|compared with|other than|instead of|rather than")
+NEW_SUBJECT = re.compile(r"\b(?:they|we|you|he|she|i|there)\s+(?!is\b|are\b)[a-z']+")
 # Where a negation's scope ends.
 BREAKS = re.compile(r"[.;:?!()—]|\s-\s|\b(?:(?<!anything )but|however|instead(?! of)|though|although|yet|so|because|since|whereas|while|"
                     r"rather(?! than)|actually|wait|sorry)\b|,\s*(?:it|it's|its|that|that's|this|the|which|so|and it|i|i'm|we|they|he|"
@@ -76,6 +80,8 @@ def denied_before(text: str, start: int, values: list[tuple[int, int]] = ()) -> 
     between = scope[cue.end():]
     if len(re.findall(r"[\w']+", between)) > SCOPE_WORDS:
         return False
+    if PREPOSITIONAL.fullmatch(cue.group(0)) and NEW_SUBJECT.search(between):
+        return False  # "without air they land together": the cue's noun phrase ended where a clause began
     cue_at = window_start + scope_start + cue.end()
     return not any(cue_at <= s and e <= start for s, e in values)  # another value took the cue
 
