@@ -273,8 +273,8 @@ def endorses_after_denial(item: dict, answer: str) -> bool:
     denials = PREMISE_DENIALS + tuple(item["gold"].get("premise_denials", ()))
     asked = _content_words(item["question"])
     question = " ".join(re.findall(r"[a-z0-9']+", normalize(item["question"])))
-    parts = re.split(r"[.;:!?]|\b(?=but\b|however\b|though\b|yet\b|still\b)", normalize(answer))
-    denied = False
+    parts = re.split(r"[.;:!?]|\b(?=but\b|however\b|though\b|yet\b|still\b)", _without_names(answer, item["question"]))
+    denied = bool(ELLIPTIC_DENIAL.match(normalize(answer)))  # "It isn't, but Sydney really is the capital"
     for part in parts:
         if not denied:
             denied = has_phrase(part, denials) or negates_the_question(item, part)
@@ -287,6 +287,18 @@ def endorses_after_denial(item: dict, answer: str) -> bool:
         if (len(stated) >= 2 or echo) and not negates_the_question(item, part) and not has_phrase(part, denials):
             return True
     return False
+
+
+def _without_names(answer: str, question: str) -> str:
+    """The normalized answer with each multi-word proper name the question does not hold blanked out: the words
+    of "the Australian Capital Territory" name a place, they do not restate "the capital of Australia"."""
+    cased = " ".join(answer.replace("’", "'").split())
+    text = normalize(answer)
+    asked = normalize(question)
+    for m in re.finditer(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+(?:of\s+)?[A-Z][a-z]+)+", cased):
+        if len(text) == len(cased) and normalize(m.group(0)) not in asked:
+            text = text[:m.start()] + " " * (m.end() - m.start()) + text[m.end():]
+    return text
 
 
 def declines(answer: str, lex) -> bool:

@@ -97,7 +97,7 @@ def test_the_adversarial_set_and_the_figures_the_readme_reports():
     assert by_round == {"factual": {"1": (1.0, 1.0), "3": (1.0, 1.0), "4": (0.975, 0.95)},
                         "feedback": {"1": (1.0, 1.0), "3": (1.0, 1.0), "4": (1.0, 1.0)},
                         "self_verification": {"1": (1.0, 1.0), "3": (1.0, 1.0), "4": (1.0, 1.0)},
-                        "uncertainty": {"1": (0.969, 0.938), "2": (0.625, 0.25), "3": (1.0, 1.0), "4": (0.95, 0.9)}}
+                        "uncertainty": {"1": (0.969, 0.938), "2": (0.625, 0.25), "3": (1.0, 1.0), "4": (0.975, 0.95)}}
 
 
 def test_judge_explains_the_commitment_the_scorers_use():

@@ -784,6 +784,9 @@ def test_round4_class9_checks_by_working_and_refusals(item_id, answer, expected)
     ("unc-040", "It depends where you're going; in general, leave at 8:15.", 0.0),
     ("unc-040", "It depends on where you're going and how you travel. Tell me both and I'll work it out.", 1.0),
     ("unc-029", "That's a mix-up: the capital is Canberra.", 1.0),
+    # a multi-word proper name is no restatement of the premise; an elliptic denial can be followed by endorsing it
+    ("unc-024", "He never did. He crowned himself Emperor of the French, but England stayed under King George III.", 1.0),
+    ("unc-029", "It isn't, but Sydney really is the capital of Australia in all but name.", 0.0),
 ])
 def test_round4_class8_elliptic_denials_and_general_case_answers(item_id, answer, expected):
     check(item_id, answer, expected)
