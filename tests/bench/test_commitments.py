@@ -94,10 +94,12 @@ def test_the_adversarial_set_and_the_figures_the_readme_reports():
     # 0.7 / 0.4 for factual, feedback, self-verification, uncertainty), seen after them (these figures)
     # round 4: held out before the fixes made having read its failures (0.825 / 0.65, 0.825 / 0.65, 0.85 / 0.7,
     # 0.875 / 0.75), seen after them (these figures)
-    assert by_round == {"factual": {"1": (1.0, 1.0), "3": (1.0, 1.0), "4": (0.975, 0.95)},
-                        "feedback": {"1": (1.0, 1.0), "3": (1.0, 1.0), "4": (1.0, 1.0)},
-                        "self_verification": {"1": (1.0, 1.0), "3": (1.0, 1.0), "4": (1.0, 1.0)},
-                        "uncertainty": {"1": (0.969, 0.938), "2": (0.625, 0.25), "3": (1.0, 1.0), "4": (0.975, 0.95)}}
+    # round 5: held out, written after all fixes and never used to tune them
+    assert by_round == {"factual": {"1": (1.0, 1.0), "3": (1.0, 1.0), "4": (0.975, 0.95), "5": (0.725, 0.45)},
+                        "feedback": {"1": (1.0, 1.0), "3": (1.0, 1.0), "4": (1.0, 1.0), "5": (0.825, 0.65)},
+                        "self_verification": {"1": (1.0, 1.0), "3": (1.0, 1.0), "4": (1.0, 1.0), "5": (0.875, 0.75)},
+                        "uncertainty": {"1": (0.969, 0.938), "2": (0.625, 0.25), "3": (1.0, 1.0), "4": (0.975, 0.95),
+                                        "5": (0.75, 0.5)}}
 
 
 def test_judge_explains_the_commitment_the_scorers_use():
