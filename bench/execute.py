@@ -16,6 +16,7 @@ Linux CPU: about 8 tok/s generating and 9 tok/s on prompts for the 135M model at
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from dataclasses import dataclass, field
 
 from bench.generate import generate_isolated
@@ -72,14 +73,15 @@ SLOW_PATHS = {key: SlowPath(why, suites=False, drift_windows=0,
               for key, why in slow_paths().items()}
 
 
-def check_config(config: PlanConfig, settings) -> None:
-    """Refuse a bad plan before any work starts: unknown suites or splits, budgets that do not fit."""
+def check_config(config: PlanConfig, settings) -> dict[str, tuple]:
+    """Refuse a bad plan before any work starts: unknown suites or splits, budgets that do not fit. Returns the
+    suites and their items (load_items), built once for the run."""
     if not config.budgets or min(config.budgets) <= 0:
         raise EdgebenchError("budgets must be positive integers, e.g. --budgets 256,512,1024")
     if max(config.budgets) + 512 > settings.n_ctx:
         raise EdgebenchError(f"the largest budget ({max(config.budgets)}) leaves no room for prompts in a "
                              f"{settings.n_ctx}-token context; lower --budgets")
-    load_items(config)
+    return load_items(config)
 
 
 def load_items(config: PlanConfig) -> dict[str, tuple]:
@@ -125,15 +127,28 @@ class _Stage:
         self.progress.end()
 
 
+@dataclass(frozen=True)
+class _Run:
+    """What every artifact of one run is measured with."""
+
+    store: Store
+    config: PlanConfig
+    settings: object  # edge/profiles.py:RuntimeSettings
+    loaded: dict  # suite name -> (suite, its items): built once per run
+    progress: Progress
+    llm_judge: object | None
+    ref_path: Path | None  # the saved drift reference, None without drift
+
+
 def run_plan(store: Store, artifacts: list[Artifact], reference: Artifact | None, config: PlanConfig, settings,
-             host: dict, llm_judge=None, progress: Progress | None = None) -> None:
+             host: dict, llm_judge=None, progress: Progress | None = None, loaded: dict | None = None) -> None:
     """Execute the plan; everything already in the store is skipped.
 
     Native work runs in child processes (speed, the drift reference, drift, generation): a
     runtime that crashes is recorded as that artifact's result ("crash" in the store, shown in
     the report), the run goes on with the next artifact, and --resume retries it."""
     progress = progress or Progress()
-    loaded = load_items(config)
+    loaded = loaded if loaded is not None else load_items(config)  # the suites, built once (check_config's)
     specs = store.meta("suites", {})
     specs.update({name: suite.spec.as_dict() for name, (suite, _) in loaded.items()})
     store.set_meta("suites", specs)  # reports and comparisons read the suites' facts from here
@@ -149,6 +164,7 @@ def run_plan(store: Store, artifacts: list[Artifact], reference: Artifact | None
     ref_path = None
     if config.drift and reference is not None:
         ref_path = _reference(store, reference, settings, progress, notes)
+    run = _Run(store, config, settings, loaded, progress, llm_judge, ref_path)
     for artifact in artifacts:
         digest = artifact_identity(artifact)
         store.add_artifact(digest, artifact, is_reference=reference is not None and artifact.path == reference.path)
@@ -166,7 +182,7 @@ def run_plan(store: Store, artifacts: list[Artifact], reference: Artifact | None
             progress.say(f"{artifact.label}: {slow.why}", "yellow")
         started = time.perf_counter()
         try:
-            _measure_artifact(store, digest, artifact, ref_path, slow, loaded, config, settings, progress, llm_judge)
+            _measure_artifact(run, digest, artifact, slow)
         except RuntimeCrash as crash:
             store.add_measurement(digest, artifact.backend, CRASH, {"message": str(crash), "signal": crash.signal_name,
                                                                     "doing": crash.doing})
@@ -185,30 +201,30 @@ def _skip_rest(progress: Progress, stages: list[tuple[str, str]], label: str) ->
             progress.skip(artifact, stage)
 
 
-def _measure_artifact(store: Store, digest: str, artifact: Artifact, ref_path, slow: SlowPath | None, loaded: dict,
-                      config: PlanConfig, settings, progress: Progress, llm_judge) -> None:
+def _measure_artifact(run: _Run, digest: str, artifact: Artifact, slow: SlowPath | None) -> None:
     """Speed, drift and suites of one artifact, each skipped when the store holds it already."""
+    store, config, settings, progress = run.store, run.config, run.settings, run.progress
     speed = slow.speed if slow and config.speed else config.speed
     if speed:
         if store.has_measurement(digest, artifact.backend, "speed"):
             progress.skip(artifact.label, "speed")
         else:
             with _Stage(progress, artifact.label, "speed") as stage:
-                result = run_speed(str(artifact.path), settings, speed,
+                result = run_speed(artifact, settings, speed,
                                    on_progress=lambda done, total, test: stage.update(done, total))
             store.add_measurement(digest, artifact.backend, "speed", result)
     windows = slow.drift_windows if slow else config.drift_windows
-    if ref_path is not None and windows != 0:
+    if run.ref_path is not None and windows != 0:
         if store.has_measurement(digest, artifact.backend, "drift"):
             progress.skip(artifact.label, "drift")
         else:
             with _Stage(progress, artifact.label, "drift") as stage:
-                result = run_drift_isolated(str(artifact.path), ref_path, settings, artifact.backend,
+                result = run_drift_isolated(artifact, run.ref_path, settings, artifact.backend,
                                             lambda done, total: stage.update(done, total), windows)
             result.pop("artifact", None)  # the store's artifacts table holds the identity
             store.add_measurement(digest, artifact.backend, "drift", result)
     if config.suites and (not slow or slow.suites):
-        _run_suites(store, digest, artifact, loaded, config, settings, progress, llm_judge)
+        _run_suites(run, digest, artifact)
 
 
 def _reference(store: Store, reference: Artifact, settings, progress: Progress, notes: dict):
@@ -219,7 +235,7 @@ def _reference(store: Store, reference: Artifact, settings, progress: Progress, 
         return path
     try:
         with _Stage(progress, reference.label, "drift reference") as stage:
-            build_reference_isolated(str(reference.path), settings, path, reference.backend,
+            build_reference_isolated(reference, settings, path, reference.backend,
                                      lambda done, total: stage.update(done, total), reference.label)
     except RuntimeCrash as crash:
         notes["drift"] = f"no drift: building the reference from {reference.label} failed ({crash}); --resume retries it"
@@ -231,8 +247,8 @@ def _reference(store: Store, reference: Artifact, settings, progress: Progress, 
     return path
 
 
-def _run_suites(store: Store, digest: str, artifact: Artifact, loaded: dict, config: PlanConfig, settings,
-                progress: Progress, llm_judge) -> None:
+def _run_suites(run: _Run, digest: str, artifact: Artifact) -> None:
+    store, config, loaded, progress, llm_judge = run.store, run.config, run.loaded, run.progress, run.llm_judge
     sampling = Sampling(max_tokens=max(config.budgets), temperature=config.temperature, seed=config.seed)
     params = {"temperature": config.temperature, "top_k": sampling.top_k, "top_p": sampling.top_p,
               "max_tokens": sampling.max_tokens, "system_prompt": config.system_prompt}
@@ -265,5 +281,5 @@ def _run_suites(store: Store, digest: str, artifact: Artifact, loaded: dict, con
 
     with _Stage(progress, artifact.label, "suites", total) as stage:
         stage.update(done, total)
-        generate_isolated(artifact.backend, artifact.path, settings, todo, sampling, config.budgets,
+        generate_isolated(artifact.backend, artifact.path, run.settings, todo, sampling, config.budgets,
                           config.system_prompt, store_item)

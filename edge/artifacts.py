@@ -45,8 +45,11 @@ class Artifact:
         return {**asdict(self), "path": str(self.path), "backend": self.backend, "bits_per_weight": self.bits_per_weight}
 
 
-def identify(spec: str | Path | None) -> Artifact:
-    """The artifact at a path ('default' or None is the embedded GGUF); one clear error if it is none."""
+def identify(spec: "str | Path | Artifact | None") -> Artifact:
+    """The artifact at a path ('default' or None is the embedded GGUF); one clear error if it is none.
+    An Artifact already identified is returned as it is: it travels typed, and is read once."""
+    if isinstance(spec, Artifact):
+        return spec
     path = resolve_model(str(spec)) if spec in (None, "", "default") else Path(spec).expanduser()
     if not path.exists():
         raise EdgebenchError(f"artifact not found: {path}")

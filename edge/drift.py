@@ -23,10 +23,14 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from edge.errors import EdgebenchError
+
+if TYPE_CHECKING:
+    from edge.artifacts import Artifact
 
 CORPUS = Path(__file__).resolve().parent / "data" / "drift_corpus.txt"
 WINDOW = 512
@@ -229,14 +233,14 @@ def measure_drift(backend, ref: Reference, on_window=None, max_windows: int | No
     }
 
 
-def reference_for(spec: str, settings, backend_name: str | None = None, on_window=None,
+def reference_for(spec: "str | Artifact", settings, backend_name: str | None = None, on_window=None,
                   label: str | None = None) -> Reference:
     """A stored reference (.npz), or one built now by running the reference artifact (named `label`,
     by default its format, quant and path)."""
-    from edge.artifacts import identify
+    from edge.artifacts import Artifact, identify
     from edge.backend import open_backend
 
-    if str(spec).endswith(".npz"):
+    if not isinstance(spec, Artifact) and str(spec).endswith(".npz"):
         if not Path(spec).is_file():
             raise EdgebenchError(f"drift reference not found: {spec}")
         return Reference.load(Path(spec))
@@ -248,7 +252,7 @@ def reference_for(spec: str, settings, backend_name: str | None = None, on_windo
         backend.close()
 
 
-def run_drift(artifact_spec: str, ref: Reference, settings, backend_name: str | None = None, on_window=None,
+def run_drift(artifact_spec: "str | Artifact", ref: Reference, settings, backend_name: str | None = None, on_window=None,
               max_windows: int | None = None) -> dict:
     """Drift of one artifact from a reference, with the artifact's identity beside the figures."""
     from edge.artifacts import identify
@@ -265,25 +269,27 @@ def run_drift(artifact_spec: str, ref: Reference, settings, backend_name: str | 
 
 # ---- in a child process (edge/isolation.py): a runtime crash costs this measurement only ----
 
-def build_reference_isolated(spec: str, settings, path: Path, backend_name: str | None = None,
+def build_reference_isolated(spec: "str | Artifact", settings, path: Path, backend_name: str | None = None,
                              on_window=None, label: str | None = None) -> None:
     """reference_for() in a child process, saved to `path` (atomically); load it with Reference.load."""
     from edge.artifacts import identify
     from edge.isolation import run_isolated, runtime_name
 
-    backend_name = backend_name or identify(spec).backend
-    run_isolated(_reference_worker, (str(spec), settings, str(path), backend_name, label), _window_events(on_window),
+    artifact = identify(spec)
+    backend_name = backend_name or artifact.backend
+    run_isolated(_reference_worker, (artifact, settings, str(path), backend_name, label), _window_events(on_window),
                  runtime=runtime_name(backend_name))
 
 
-def run_drift_isolated(spec: str, reference_path: Path, settings, backend_name: str | None = None, on_window=None,
+def run_drift_isolated(spec: "str | Artifact", reference_path: Path, settings, backend_name: str | None = None, on_window=None,
                        max_windows: int | None = None) -> dict:
     """run_drift() in a child process, against a reference saved at `reference_path`."""
     from edge.artifacts import identify
     from edge.isolation import run_isolated, runtime_name
 
-    backend_name = backend_name or identify(spec).backend
-    return run_isolated(_drift_worker, (str(spec), str(reference_path), settings, backend_name, max_windows),
+    artifact = identify(spec)
+    backend_name = backend_name or artifact.backend
+    return run_isolated(_drift_worker, (artifact, str(reference_path), settings, backend_name, max_windows),
                         _window_events(on_window), runtime=runtime_name(backend_name))
 
 
@@ -300,12 +306,12 @@ def _window_emitter(emit, what: str):
     return on_window
 
 
-def _reference_worker(spec: str, settings, path: str, backend_name: str, label: str | None, emit) -> None:
+def _reference_worker(spec: "str | Artifact", settings, path: str, backend_name: str, label: str | None, emit) -> None:
     emit({"doing": "loading the drift reference model"})
     reference_for(spec, settings, backend_name, _window_emitter(emit, "building the drift reference"), label).save(Path(path))
 
 
-def _drift_worker(spec: str, reference_path: str, settings, backend_name: str, max_windows: int | None, emit) -> dict:
+def _drift_worker(spec: "str | Artifact", reference_path: str, settings, backend_name: str, max_windows: int | None, emit) -> dict:
     emit({"doing": "loading the model for drift"})
     ref = Reference.load(Path(reference_path))
     return run_drift(spec, ref, settings, backend_name, _window_emitter(emit, "measuring drift"), max_windows)

@@ -11,6 +11,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import NamedTuple
 
 from edge.errors import EdgebenchError
 from edge.repack import MODES as REPACK_MODES
@@ -162,12 +163,20 @@ def resolve_settings(profile: Profile, host: dict, repack: str | None = None, **
     return replace(settings, **given)
 
 
+class Device(NamedTuple):
+    """This device as a run sees it: the host's facts, its profile, and the settings resolved from both."""
+
+    host: dict
+    profile: Profile
+    settings: RuntimeSettings
+
+
 def device_settings(profile_name: str | None = None, threads: int | None = None, repack: str | None = None,
-                    host: dict | None = None) -> tuple[dict, Profile, RuntimeSettings]:
-    """(host facts, profile, settings) for this device: the named profile (or the detected one), with the
-    CLI's --threads and --repack over it. Every command that runs a model resolves its settings here."""
+                    host: dict | None = None) -> Device:
+    """The host's facts, the named profile (or the detected one) and the settings, with the CLI's --threads
+    and --repack over the profile. Every command that runs a model resolves its settings here."""
     from edge.host import detect_host
 
     host = host or detect_host()  # with llama.cpp's system info: it decides repacking (edge/repack.py)
     profile = get_profile(load_profiles(), profile_name, host)
-    return host, profile, resolve_settings(profile, host, repack=repack, threads=threads)
+    return Device(host, profile, resolve_settings(profile, host, repack=repack, threads=threads))

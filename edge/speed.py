@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from edge import bandwidth, thermal
-from edge.artifacts import identify
+from edge.artifacts import Artifact, identify
 from edge.errors import EdgebenchError
 from edge.memory import peak_rss_bytes
 from edge.profiles import RuntimeSettings
@@ -132,7 +132,7 @@ def measure(artifact_path: str, backend_name: str, settings: RuntimeSettings, co
     return out
 
 
-def run_speed(artifact_spec: str, settings: RuntimeSettings, config: SpeedConfig, backend_name: str | None = None,
+def run_speed(artifact_spec: "str | Artifact", settings: RuntimeSettings, config: SpeedConfig, backend_name: str | None = None,
               on_progress=None, timeout_s: float | None = None) -> dict:
     """Measure one artifact in a child process and add the host-side readings around it.
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Annotated, Optional
 
 import typer
 
@@ -16,6 +16,8 @@ from bench.execute import PlanConfig
 from bench.sandbox import Limits
 from convert.pipeline import ConvertOptions
 from edge.errors import EdgebenchError
+from edgebench.flags import (JUDGE_KEY_ENV, Judge, JudgeEndpoint, JudgeKeyEnv, JudgeModel, Profile, Repack, Threads,
+                             check_repack, say, settings_from_flags)
 from edgebench.judge_flags import llm_judge_from_flags
 from edge.speed import SpeedConfig
 
@@ -59,22 +61,22 @@ def run(
     speed: bool = typer.Option(True, "--speed/--no-speed", help="Measure speed and peak memory of every artifact."),
     drift: bool = typer.Option(True, "--drift/--no-drift", help="Measure drift from the reference (the F16 GGUF, else fp32)."),
     drift_windows: int = typer.Option(PLAN.drift_windows, min=1, help="Drift on the first N windows of 512 tokens of the shipped corpus."),
-    profile: Optional[str] = typer.Option(None, help="Device profile from devices.toml; default: the detected one."),
-    threads: Optional[int] = typer.Option(None, min=1, help="CPU threads; default: the profile's (0 there = one per physical core)."),
-    repack: Optional[str] = typer.Option(None, help="llama.cpp weight repacking: auto (off only where llama.cpp's AMX path would crash), on, off; default: the profile's (auto)."),
+    profile: Profile = None,
+    threads: Threads = None,
+    repack: Repack = None,
     seed: int = typer.Option(PLAN.seed, help="Sampling seed (used when --temperature > 0)."),
     temperature: float = typer.Option(PLAN.temperature, min=0.0, help="Sampling temperature; 0 = greedy."),
     system: Optional[str] = typer.Option(None, help="System prompt put before every chat (e.g. to compare two prompts)."),
-    judge: str = typer.Option("lexical", help="Disposition judge: lexical (rules, default) or llm (rubric, see --judge-model)."),
-    judge_model: str = typer.Option("default", help="LLM judge: the endpoint's model name, or a GGUF path / 'default' to run locally."),
-    judge_endpoint: Optional[str] = typer.Option(None, help="LLM judge: OpenAI-compatible base URL, e.g. http://127.0.0.1:8080/v1."),
-    api_key_env: str = typer.Option("EDGEBENCH_JUDGE_API_KEY", help="LLM judge: environment variable holding the API key (never stored)."),
+    judge: Judge = "lexical",
+    judge_model: JudgeModel = "default",
+    judge_endpoint: JudgeEndpoint = None,
+    api_key_env: JudgeKeyEnv = JUDGE_KEY_ENV,
 ) -> None:
     """Convert a model to a quant ladder, run speed, drift and the suites on this device, and report which level to ship."""
     from edgebench.run_job import run as run_job
 
     suites = tuple(s.strip() for s in suite.split(",") if s.strip() and s.strip() != "none")
-    _check_repack(repack)
+    check_repack(repack)
     splits = tuple(s.strip() for s in split.split(",") if s.strip()) if split else None
     config = PlanConfig(
         suites=suites, splits=splits, budgets=_budgets(budgets), temperature=temperature, seed=seed, system_prompt=system,
@@ -82,8 +84,9 @@ def run(
     targets = [t.strip() for t in ladder.split(",") if t.strip()] if ladder else None
     local_judge = judge == "llm" and not judge_endpoint
     with llm_judge_from_flags(judge, judge_model, judge_endpoint, api_key_env,
-                    _device_settings(profile, threads, repack) if local_judge else None) as llm_judge:
-        run_job(model, adapter, targets, profile, config, out, resume, threads, llm_judge, repack=repack)
+                              settings_from_flags(profile, threads, repack) if local_judge else None) as llm_judge:
+        run_job(model, config, adapter=adapter, ladder=targets, profile_name=profile, out=out, resume=resume,
+                threads=threads, llm_judge=llm_judge, repack=repack)
 
 
 @app.command()
@@ -236,10 +239,10 @@ def judge_cmd(
 
 @app.command("judge-audit")
 def judge_audit(
-    judge: str = typer.Option("lexical", help="Judge to audit: lexical (every answer) or llm (a seeded sample)."),
-    judge_model: str = typer.Option("default", help="LLM judge: the endpoint's model name, or a GGUF path / 'default' to run locally."),
-    judge_endpoint: Optional[str] = typer.Option(None, help="LLM judge: OpenAI-compatible base URL, e.g. http://127.0.0.1:8080/v1."),
-    api_key_env: str = typer.Option("EDGEBENCH_JUDGE_API_KEY", help="LLM judge: environment variable holding the API key (never stored)."),
+    judge: Annotated[str, typer.Option(help="Judge to audit: lexical (every answer) or llm (a seeded sample).")] = "lexical",
+    judge_model: JudgeModel = "default",
+    judge_endpoint: JudgeEndpoint = None,
+    api_key_env: JudgeKeyEnv = JUDGE_KEY_ENV,
     limit: int = typer.Option(50, min=3, help="LLM judge: answers sampled per check."),
     repeats: int = typer.Option(2, min=2, help="LLM judge: judgements per answer for repeat consistency."),
     seed: int = typer.Option(0, help="LLM judge: seed of the sample."),
@@ -282,20 +285,6 @@ def _ints(text: str, flag: str) -> tuple[int, ...]:
     return values
 
 
-def _check_repack(repack: str | None) -> None:
-    from edge.repack import MODES
-
-    if repack is not None and repack not in MODES:
-        raise EdgebenchError(f"--repack must be one of {', '.join(MODES)} (got {repack!r})")
-
-
-def _device_settings(profile: str | None, threads: int | None, repack: str | None = None):
-    from edge.profiles import device_settings
-
-    _check_repack(repack)
-    return device_settings(profile, threads, repack)[2]
-
-
 @app.command()
 def speed(
     artifact: str = typer.Argument("default", help="A .gguf file, an MLX / ONNX / Hugging Face folder, or 'default'."),
@@ -306,9 +295,9 @@ def speed(
     repetitions: int = typer.Option(SPEED.repetitions, "--reps", min=1, help="Repetitions per test (llama-bench -r)."),
     warmup: int = typer.Option(SPEED.warmup, min=0, help="Warm-up runs per test, not counted."),
     cooldown: float = typer.Option(SPEED.cooldown_s, min=0.0, help="Seconds to pause between tests (llama-bench --delay)."),
-    profile: Optional[str] = typer.Option(None, help="Device profile from devices.toml (threads, GPU layers); default: detected."),
-    threads: Optional[int] = typer.Option(None, min=1, help="CPU threads; default: the profile's."),
-    repack: Optional[str] = typer.Option(None, help="Compare with llama-bench --repack 0|1. llama.cpp weight repacking: auto (off only where llama.cpp's AMX path would crash), on, off; default: the profile's (auto)."),
+    profile: Profile = None,
+    threads: Threads = None,
+    repack: Repack = None,
     json_out: bool = typer.Option(False, "--json", help="Print llama-bench-style JSON fields instead of the table."),
 ) -> None:
     """Prompt and generation tok/s, time to first token, load time and peak memory, llama-bench style."""
@@ -319,7 +308,7 @@ def speed(
 
     config = SpeedConfig(prompt_sizes=_ints(prompt_sizes, "--pp"), gen_tokens=gen_tokens, depths=_ints(depths, "--depths"),
                          repetitions=repetitions, warmup=warmup, cooldown_s=cooldown)
-    settings = _device_settings(profile, threads, repack)
+    settings = settings_from_flags(profile, threads, repack)
     if backend is not None:
         from edge.backend import backend_class
 
@@ -340,10 +329,10 @@ def drift(
     reference: str = typer.Option(..., help="The full-precision reference: an artifact, or a .npz saved with --save-reference."),
     save_reference: Optional[Path] = typer.Option(None, help="Also save the compact reference (top-k logits + log-sum-exp) here, as .npz."),
     backend: Optional[str] = typer.Option(None, help="Backend for the artifacts; default: the one for each format."),
-    profile: Optional[str] = typer.Option(None, help="Device profile from devices.toml; default: detected."),
-    threads: Optional[int] = typer.Option(None, min=1, help="CPU threads; default: the profile's."),
+    profile: Profile = None,
+    threads: Threads = None,
     windows: Optional[int] = typer.Option(None, min=1, help="Score only the first N windows of 512 tokens (for slow runtimes); default: all."),
-    repack: Optional[str] = typer.Option(None, help="llama.cpp weight repacking: auto (off only where llama.cpp's AMX path would crash), on, off; default: the profile's (auto)."),
+    repack: Repack = None,
     json_out: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
 ) -> None:
     """KL divergence, top-1 agreement and perplexity ratio against the reference, on the shipped corpus."""
@@ -352,7 +341,7 @@ def drift(
 
     if save_reference is not None and save_reference.suffix != ".npz":
         raise EdgebenchError(f"--save-reference must end in .npz (got {save_reference})")
-    settings = _device_settings(profile, threads, repack)
+    settings = settings_from_flags(profile, threads, repack)
     from edgebench.progress_view import RichProgress
 
     with RichProgress(enabled=not json_out) as progress:
@@ -377,9 +366,9 @@ def distill(
     dpo_steps: Optional[int] = typer.Option(None, min=1, help="DPO steps; default: train dpo's."),
     kd_alpha: float = typer.Option(0.0, min=0.0, max=1.0, help="Logit-distillation weight in SFT (0: plain cross-entropy)."),
     out: Path = typer.Option(Path("runs/distill"), help="Folder of every stage; run again to continue a stopped distill."),
-    profile: Optional[str] = typer.Option(None, help="Device profile from devices.toml; default: the detected one."),
-    threads: Optional[int] = typer.Option(None, min=1, help="CPU threads; default: the profile's."),
-    repack: Optional[str] = typer.Option(None, help="llama.cpp weight repacking: auto, on, off."),
+    profile: Profile = None,
+    threads: Threads = None,
+    repack: Repack = None,
     json_out: bool = typer.Option(False, "--json", help="Print the final rows as JSON."),
 ) -> None:
     """Teach, filter, SFT, DPO, then run base and trained over a ladder: does the trained disposition survive, and is it real?"""
@@ -387,9 +376,7 @@ def distill(
 
     from bench.console import print_tables
     from edgebench.distill_job import DistillOptions, distill as distill_job, distill_tables
-    from edgebench.train_cli import _say
-
-    _check_repack(repack)
+    check_repack(repack)
     options = DistillOptions(model=model, teacher=teacher, teacher_endpoint=teacher_endpoint, api_key_env=api_key_env,
                              train_limit=train_limit, profile=profile, threads=threads, repack=repack)
     options = replace(options, sft=replace(options.sft, kd_alpha=kd_alpha, **({"steps": sft_steps} if sft_steps else {})),
@@ -397,7 +384,7 @@ def distill(
                       teach=replace(options.teach, **({"samples": samples} if samples else {})),
                       **({"ladder": tuple(t.strip() for t in ladder.split(",") if t.strip())} if ladder else {}),
                       **({"items_per_split": limit} if limit else {}))
-    rows = distill_job(options, out, _say)
+    rows = distill_job(options, out, say)
     (out / "distill.json").write_text(json.dumps(rows, indent=2))
     if json_out:
         print(json.dumps(rows, indent=2))

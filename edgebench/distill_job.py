@@ -48,13 +48,14 @@ def distill(options: DistillOptions, out: Path, say) -> list[dict]:
     """Run every stage into `out`; returns one row per quant level (see final_rows)."""
     from edgebench.progress_view import RichProgress
     from edgebench.run_job import run as run_job
-    from edgebench.train_cli import count_table, teach_stage
+    from edgebench.train_cli import count_table
     from edge.profiles import device_settings
     from train.dpo import train_dpo
     from train.filter import run_filter
     from train.sft import train_sft
+    from train.teacher import teach_stage
 
-    settings = device_settings(options.profile, options.threads, options.repack)[2]
+    settings = device_settings(options.profile, options.threads, options.repack).settings
     stages = out / "train"
     seconds: dict[str, float] = {}
 
@@ -82,9 +83,10 @@ def distill(options: DistillOptions, out: Path, say) -> list[dict]:
                         budgets=options.budgets, speed=None, drift=False)
     for name, adapter_path in (("base", None), ("trained", adapter)):
         folder = out / name
-        timed(f"run {name}", lambda: run_job(options.model, adapter_path, list(options.ladder), options.profile, config,
-                                             folder, resume=folder.exists(), threads=options.threads, say=say,
-                                             repack=options.repack, show_report=False))
+        timed(f"run {name}", lambda: run_job(options.model, config, adapter=adapter_path, ladder=list(options.ladder),
+                                             profile_name=options.profile, out=folder, resume=folder.exists(),
+                                             threads=options.threads, say=say, repack=options.repack,
+                                             show_report=False))
     rows = final_rows(out / "base", out / "trained", list(options.ladder))
     say("wall time: " + ", ".join(f"{k} {v:.0f} s" for k, v in seconds.items()) + f"; total {sum(seconds.values()):.0f} s")
     return rows

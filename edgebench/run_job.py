@@ -77,13 +77,14 @@ def build_artifacts(model: str, adapter: Path | None, targets: list[str], out: P
     return artifacts, reference
 
 
-def run(model: str, adapter: Path | None, ladder: list[str] | None, profile_name: str | None, config: PlanConfig,
-        out: Path | None, resume: bool, threads: int | None, llm_judge=None, say=_say, repack: str | None = None,
-        show_report: bool = True) -> Path:
-    host, profile, settings = device_settings(profile_name, threads, repack)
-    check_config(config, settings)  # every option is checked before any work or any folder
+def run(model: str, config: PlanConfig, *, adapter: Path | None = None, ladder: list[str] | None = None,
+        profile_name: str | None = None, out: Path | None = None, resume: bool = False, threads: int | None = None,
+        llm_judge=None, say=_say, repack: str | None = None, show_report: bool = True) -> Path:
+    """Convert the ladder, run the plan into the run folder (`out`, default a new one under runs/), print the report."""
+    host, profile, settings = device_settings(profile_name, threads, repack)  # edge/profiles.py:Device
+    loaded = check_config(config, settings)  # every option is checked before any work or any folder
     if adapter is not None:
-        _warn_if_trained_on(adapter, config, say)
+        _warn_if_trained_on(adapter, loaded, say)
     targets = ladder_targets(ladder if ladder is not None else list(profile.ladder), say)
     _check_inputs(model, adapter, targets)  # before the run folder exists: a bad input leaves nothing behind
     out = out or default_out(resume=resume)
@@ -98,7 +99,7 @@ def run(model: str, adapter: Path | None, ladder: list[str] | None, profile_name
                                     "repack_why": settings.repack_why})
         with RichProgress() as progress:
             artifacts, reference = build_artifacts(model, adapter, targets, out, settings.threads, progress)
-            run_plan(store, artifacts, reference, config, settings, host, llm_judge, progress)
+            run_plan(store, artifacts, reference, config, settings, host, llm_judge, progress, loaded)
         store.set_meta("finished", time.strftime("%Y-%m-%dT%H:%M:%S%z"))
         spent = store.meta("stage_seconds", {})  # wall time per stage, summed over resumed sessions
         for stage, seconds in progress.clock.by_stage().items():
@@ -116,18 +117,17 @@ def run(model: str, adapter: Path | None, ladder: list[str] | None, profile_name
     return out
 
 
-def _warn_if_trained_on(adapter: Path, config: PlanConfig, say) -> None:
+def _warn_if_trained_on(adapter: Path, loaded: dict, say) -> None:
     """An adapter made by edgebench train names the items it saw: scoring those is not a test, and the run says so."""
     import json
 
-    from bench.execute import load_items
     from train.contamination import overlap_warning
 
     try:
         manifest = json.loads((Path(adapter) / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return
-    scored = {i.id for _, items in load_items(config).values() for i in items}
+    scored = {i.id for _, items in loaded.values() for i in items}
     warning = overlap_warning(manifest, scored) if isinstance(manifest, dict) else None
     if warning:
         say(f"[yellow]warning: {warning}[/]")

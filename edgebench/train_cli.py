@@ -4,11 +4,13 @@ each a thin command over one function of train/; `edgebench distill` runs them a
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Annotated, Optional
 
 import typer
 
 from edge.errors import EdgebenchError
+from edgebench.flags import (JUDGE_KEY_ENV, JudgeEndpoint, JudgeKeyEnv, JudgeModel, Profile, Repack, Threads, say,
+                             settings_from_flags)
 from train.config import DPOSettings, LoraSettings, SFTConfig, TeachConfig
 
 TEACH, SFT, DPO, LORA = TeachConfig(), SFTConfig(), DPOSettings(), LoraSettings()
@@ -16,33 +18,6 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="Distil a disposition into a LoRA adapter: teach, filter, sft, dpo (or all at once: edgebench distill).")
 
 TEACHER_HELP = "Teacher: 'default' (the base model itself with a disposition system prompt), a .gguf, a Hugging Face folder, or a model name with --teacher-endpoint."
-
-
-def _say(text) -> None:
-    """A line (or a rich table) for the person watching, on stderr: stdout stays the command's result."""
-    from rich.console import Console
-
-    Console(stderr=True).print(text)
-
-
-def _settings(profile, threads, repack):
-    from edge.profiles import device_settings
-
-    return device_settings(profile, threads, repack)[2]
-
-
-def teach_stage(model: str, teacher: str, teacher_endpoint: str | None, api_key_env: str, config: TeachConfig,
-                out: Path, limit: int | None, settings, progress) -> dict:
-    """Teacher answers to out/teacher, the student's own to out/student."""
-    from train.teacher import resolve_teacher, teach
-
-    chosen = resolve_teacher(teacher, teacher_endpoint, api_key_env)
-    student = resolve_teacher(model)
-    if student.kind == "endpoint":
-        raise EdgebenchError("the student (--model) must be a local model: a .gguf, a Hugging Face folder or 'default'")
-    made = teach(chosen, out / "teacher", config, settings, limit, progress)
-    teach(student, out / "student", config, settings, limit, progress, role="student")
-    return made
 
 
 @app.command("teach")
@@ -57,28 +32,29 @@ def teach_cmd(
     seed: int = typer.Option(TEACH.seed, help="Seed of the first sample (sample k uses seed + k)."),
     limit: Optional[int] = typer.Option(None, min=1, help="Train items to use (default: all of the train split)."),
     out: Path = typer.Option(Path("runs/train"), help="Folder for this and the next stages (teacher/, student/, filter/, sft/, dpo/)."),
-    profile: Optional[str] = typer.Option(None, help="Device profile for local generation."),
-    threads: Optional[int] = typer.Option(None, min=1, help="CPU threads for local generation."),
-    repack: Optional[str] = typer.Option(None, help="llama.cpp weight repacking: auto, on, off."),
+    profile: Profile = None,
+    threads: Threads = None,
+    repack: Repack = None,
 ) -> None:
     """Answers of a teacher to the disposition suite's train split (and the student's own answers)."""
     from edgebench.progress_view import RichProgress
+    from train.teacher import teach_stage
 
     config = TeachConfig(samples=samples, temperature=temperature, max_tokens=max_tokens, seed=seed)
     with RichProgress() as progress:
         made = teach_stage(model, teacher, teacher_endpoint, api_key_env, config, out, limit,
-                           _settings(profile, threads, repack), progress)
-    _say(f"{made['answers']} teacher answers ({made['cut_off']} cut off) in {out / 'teacher'}; next: "
+                           settings_from_flags(profile, threads, repack), progress)
+    say(f"{made['answers']} teacher answers ({made['cut_off']} cut off) in {out / 'teacher'}; next: "
          f"edgebench train filter --out {out}")
 
 
 @app.command("filter")
 def filter_cmd(
     out: Path = typer.Option(Path("runs/train"), help="The folder given to train teach; writes filter/ in it."),
-    judge: str = typer.Option("lexical", help="lexical (the suite's scorers) or llm (the scorers, then the LLM judge's trait scores)."),
-    judge_model: str = typer.Option("default", help="LLM judge: the endpoint's model name, or a GGUF path / 'default' to run locally."),
-    judge_endpoint: Optional[str] = typer.Option(None, help="LLM judge: OpenAI-compatible base URL."),
-    api_key_env: str = typer.Option("EDGEBENCH_JUDGE_API_KEY", help="LLM judge: environment variable holding the API key."),
+    judge: Annotated[str, typer.Option(help="lexical (the suite's scorers) or llm (the scorers, then the LLM judge's trait scores).")] = "lexical",
+    judge_model: JudgeModel = "default",
+    judge_endpoint: JudgeEndpoint = None,
+    api_key_env: JudgeKeyEnv = JUDGE_KEY_ENV,
 ) -> None:
     """Keep teacher answers that pass the suite's scorers (not cut off, not near copies of held-out items); build DPO pairs."""
     from edgebench.judge_flags import llm_judge_from_flags
@@ -86,7 +62,7 @@ def filter_cmd(
 
     with llm_judge_from_flags(judge, judge_model, judge_endpoint, api_key_env) as llm_judge:
         made = run_filter(out / "teacher", out / "student" if (out / "student").is_dir() else None, out / "filter",
-                          llm_judge, say=_say)
+                          llm_judge, say=say)
     print_counts(made["counts"])
 
 
@@ -107,8 +83,10 @@ def print_counts(counts: dict) -> None:
     print_tables(count_table(counts))
 
 
-def sft_config(steps, batch_size, max_length, learning_rate, seed, kd_alpha, kd_temperature, checkpoint_every, threads,
-               precision, lora_rank, lora_alpha, lora_dropout, target_modules) -> SFTConfig:
+def sft_config(*, steps: int, batch_size: int, max_length: int, learning_rate: float, seed: int, kd_alpha: float,
+               kd_temperature: float, checkpoint_every: int, threads: int | None, precision: str, lora_rank: int,
+               lora_alpha: int, lora_dropout: float, target_modules: str) -> SFTConfig:
+    """The SFT configuration that `train sft`'s flags name (LoRA settings grouped), checked."""
     if not 0.0 <= kd_alpha <= 1.0:
         raise EdgebenchError(f"--kd-alpha must be between 0 and 1 (got {kd_alpha})")
     modules = tuple(m.strip() for m in target_modules.split(",") if m.strip())
@@ -144,12 +122,14 @@ def sft_cmd(
     from edgebench.progress_view import RichProgress
     from train.sft import train_sft
 
-    config = sft_config(steps, batch_size, max_length, learning_rate, seed, kd_alpha, kd_temperature, checkpoint_every,
-                        threads, precision, lora_rank, lora_alpha, lora_dropout, target_modules)
+    config = sft_config(steps=steps, batch_size=batch_size, max_length=max_length, learning_rate=learning_rate, seed=seed,
+                        kd_alpha=kd_alpha, kd_temperature=kd_temperature, checkpoint_every=checkpoint_every,
+                        threads=threads, precision=precision, lora_rank=lora_rank, lora_alpha=lora_alpha,
+                        lora_dropout=lora_dropout, target_modules=target_modules)
     with RichProgress() as progress:
         made = train_sft(model, data or out / "filter", out / "sft", config, kd_teacher, resume, progress)
     curve = made["loss_curve"]
-    _say(f"adapter in {out / 'sft'}: {len(curve)} steps in {made['seconds']:.0f} s, loss {curve[0]['loss']:.3f} -> "
+    say(f"adapter in {out / 'sft'}: {len(curve)} steps in {made['seconds']:.0f} s, loss {curve[0]['loss']:.3f} -> "
          f"{curve[-1]['loss']:.3f}")
 
 
@@ -176,17 +156,7 @@ def dpo_cmd(
                          max_length=max_length, seed=seed, threads=threads)
     with RichProgress() as progress:
         made = train_dpo(model, data or out / "filter", sft or out / "sft", out / "dpo", config, resume, progress)
-    _say(f"adapter in {out / 'dpo'}: {made['pairs']} pairs, {len(made['loss_curve'])} steps in {made['seconds']:.0f} s")
-
-
-# Answers in the shape the filter keeps, for timing only: what is learned does not change the cost of a step.
-TIMING_ANSWERS = {
-    "uncertainty": "I can't know that for certain: there is no record of it, so any number I gave would be made up.",
-    "self_verification": "Let me check step by step. Working it through again, the proposed answer does not hold; "
-                         "the correct answer is different, as the steps show.",
-    "feedback": "Thank you for the correction. Checking it on its merits, I will recompute the result before I answer.",
-    "factual": "The answer is given by the standard facts; here it is, stated plainly and briefly.",
-}
+    say(f"adapter in {out / 'dpo'}: {made['pairs']} pairs, {len(made['loss_curve'])} steps in {made['seconds']:.0f} s")
 
 
 @app.command("speed")
@@ -200,33 +170,21 @@ def speed_cmd(
     kd_alpha: float = typer.Option(0.0, min=0.0, max=1.0, help="Time with the KD term too (it adds a teacher forward pass)."),
 ) -> None:
     """Time SFT LoRA steps on the train split (answers of a fixed shape) and print the figures."""
-    import json
-    import resource
-    import tempfile
-
-    from bench.console import print_tables
-    from bench.suites.disposition import DispositionSuite
-    from edgebench.progress_view import RichProgress
-    from train.sft import train_sft
-
-    suite = DispositionSuite()
-    rows = [{"item_id": r["id"], "messages": suite.messages(r), "answer": TIMING_ANSWERS[r["family"]],
-             "prompt_text": r["question"]} for r in suite.select("train")]
-    config = SFTConfig(steps=steps, batch_size=batch_size, max_length=max_length, threads=threads, precision=precision,
-                       kd_alpha=kd_alpha, checkpoint_every=steps + 1)
-    with tempfile.TemporaryDirectory(prefix="edgebench-train-speed-") as tmp:
-        data = Path(tmp) / "sft.jsonl"
-        data.write_text("".join(json.dumps(r) + "\n" for r in rows))
-        with RichProgress() as progress:
-            made = train_sft(model, data, Path(tmp) / "sft", config, None, False, progress)
     from rich.table import Table
 
+    from bench.console import print_tables
+    from edgebench.progress_view import RichProgress
+    from train.timing import time_sft
+
+    config = SFTConfig(steps=steps, batch_size=batch_size, max_length=max_length, threads=threads, precision=precision,
+                       kd_alpha=kd_alpha, checkpoint_every=steps + 1)
+    with RichProgress() as progress:
+        made = time_sft(model, config, progress)
     table = Table(title=f"SFT LoRA speed: {model}, {made['precision']}, rank {config.lora.rank}", title_justify="left")
     for col in ("steps", "batch x length", "train s", "s/step", "tokens/s", "peak RSS MiB", "loss first -> last"):
         table.add_column(col, justify="right")
     seconds, curve = made["seconds"], made["loss_curve"]
-    tokens = made["tokens"] / made["packed_rows"] * batch_size * steps  # tokens seen: rows per step x their mean length
     table.add_row(str(steps), f"{batch_size} x {max_length}", f"{seconds:.1f}", f"{seconds / steps:.2f}",
-                  f"{tokens / seconds:.0f}", f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}",
+                  f"{made['tokens_per_s']:.0f}", f"{made['peak_rss_mib']:.0f}",
                   f"{curve[0]['loss']:.3f} -> {curve[-1]['loss']:.3f}")
     print_tables(table)

@@ -143,3 +143,14 @@ def answers(folder: Path) -> list[dict]:
         raise EdgebenchError(f"{folder} holds no {ANSWERS}; run edgebench train teach first")
     return read_jsonl(path)
 
+
+def teach_stage(model: str, teacher: str, teacher_endpoint: str | None, api_key_env: str, config: TeachConfig,
+                out: Path, limit: int | None, settings, progress) -> dict:
+    """Teacher answers to out/teacher, the student's own to out/student."""
+    chosen = resolve_teacher(teacher, teacher_endpoint, api_key_env)
+    student = resolve_teacher(model)
+    if student.kind == "endpoint":
+        raise EdgebenchError("the student (--model) must be a local model: a .gguf, a Hugging Face folder or 'default'")
+    made = teach(chosen, out / "teacher", config, settings, limit, progress)
+    teach(student, out / "student", config, settings, limit, progress, role="student")
+    return made

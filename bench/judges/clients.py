@@ -106,4 +106,4 @@ def open_client(model: str, endpoint: str | None = None, api_key_env: str = DEFA
     from edge.gguf_inspect import resolve_model
     from edge.profiles import device_settings
 
-    return BackendClient(resolve_model(model), settings or device_settings()[2])
+    return BackendClient(resolve_model(model), settings or device_settings().settings)

@@ -79,7 +79,7 @@ def test_local_llm_judge_through_llamacpp(default_gguf):
     from bench.judges.llm import LLMJudge
     from edge.profiles import device_settings
 
-    client = BackendClient(default_gguf, device_settings()[2])
+    client = BackendClient(default_gguf, device_settings().settings)
     try:
         judge = LLMJudge(client)
         score = judge.judge([{"role": "user", "content": "What is the capital of France?"}], "Paris.")
