@@ -52,12 +52,12 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench import sandbox_cgroups
 from bench.sandbox_worker import MAX_MESSAGE, ChannelError, decode, encode, frame, parse
 
 WORKER = Path(__file__).resolve().parent / "sandbox_worker.py"
@@ -108,10 +108,8 @@ class ExecResult:
 
 def isolation_available() -> str:
     """Name of the isolation this machine gives, e.g. 'bwrap+pids-cgroup+memory-cgroup', or 'rlimits'."""
-    parts = []
-    if sys.platform.startswith("linux") and shutil.which("bwrap") and _bwrap_works():
-        parts.append("bwrap")
-    parts += [f"{c}-cgroup" for c in ("pids", "memory") if _cgroup_parent(c) is not None]
+    parts = ["bwrap"] if _bwrap() is not None else []
+    parts += [f"{c}-cgroup" for c in host_cgroups().controllers]
     return "+".join(parts) or "rlimits"
 
 
@@ -119,8 +117,10 @@ def isolation_record(limits: Limits, isolation: str | None = None) -> dict:
     """What the sandbox bounds and shows, for the results: the bounds apply to every sample."""
     isolation = isolation or isolation_available()
     bwrap = "bwrap" in isolation
-    return {
+    cgroups = host_cgroups()
+    record = {
         "isolation": isolation,
+        "cgroups": cgroups.version if any(f"{c}-cgroup" in isolation for c in cgroups.controllers) else "none",
         "host_uid": (SANDBOX_UID if os.geteuid() == 0 else os.geteuid()) if bwrap else os.geteuid(),
         "disk": (f"/work and /tmp: tmpfs of {limits.disk_mb} MiB each, gone with the sandbox; all else read-only" if bwrap
                  else f"unbounded in total ({limits.max_output_mb} MiB per file)"),
@@ -131,20 +131,45 @@ def isolation_record(limits: Limits, isolation: str | None = None) -> dict:
                     f"{', '.join(VISIBLE_PACKAGES)} (read-only); every site-packages and dist-packages folder is empty")
                    if bwrap else "everything your user can read",
     }
+    notes = [n for n in (_BWRAP_NOTE if not bwrap else "", cgroups.note) if n]
+    if notes:
+        record["notes"] = notes
+    return record
 
 
-_BWRAP_OK: bool | None = None
+_BWRAP_OK: dict[str, bool] = {}  # bwrap's path -> whether it starts a sandbox here
+_BWRAP_NOTE = ""  # why there is no bwrap sandbox, when there is none
+_BWRAP_LOCK = threading.Lock()
 
 
-def _bwrap_works() -> bool:
-    global _BWRAP_OK
-    if _BWRAP_OK is None:
-        try:
-            probe = subprocess.run(["bwrap", *_bwrap_args(Limits()), "true"], capture_output=True, env={}, timeout=30)
-            _BWRAP_OK = probe.returncode == 0
-        except (OSError, subprocess.TimeoutExpired):
-            _BWRAP_OK = False
-    return _BWRAP_OK
+def _bwrap() -> str | None:
+    """bwrap's path where it starts a sandbox here, else None (with a one-line note on stderr, once).
+    The path is resolved once on the user's PATH and used as such: the sandbox's own PATH is not the user's."""
+    global _BWRAP_NOTE
+    if not sys.platform.startswith("linux"):
+        _BWRAP_NOTE = "no bubblewrap on this platform: rlimits only"
+        return None
+    path = shutil.which("bwrap")
+    if path is None:
+        _BWRAP_NOTE = "bubblewrap (bwrap) is not installed: rlimits only (apt install bubblewrap)"
+        return None
+    with _BWRAP_LOCK:
+        if path not in _BWRAP_OK:
+            why = ""
+            try:
+                probe = subprocess.run([path, *_bwrap_args(Limits()), "true"], capture_output=True, env={}, timeout=30)
+                why = "" if probe.returncode == 0 else (probe.stderr.decode("utf-8", "replace").strip().splitlines() or
+                                                        [f"exit status {probe.returncode}"])[-1]
+            except (OSError, subprocess.TimeoutExpired) as exc:
+                why = f"{type(exc).__name__}: {exc}"
+            _BWRAP_OK[path] = not why
+            if why:
+                hint = ("unprivileged user namespaces may be disabled (kernel.unprivileged_userns_clone=0, "
+                        "or an AppArmor/sysctl limit) and bwrap is not setuid" if os.geteuid() != 0 else "")
+                _BWRAP_NOTE = plain_text(f"{path} cannot start a sandbox here ({why[:160]}){'; ' + hint if hint else ''}: "
+                                         "rlimits only", 400)
+                print(f"edgebench: {_BWRAP_NOTE}", file=sys.stderr, flush=True)
+        return path if _BWRAP_OK[path] else None
 
 
 def _bwrap_args(limits: Limits, data_fds: dict[str, int] | None = None) -> list[str]:
@@ -248,95 +273,42 @@ def _python() -> str:
     return str(base if base.exists() else Path(sys.executable).resolve())
 
 
-# ---- cgroups ----
+# ---- cgroups (bench/sandbox_cgroups.py: v1 or v2, one interface) ----
 
-def _cgroup_parent(controller: str) -> Path | None:
-    """Where this process may make a child cgroup of a v1 controller: below its own cgroup."""
-    mount = CGROUP_ROOT / controller
-    own = "/"
-    try:
-        for line in Path("/proc/self/cgroup").read_text().splitlines():
-            _, names, path = line.split(":", 2)
-            if controller in names.split(","):
-                own = path
-    except (OSError, ValueError):
-        return None
-    parent = mount / own.lstrip("/")
-    usable = os.access(parent, os.W_OK) and (parent / "cgroup.procs").exists() and not _read_only(mount)
-    return parent if usable else None
+_CGROUPS: sandbox_cgroups.Cgroups | None = None
+_CGROUPS_LOCK = threading.Lock()
 
 
-def _read_only(mount: Path) -> bool:
-    try:
-        return os.statvfs(mount).f_flag & os.ST_RDONLY != 0
-    except OSError:
-        return True
+def host_cgroups() -> sandbox_cgroups.Cgroups:
+    """What this host's cgroups give (found once: v2 detection may enable controllers in a subtree_control)."""
+    global _CGROUPS
+    with _CGROUPS_LOCK:
+        if _CGROUPS is None:
+            _CGROUPS = sandbox_cgroups.detect(CGROUP_ROOT)
+        return _CGROUPS
 
 
 def _memory_cgroup_mb(limits: Limits) -> int:
     return limits.memory_mb + 2 * limits.disk_mb
 
 
-def _make_cgroups(limits: Limits, isolation: str) -> list[Path]:
-    """A pids cgroup and a memory cgroup for one sample, as isolation names them."""
-    made = []
-    name = f"edgebench-{uuid.uuid4().hex[:12]}"
-    settings = {"pids": {"pids.max": str(limits.max_processes)},
-                "memory": {"memory.limit_in_bytes": str(_memory_cgroup_mb(limits) * 2**20),
-                           "memory.memsw.limit_in_bytes": str(_memory_cgroup_mb(limits) * 2**20)}}
-    for controller, values in settings.items():
-        parent = _cgroup_parent(controller) if f"{controller}-cgroup" in isolation else None
-        if parent is None:
-            continue
-        path = parent / name
-        try:
-            path.mkdir()
-        except OSError:
-            continue
-        made.append(path)
-        for key, value in values.items():
-            try:
-                (path / key).write_text(value)
-            except OSError:
-                pass  # memsw exists only with swap accounting
-    return made
+def _make_cgroups(limits: Limits, isolation: str) -> sandbox_cgroups.SampleCgroup | None:
+    """The sample's pids and memory cgroups, as isolation names them."""
+    wanted = tuple(c for c in sandbox_cgroups.CONTROLLERS if f"{c}-cgroup" in isolation)
+    if not wanted:
+        return None
+    return host_cgroups().make(limits.max_processes, _memory_cgroup_mb(limits) * 2**20, wanted)
 
 
-def _kill_cgroups(cgroups: list[Path]) -> None:
-    """Kill whatever the sample left running in its cgroups."""
-    for cgroup in cgroups:
-        for _ in range(50):
-            try:
-                pids = [int(p) for p in (cgroup / "cgroup.procs").read_text().split()]
-            except OSError:
-                break
-            if not pids:
-                break
-            for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            time.sleep(0.02)
+def _remove_cgroups(cgroups: sandbox_cgroups.SampleCgroup | None) -> None:
+    if cgroups is not None:
+        cgroups.remove()
 
 
-def _remove_cgroups(cgroups: list[Path]) -> None:
-    _kill_cgroups(cgroups)
-    for cgroup in cgroups:
-        for _ in range(50):  # a killed process may take a moment to leave
-            try:
-                cgroup.rmdir()
-                break
-            except FileNotFoundError:
-                break
-            except OSError:
-                time.sleep(0.02)
-
-
-def _limit_resources(limits: Limits, cgroups: list[Path]):
+def _limit_resources(limits: Limits, cgroups: sandbox_cgroups.SampleCgroup | None):
     def apply() -> None:  # runs in the child between fork and exec
-        for cgroup in cgroups:
-            (cgroup / "cgroup.procs").write_text(str(os.getpid()))
+        if cgroups is not None:
+            cgroups.enter(os.getpid())
         memory = limits.memory_mb * 2**20
         output = limits.max_output_mb * 2**20
         cpu = int(limits.timeout_s) + 1
@@ -392,7 +364,7 @@ def _run_bwrap(job: Job, program: bytes, limits: Limits, isolation: str, err) ->
             f.seek(0)
         fds = {"program.py": source.fileno(), WORKER_NAME: worker.fileno()}
         uid = str(SANDBOX_UID) if os.geteuid() == 0 else "-"
-        command = ["bwrap", *_bwrap_args(limits, fds), _python(), "-I", "-S", "-B", WORKER_NAME, job.entry_point,
+        command = [_bwrap() or "bwrap", *_bwrap_args(limits, fds), _python(), "-I", "-S", "-B", WORKER_NAME, job.entry_point,
                    str(limits.timeout_s), uid, PACKAGES_INSIDE]
         return _sandboxed(job, command, None, limits, isolation, err, tuple(fds.values()))
 
@@ -622,13 +594,14 @@ def plain_text(text: str, limit: int = 300) -> str:
 
 # ---- many samples ----
 
-def _kill(proc: subprocess.Popen, cgroups: list[Path]) -> None:
+def _kill(proc: subprocess.Popen, cgroups: sandbox_cgroups.SampleCgroup | None) -> None:
     """SIGKILL the sandbox: its process group (bwrap and, with it, the whole PID namespace) and its cgroups."""
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
-    _kill_cgroups(cgroups)
+    if cgroups is not None:
+        cgroups.kill()
     try:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
