@@ -595,22 +595,53 @@ def plain_text(text: str, limit: int = 300) -> str:
 # ---- many samples ----
 
 def _kill(proc: subprocess.Popen, cgroups: sandbox_cgroups.SampleCgroup | None) -> None:
-    """SIGKILL the sandbox: its process group (bwrap and, with it, the whole PID namespace) and its cgroups."""
+    """SIGKILL the sandbox: its process group (bwrap and, with it, the whole PID namespace) and its cgroups.
+    Without a cgroup (not root, no delegated cgroup) the namespace's init (bwrap's child) is waited for
+    too: it ends only once every process in its namespace has, so none outlives this call."""
+    inits = _children(proc.pid)
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
+    for pid, _ in inits:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
     if cgroups is not None:
         cgroups.kill()
     try:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         pass  # a process stuck in the kernel: its cgroup removal retries, and the run goes on
+    deadline = time.monotonic() + 5
+    while inits and time.monotonic() < deadline:
+        inits = [(pid, start) for pid, start in inits if _started(pid) == start]
+        if inits:
+            time.sleep(0.01)
     for pipe in (proc.stdin, proc.stdout):
         try:
             pipe.close()
         except OSError:
             pass
+
+
+def _children(pid: int) -> list[tuple[int, str]]:
+    """The children of `pid` with their start times (a pid reused later is not the same process)."""
+    try:
+        children = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except (OSError, ValueError):
+        return []
+    return [(c, start) for c in children if (start := _started(c))]
+
+
+def _started(pid: int) -> str:
+    """The process's start time, or "" when it is gone or a zombie (its namespace is empty then)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return ""
+    return "" if fields[0] in ("Z", "X") else fields[19]
 
 
 def _kill_live() -> None:

@@ -22,7 +22,8 @@ says which and why); none at all is "none". After the sample: cgroup.kill where 
 has it (5.14 and later), else SIGKILL of every pid in cgroup.procs until it is empty, then rmdir.
 
 Every class takes the hierarchy's root and the text of /proc/self/cgroup, so tests run it
-against a fake tree (a folder with the files a kernel would have).
+against a fake tree (a folder with the files a kernel would have); what only a kernel does (fill a
+new cgroup with its files, refuse a write with EBUSY) a fake kernel does in FILES.
 """
 
 from __future__ import annotations
@@ -58,6 +59,25 @@ def _own_cgroups(proc_cgroup: str | None) -> dict[str, str]:
     return own
 
 
+class Files:
+    """The file operations on the hierarchy, in one place: tests put a fake kernel here (FILES)."""
+
+    def read(self, path: Path) -> str:
+        return path.read_text()
+
+    def write(self, path: Path, text: str) -> None:
+        path.write_text(text)
+
+    def mkdir(self, path: Path) -> None:
+        path.mkdir()
+
+    def rmdir(self, path: Path) -> None:
+        path.rmdir()
+
+    def may_write(self, path: Path) -> bool:
+        return os.access(path, os.W_OK) and not _read_only(path)
+
+
 def _read_only(path: Path) -> bool:
     try:
         return os.statvfs(path).f_flag & os.ST_RDONLY != 0
@@ -65,14 +85,17 @@ def _read_only(path: Path) -> bool:
         return True
 
 
+FILES = Files()
+
+
 def _writable(folder: Path) -> bool:
-    return (folder.is_dir() and os.access(folder, os.W_OK) and (folder / "cgroup.procs").exists()
-            and os.access(folder / "cgroup.procs", os.W_OK) and not _read_only(folder))
+    return (folder.is_dir() and (folder / "cgroup.procs").exists() and FILES.may_write(folder)
+            and FILES.may_write(folder / "cgroup.procs"))
 
 
 def _write(path: Path, value: str) -> bool:
     try:
-        path.write_text(value)
+        FILES.write(path, value)
         return True
     except OSError:
         return False
@@ -87,7 +110,7 @@ class SampleCgroup:
     def enter(self, pid: int) -> None:
         """Put `pid` in them (called in the child before exec: it raises, and the sample fails, if it cannot)."""
         for path in self.paths:
-            (path / "cgroup.procs").write_text(str(pid))
+            FILES.write(path / "cgroup.procs", str(pid))
 
     def kill(self) -> None:
         """SIGKILL every process in them: cgroup.kill where present, else each pid in cgroup.procs."""
@@ -97,7 +120,7 @@ class SampleCgroup:
                 continue
             for _ in range(50):
                 try:
-                    pids = [int(p) for p in (path / "cgroup.procs").read_text().split()]
+                    pids = [int(p) for p in FILES.read(path / "cgroup.procs").split()]
                 except (OSError, ValueError):
                     break
                 if not pids:
@@ -114,7 +137,7 @@ class SampleCgroup:
         for path in self.paths:
             for _ in range(50):  # a killed process may take a moment to leave
                 try:
-                    path.rmdir()
+                    FILES.rmdir(path)
                     break
                 except FileNotFoundError:
                     break
@@ -125,7 +148,7 @@ class SampleCgroup:
 def _wait_empty(path: Path, tries: int = 50) -> None:
     for _ in range(tries):
         try:
-            if not (path / "cgroup.procs").read_text().split():
+            if not FILES.read(path / "cgroup.procs").split():
                 return
         except OSError:
             return
@@ -161,7 +184,7 @@ class Cgroups:
         made = []
         try:
             for path, of in paths.items():
-                path.mkdir()
+                FILES.mkdir(path)
                 made.append(path)
                 for controller in of:
                     for key, value in settings[controller].items():
@@ -205,7 +228,7 @@ def _detect_v1(root: Path, own: dict[str, str]) -> Cgroups:
 
 def _controllers(path: Path, name: str) -> set[str]:
     try:
-        return set((path / name).read_text().split())
+        return set(FILES.read(path / name).split())
     except OSError:
         return set()
 
@@ -217,7 +240,7 @@ def _detect_v2(root: Path, own: str) -> Cgroups:
     why = []
     best: tuple[Path, set[str]] | None = None
     for folder in candidates:
-        if not _writable(folder) or not os.access(folder / "cgroup.subtree_control", os.W_OK):
+        if not _writable(folder) or not FILES.may_write(folder / "cgroup.subtree_control"):
             why.append(f"{folder} is not writable")
             continue
         available = _controllers(folder, "cgroup.controllers") & wanted
@@ -228,7 +251,7 @@ def _detect_v2(root: Path, own: str) -> Cgroups:
         busy = False
         for controller in sorted(available - enabled):
             try:
-                (folder / "cgroup.subtree_control").write_text(f"+{controller}")
+                FILES.write(folder / "cgroup.subtree_control", f"+{controller}")
             except OSError as exc:
                 busy = busy or exc.errno == errno.EBUSY
         enabled = _controllers(folder, "cgroup.subtree_control") & available
