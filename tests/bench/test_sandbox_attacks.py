@@ -485,8 +485,9 @@ def _ours() -> set[str]:
     import glob
 
     found = set(glob.glob("/tmp/edgebench-sbx-*"))
-    for controller in ("pids", "memory"):
-        found.update(glob.glob(f"/sys/fs/cgroup/{controller}/**/edgebench-*", recursive=True))
+    for hierarchy in ("pids", "memory", "unified", ""):  # cgroup v1's controllers, a hybrid's v2, a v2 host's root
+        if hierarchy or os.path.exists("/sys/fs/cgroup/cgroup.controllers"):
+            found.update(glob.glob(f"/sys/fs/cgroup/{hierarchy}/**/edgebench-*".replace("//", "/"), recursive=True))
     return found
 
 
