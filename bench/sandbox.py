@@ -27,9 +27,17 @@ the bounds in `isolation_record`):
   empty environment, killed with its parent. Run as root, bwrap sets up the mounts as root
   and the worker then becomes host uid 65534 (nobody) before the program runs; run as another
   user, a user namespace maps the sandbox's uid to that user. Neither is host root.
+  If bwrap cannot start here (unprivileged user namespaces disabled, a bwrap that is not setuid,
+  one too old for --disable-userns), the probe says why in one line on stderr and in the record's
+  "notes", and the sandbox falls back to rlimits. After the kill the judge waits for the PID
+  namespace's init, which ends only once every process in the namespace has: without a cgroup
+  (not root) nothing of the sample outlives it either.
 - a pids cgroup caps the number of processes (fork bombs, even for root), and a memory cgroup
-  (where writable) caps the sandbox's memory in total, tmpfs pages included; both are emptied
-  with SIGKILL after every sample and removed.
+  caps the sandbox's memory in total, tmpfs pages included, where this process may make them
+  (bench/sandbox_cgroups.py: cgroup v1 below its own cgroup per controller; cgroup v2 as a leaf
+  below the nearest writable cgroup, its own or an ancestor, that may enable both controllers:
+  root, or a delegated subtree; the version is the record's "cgroups"); both are emptied with
+  SIGKILL (cgroup.kill where the kernel has it) after every sample and removed.
 - always: rlimits on address space, CPU, file size and open files, a wall-clock limit,
   a kill of the whole process group, and Python-level fork guards in the worker.
 Without bwrap (macOS, or Linux without it) only the last layer applies and results say
