@@ -174,8 +174,8 @@ def _bwrap() -> str | None:
             if why:
                 hint = ("unprivileged user namespaces may be disabled (kernel.unprivileged_userns_clone=0, "
                         "or an AppArmor/sysctl limit) and bwrap is not setuid" if os.geteuid() != 0 else "")
-                _BWRAP_NOTE = plain_text(f"{path} cannot start a sandbox here ({why[:160]}){'; ' + hint if hint else ''}: "
-                                         "rlimits only", 400)
+                _BWRAP_NOTE = plain_text(f"rlimits only: {path} cannot start a sandbox here ({why[:160]})"
+                                         f"{'; ' + hint if hint else ''}", 1000)
                 print(f"edgebench: {_BWRAP_NOTE}", file=sys.stderr, flush=True)
         return path if _BWRAP_OK[path] else None
 
