@@ -124,7 +124,7 @@ def devices(
     """Show the device profiles of devices.toml and mark the one that matches this host."""
     from dataclasses import asdict
 
-    from bench.console import devices_table, print_tables
+    from edgebench.console import devices_table, print_tables
     from edge.host import detect_host
     from edge.profiles import load_profiles, pick_profile, resolve_settings
 
@@ -151,7 +151,7 @@ def score(
     """Score completions produced anywhere: run them in the sandbox and print pass@1 with a 95% CI."""
     if suite != "humaneval":
         raise EdgebenchError(f"score supports the suite 'humaneval' only, got {suite!r}")
-    from bench.console import humaneval_tables, print_tables
+    from edgebench.console import humaneval_tables, print_tables
     from bench.humaneval_score import score_file
     from bench.sandbox import Limits
 
@@ -191,7 +191,7 @@ def convert_cmd(
     if json_out:
         print(json.dumps(result, indent=2))
     else:
-        from bench.console import convert_table, print_tables
+        from edgebench.console import convert_table, print_tables
 
         print_tables(convert_table(result))
     if result["checks"] and not result["checks"]["passed"]:
@@ -211,7 +211,7 @@ def compare(
     """Test "B is better than A" item by item at every budget; print the falsification verdict."""
     from bench.compare import compare_runs
     from bench.results import load_run
-    from bench.console import comparison_table, print_tables
+    from edgebench.console import comparison_table, print_tables
 
     result = compare_runs(load_run(run_a), load_run(run_b), suite=suite, metric=metric, alpha=alpha,
                           negligible_cap=negligible_cap)
@@ -227,7 +227,7 @@ def judge_cmd(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object per answer instead of the table."),
 ) -> None:
     """Score a file of answers with the lexical judge and the scorers, showing what led to each score."""
-    from bench.console import judged_table, print_tables
+    from edgebench.console import judged_table, print_tables
     from bench.judge_file import judge_answers, read_answers
 
     results = judge_answers(read_answers(answers))
@@ -251,7 +251,7 @@ def judge_audit(
     json_out: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
 ) -> None:
     """Measure a judge against the paper's labelled outputs ($EDGEBENCH_PAPER_ARTIFACTS), or the scorers on the adversarial set."""
-    from bench.console import adversarial_table, audit_table, llm_audit_table, print_tables
+    from edgebench.console import adversarial_table, audit_table, llm_audit_table, print_tables
     from bench.judge_audit import run_audit, run_llm_audit
 
     if adversarial:
@@ -303,7 +303,7 @@ def speed(
     """Prompt and generation tok/s, time to first token, load time and peak memory, llama-bench style."""
     from rich.progress import Progress
 
-    from bench.console import print_tables, speed_table
+    from edgebench.console import print_tables, speed_table
     from edge.speed import SpeedConfig, run_speed
 
     config = SpeedConfig(prompt_sizes=_ints(prompt_sizes, "--pp"), gen_tokens=gen_tokens, depths=_ints(depths, "--depths"),
@@ -336,7 +336,7 @@ def drift(
     json_out: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
 ) -> None:
     """KL divergence, top-1 agreement and perplexity ratio against the reference, on the shipped corpus."""
-    from bench.console import drift_table, print_tables
+    from edgebench.console import drift_table, print_tables
     from edge.drift import measure_drift_set
 
     if save_reference is not None and save_reference.suffix != ".npz":
@@ -374,7 +374,7 @@ def distill(
     """Teach, filter, SFT, DPO, then run base and trained over a ladder: does the trained disposition survive, and is it real?"""
     from dataclasses import replace
 
-    from bench.console import print_tables
+    from edgebench.console import print_tables
     from edgebench.distill_job import DistillOptions, distill as distill_job, distill_tables
     check_repack(repack)
     options = DistillOptions(model=model, teacher=teacher, teacher_endpoint=teacher_endpoint, api_key_env=api_key_env,

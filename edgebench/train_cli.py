@@ -78,7 +78,7 @@ def count_table(counts: dict):
 
 
 def print_counts(counts: dict) -> None:
-    from bench.console import print_tables
+    from edgebench.console import print_tables
 
     print_tables(count_table(counts))
 
@@ -172,7 +172,7 @@ def speed_cmd(
     """Time SFT LoRA steps on the train split (answers of a fixed shape) and print the figures."""
     from rich.table import Table
 
-    from bench.console import print_tables
+    from edgebench.console import print_tables
     from edgebench.progress_view import RichProgress
     from train.timing import time_sft
 

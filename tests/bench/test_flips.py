@@ -13,7 +13,7 @@ from pathlib import Path
 from rich.console import Console
 
 from bench.compare import compare_runs
-from bench.console import comparison_table
+from edgebench.console import comparison_table
 from bench.html_report import group_html
 from bench.recommend import TOO_SMALL, identical_n
 from bench.render import to_csv, to_json, to_markdown

@@ -91,7 +91,7 @@ def test_audit_table_shows_the_cross_validated_figure():
         pytest.skip("paper artifacts not present (set EDGEBENCH_PAPER_ARTIFACTS)")
     from rich.console import Console
 
-    from bench.console import audit_table
+    from edgebench.console import audit_table
 
     console = Console(width=250, record=True)
     console.print(audit_table(run_audit()))

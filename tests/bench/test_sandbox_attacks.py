@@ -577,7 +577,7 @@ def test_error_text_is_plain_printable_text(program, shown):
 
     from rich.console import Console
 
-    from bench.console import humaneval_tables
+    from edgebench.console import humaneval_tables
 
     result = run_job(job(program), LIMITS)
     assert result.status == "failed" and shown in result.detail, result
