@@ -1,5 +1,6 @@
-"""Rich tables for the terminal: device profiles, HumanEval scores, judge audits, run comparisons,
-conversions, speed and drift. The artifact report has its own (bench/report_tables.py)."""
+"""Rich tables for the terminal, used by the commands: device profiles, HumanEval scores, judge audits, run
+comparisons, conversions, speed and drift, training counts. The artifact report has its own
+(bench/report_tables.py), which `run` and `report` print."""
 
 from __future__ import annotations
 
@@ -285,4 +286,14 @@ def adversarial_table(result: dict) -> Table:
     table.caption = ("each round was written after the rules it measures, and is held out only until rules are "
                      "changed having seen it: see the README (bench/adversarial_audit.py)")
     table.caption_justify = "left"
+    return table
+
+
+def count_table(counts: dict) -> Table:
+    """`train filter` and `distill`: how many answers survive each stage."""
+    table = Table(title="What survives each stage", title_justify="left")
+    table.add_column("stage")
+    table.add_column("count", justify="right")
+    for name, value in counts.items():
+        table.add_row(name.replace("_", " "), str(value))
     return table

@@ -48,7 +48,7 @@ def distill(options: DistillOptions, out: Path, say) -> list[dict]:
     """Run every stage into `out`; returns one row per quant level (see final_rows)."""
     from edgebench.progress_view import RichProgress
     from edgebench.run_job import run as run_job
-    from edgebench.train_cli import count_table
+    from edgebench.console import count_table
     from edge.profiles import device_settings
     from train.dpo import train_dpo
     from train.filter import run_filter

@@ -66,19 +66,8 @@ def filter_cmd(
     print_counts(made["counts"])
 
 
-def count_table(counts: dict):
-    from rich.table import Table
-
-    table = Table(title="What survives each stage", title_justify="left")
-    table.add_column("stage")
-    table.add_column("count", justify="right")
-    for name, value in counts.items():
-        table.add_row(name.replace("_", " "), str(value))
-    return table
-
-
 def print_counts(counts: dict) -> None:
-    from edgebench.console import print_tables
+    from edgebench.console import count_table, print_tables
 
     print_tables(count_table(counts))
 
