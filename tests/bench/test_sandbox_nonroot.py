@@ -1,6 +1,7 @@
 """The sandbox for a user who is not root: for real (an unprivileged user, when these tests run
 as root and useradd/runuser exist), and its fallback where bwrap cannot start (unprivileged
-user namespaces disabled, a bwrap that is not setuid), shown with a fake bwrap that fails."""
+user namespaces disabled, a bwrap that is not setuid): for real as that user inside a user
+namespace where user.max_user_namespaces is 0, and with a fake bwrap on PATH that fails."""
 
 import json
 import os
@@ -108,10 +109,38 @@ def _attack_jobs(victim: Path, secret: Path) -> list[dict]:
             for name, program in (("write-outside", write), ("read-root-file", read), ("read-shadow", shadow))]
 
 
-@pytest.mark.skipif(os.geteuid() != 0 or not (shutil.which("useradd") and shutil.which("runuser")),
-                    reason="needs root with useradd and runuser, to run the sandbox as an unprivileged user for real")
-def test_an_unprivileged_user_scores_humaneval_through_the_sandbox():
-    started = time.monotonic()
+USERNS_OFF = r'''
+"""Run argv[1:] in a user namespace with the identity map where user namespaces are off
+(user.max_user_namespaces=0 inside): a host with unprivileged user namespaces disabled, for
+what runs in it, while the host's own setting stays as it is."""
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+go_r, go_w = os.pipe()
+ready_r, ready_w = os.pipe()
+pid = os.fork()
+if pid == 0:
+    if libc.unshare(0x10000000) != 0:  # CLONE_NEWUSER
+        os._exit(97)
+    os.write(ready_w, b"x")
+    os.read(go_r, 1)
+    with open("/proc/sys/user/max_user_namespaces", "w") as f:
+        f.write("0")
+    os.execvp(sys.argv[1], sys.argv[1:])
+os.read(ready_r, 1)
+for name in ("uid_map", "gid_map"):
+    with open(f"/proc/{pid}/{name}", "w") as f:
+        f.write("0 0 4294967295")
+os.write(go_w, b"x")
+sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+'''
+
+needs_root_and_runuser = pytest.mark.skipif(
+    os.geteuid() != 0 or not (shutil.which("useradd") and shutil.which("runuser")),
+    reason="needs root with useradd and runuser, to run the sandbox as an unprivileged user for real")
+
+
+def _as_the_user(userns_off: bool = False) -> tuple[dict, str, list, pwd.struct_passwd]:
+    """Score 4 HumanEval canonical solutions and 3 attacks as USER, in the sandbox and (attacks) without."""
     try:
         pwd.getpwnam(USER)
     except KeyError:
@@ -136,24 +165,47 @@ def test_an_unprivileged_user_scores_humaneval_through_the_sandbox():
         jobs += _attack_jobs(victim, secret)
         (folder / "jobs.json").write_text(json.dumps({"jobs": jobs, "victim": str(victim)}))
         (folder / "run.py").write_text(SCRIPT)
+        (folder / "userns_off.py").write_text(USERNS_OFF)
         for path in folder.rglob("*"):
             path.chmod(path.stat().st_mode | stat.S_IROTH | (stat.S_IXOTH if path.is_dir() else 0))
-        done = subprocess.run(["runuser", "-u", USER, "--", python, "run.py", "jobs.json"], cwd=folder,
+        command = ["runuser", "-u", USER, "--", python, "run.py", "jobs.json"]
+        if userns_off:
+            command = [sys.executable, "userns_off.py", shutil.which("runuser"), *command[1:]]
+        done = subprocess.run(command, cwd=folder,
                               env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": user.pw_dir, "LANG": "C.UTF-8"},
                               capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, done.stderr[-3000:]
-        out = json.loads(done.stdout.strip().splitlines()[-1])
-        results = out["results"]
-        assert all(results[p.task_id][0] == "passed" for p in problems), results
-        if "bwrap" in out["isolation"]:
-            assert all(results[j["key"]][0] == "failed" for j in jobs if j["key"].startswith("attack")), results
-            assert out["victim"] == "precious"
-            assert out["record"]["host_uid"] == user.pw_uid  # the sandbox's uid maps to the user, not to root
-        else:  # no user namespaces for this user here: the fallback, stated in one line, not a crash
-            assert "rlimits only" in done.stderr and out["record"]["notes"], (out, done.stderr)
-        # the attacks are real: without the sandbox (rlimits, as the user) the write and the readable secret work
-        assert out["rlimits"]["attack-write-outside"] == "passed" and out["rlimits"]["attack-read-root-file"] == "passed"
-        assert out["rlimits"]["attack-read-shadow"] == "failed"  # the user's own permissions stop that one
-        assert time.monotonic() - started < 20, time.monotonic() - started
+        return json.loads(done.stdout.strip().splitlines()[-1]), done.stderr, problems, user
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@needs_root_and_runuser
+def test_an_unprivileged_user_scores_humaneval_through_the_sandbox():
+    started = time.monotonic()
+    out, stderr, problems, user = _as_the_user()
+    results = out["results"]
+    assert all(results[p.task_id][0] == "passed" for p in problems), results
+    if "bwrap" in out["isolation"]:
+        assert all(status == "failed" for key, (status, _) in results.items() if key.startswith("attack")), results
+        assert out["victim"] == "precious"
+        assert out["record"]["host_uid"] == user.pw_uid  # the sandbox's uid maps to the user, not to root
+    else:  # no user namespaces for this user here: the fallback, stated in one line, not a crash
+        assert "rlimits only" in stderr and out["record"]["notes"], (out, stderr)
+    # the attacks are real: without the sandbox (rlimits, as the user) the write and the readable secret work
+    assert out["rlimits"]["attack-write-outside"] == "passed" and out["rlimits"]["attack-read-root-file"] == "passed"
+    assert out["rlimits"]["attack-read-shadow"] == "failed"  # the user's own permissions stop that one
+    assert time.monotonic() - started < 20, time.monotonic() - started
+
+
+@needs_root_and_runuser
+def test_where_user_namespaces_are_off_an_unprivileged_user_falls_back_to_rlimits():
+    """For real: the user's bwrap fails to make its user namespace (ENOSPC, as with
+    kernel.unprivileged_userns_clone=0 it fails with EPERM); one line says so, samples still score."""
+    started = time.monotonic()
+    out, stderr, problems, _ = _as_the_user(userns_off=True)
+    assert "bwrap" not in out["isolation"] and out["record"]["visible"] == "everything your user can read"
+    notes = [line for line in stderr.splitlines() if "rlimits only" in line]
+    assert len(notes) == 1 and "namespace" in notes[0], stderr
+    assert all(out["results"][p.task_id][0] == "passed" for p in problems), out["results"]
+    assert time.monotonic() - started < 20, time.monotonic() - started
