@@ -42,6 +42,15 @@ def complete_run(tiny, tmp_path_factory) -> Path:
     return out
 
 
+def _seeded(folder: Path, complete_run: Path, reference: bool = True) -> Path:
+    """A new run folder that starts with the complete run's converted artifacts (and drift reference): a run
+    reuses what its inputs already made, so a test of what comes after conversion does not convert again."""
+    shutil.copytree(complete_run / "artifacts", folder / "artifacts")
+    if reference:
+        shutil.copy(complete_run / "reference.npz", folder / "reference.npz")
+    return folder
+
+
 def _content(folder: Path) -> tuple[list, dict]:
     """Everything deterministic in a run: sample rows without timings, and drift figures."""
     with Store.open(folder, write=False) as store:
@@ -107,7 +116,7 @@ def test_report_formats_and_the_recommendation(complete_run):
 
 
 def test_two_run_folders_merge_and_compare(complete_run, tiny, tmp_path):
-    other = tmp_path / "pi"
+    other = _seeded(tmp_path / "pi", complete_run, reference=False)
     result = edgebench("run", "--model", str(tiny), "--ladder", "gguf:q8_0", "--suite", "disposition", "--limit", "3",
                        "--budgets", "16,32", "--no-drift", "--no-speed", "--out", str(other))
     assert result.returncode == 0, result.stderr
@@ -156,7 +165,7 @@ def test_bad_inputs_leave_nothing_behind(tiny, complete_run, tmp_path):
 
 def test_a_runtime_crash_costs_one_artifact_and_resume_retries_it(tiny, complete_run, tmp_path):
     """A real SIGSEGV in the q8_0 artifact's runtime (tests/crash_hook) while it generates its second item."""
-    out = tmp_path / "crashy"
+    out = _seeded(tmp_path / "crashy", complete_run)
     hook = {"PYTHONPATH": os.pathsep.join(filter(None, [str(REPO / "tests" / "crash_hook"), os.environ.get("PYTHONPATH")])),
             "EDGEBENCH_TEST_CRASH": "gguf-q8_0:2"}
     result = edgebench("run", "--model", str(tiny), *PLAN, "--out", str(out), env=hook)
