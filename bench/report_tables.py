@@ -10,7 +10,7 @@ truncation and style, the verdict against the reference (with each artifact's st
 A score at the reference's floor or ceiling carries "(floor)" or "(ceiling)" in its title.
 Intervals are written compactly: "0.50 (0.09-0.91)" is the value and its 95% interval. A test
 renders the report at 80, 100 and 160 columns and checks that no cell is cut and no line is
-wider than the terminal.
+wider than the terminal. Which columns each table shows is bench/columns.py.
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ def summary(group: list[ReportRow]) -> Text:
     return text
 
 
+# the terminal's narrow tables of bench/columns.py's columns (the scores and their flips have tables of their own)
 TABLES = {SIZE: "Size and speed", FIDELITY: "Fidelity to the reference", STYLE: "Truncation and style",
           VERDICT: "Against the reference"}
 
@@ -72,7 +73,7 @@ def _scores(title: str, group: list[ReportRow], scores, of) -> Table:
 def group_tables(group: list[ReportRow]) -> list[Table]:
     tests = speed_tests(group)
     tg = (tests[0] or tests[1]) if tests else "tg"
-    tables = [_view(SIZE, group, "Size and speed" + (f": {speed_label(group)}" if tests else ""), tg),
+    tables = [_view(SIZE, group, TABLES[SIZE] + (f": {speed_label(group)}" if tests else ""), tg),
               _view(FIDELITY, group, TABLES[FIDELITY], tg)]
     for table, title in ((CONTENT, "Content (95% CI)"), (DISPOSITION, "Disposition (95% CI)")):
         scores = reported(group, table)
