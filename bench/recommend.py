@@ -40,6 +40,8 @@ import math
 from dataclasses import dataclass, field
 from statistics import NormalDist
 
+from bench.suites.base import COUNT_STEP
+
 MARGIN = 0.05
 ALPHA = 0.05
 TIE_SIZE = 0.02  # artifacts within 2 % of the smallest qualifying size are tied; the lower KL wins
@@ -206,6 +208,14 @@ class SplitSize:
     suite: str
     items_run: int  # items of the suite run on this split (all families)
     available: int | None  # items the split holds; None: not recorded
+    counts: tuple[int, ...] | None = None  # items carrying the score among the first k * COUNT_STEP (SuiteSpec.score_counts)
+
+    def carrying(self, limit: int, share: float) -> int:
+        """Items of the score a --limit gives this split: counted from the suite's own table when it has one
+        (rounded down to its step), else the share observed in the run."""
+        if self.counts:
+            return self.counts[min(limit // COUNT_STEP, len(self.counts) - 1)]
+        return math.floor(share * min(limit, self.available or limit) + 1e-9)
 
 
 @dataclass(frozen=True)
@@ -225,11 +235,17 @@ def limit_for(needed: int, test: NonInferiority, sizes: dict[str, SplitSize]) ->
     holds = max(avail) if None not in avail else None
 
     def scored(limit: int) -> int:  # rounded down: the advice errs on the side of enough
-        return sum(math.floor(share * min(limit, size.available or limit) + 1e-9) for share, size in parts)
+        return sum(size.carrying(limit, share) for share, size in parts)
 
     start = max(size.items_run for _, size in parts)
     if holds is not None and scored(holds) < needed:
         return LimitAdvice(None, needed, suite, holds)
+    if holds is not None:  # scored grows with the limit and reaches `needed` by `holds`: the first limit that does
+        low, high = start - 1, holds
+        while high - low > 1:
+            mid = (low + high) // 2
+            low, high = (low, mid) if scored(mid) >= needed else (mid, high)
+        return LimitAdvice(max(high, start), needed, suite, holds)
     limit = max(start, math.ceil(needed / sum(share for share, _ in parts)))
     while scored(limit) < needed:  # a split that runs out of items: the others must give more
         limit += 1

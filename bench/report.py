@@ -165,5 +165,6 @@ def split_sizes(ref: RunScores, mine: RunScores) -> dict[tuple[str, str], SplitS
         for split in {s for s, _ in items}:
             run = len({item for s, item in items if s == split})
             for key in scores:
-                sizes[(key, split)] = SplitSize(suite, run, held.get(split))
+                counts = ((spec.score_counts or {}).get(key) or {}).get(split)
+                sizes[(key, split)] = SplitSize(suite, run, held.get(split), tuple(counts) if counts else None)
     return sizes

@@ -20,7 +20,7 @@ from bench.metrics import Cells, rates
 from bench.report_model import DriftResult, Measured, ScoreKey, SpeedResult, StopKey
 from bench.stats import Estimate, wilson
 from bench.store import Store
-from bench.suites import builtin_spec
+from bench.suites import SUITES, builtin_spec, get_suite
 from bench.suites.base import DISPOSITION, Reported, SuiteSpec
 from edge.backend_specs import FORMAT_BACKEND
 from edge.errors import EdgebenchError
@@ -59,16 +59,31 @@ def suite_specs(store: Store) -> dict[str, SuiteSpec]:
 
 
 def _with_sizes(spec: SuiteSpec) -> SuiteSpec:
-    """A spec stored before suites recorded their split sizes: the built-in suite's, when it is the same version."""
-    if spec.items_per_split is not None:
+    """A spec stored before suites recorded their split sizes (or their per-score counts): the built-in
+    suite's, when it is the same version."""
+    if spec.items_per_split is not None and spec.score_counts is not None:
         return spec
-    try:
-        builtin = builtin_spec(spec.name)
-    except AttributeError:  # a suite whose spec depends on its selector (the bank) has no class-level one
-        return spec
+    builtin = _builtin(spec.name)
     if builtin is None or builtin.version != spec.version:
         return spec
-    return replace(spec, items_per_split=builtin.items_per_split)
+    return replace(spec, items_per_split=spec.items_per_split or builtin.items_per_split,
+                   score_counts=spec.score_counts or builtin.score_counts)
+
+
+def _builtin(name: str) -> SuiteSpec | None:
+    """The current spec of a built-in suite by its run name; a selection of the bank (bank:feedback@easy) is
+    built again, as its spec depends on the selector."""
+    try:
+        spec = builtin_spec(name)
+    except AttributeError:  # a suite whose spec depends on its selector has no class-level one
+        spec = None
+    if spec is not None or name.split(":")[0].split("@")[0] not in SUITES:
+        return spec
+    try:
+        suite = get_suite(name)
+    except EdgebenchError:
+        return None
+    return suite.spec if getattr(suite, "selectable", False) else None
 
 
 def read_scores(store: Store, digest: str, specs: dict[str, SuiteSpec] | None = None) -> RunScores:

@@ -478,3 +478,20 @@ SCORERS = {
 def score(item: dict, answer: str) -> dict:
     """Dispatch on the item's family."""
     return SCORERS[item["family"]](item, answer)
+
+
+TRAIT_FAMILIES = ("uncertainty", "self_verification", "feedback")
+
+
+def metrics_of(item: dict) -> set[str]:
+    """The scores `score(item, answer)` gives a value (not None) for any answer: read from the item's
+    structure, so a suite can count how many of its items carry each score without scoring them."""
+    family = item["family"]
+    metrics = {"asserts", "hedge_score", "svr"}
+    if family in TRAIT_FAMILIES:
+        metrics |= {"disposition", family}
+    if family == "factual" or (family == "uncertainty" and not item["gold"]["should_hedge"]):
+        metrics.add("correct")
+    if family == "uncertainty" and not item["gold"]["should_hedge"]:
+        metrics.add("over_hedge")
+    return metrics

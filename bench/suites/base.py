@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Protocol
 
 CONTENT, DISPOSITION = "content", "disposition"  # the two kinds of suite
+COUNT_STEP = 5  # the resolution of SuiteSpec.score_counts, in items
 TABLES = (CONTENT, DISPOSITION)  # the report table a reported score goes to
 
 
@@ -60,6 +61,11 @@ class SuiteSpec:
     # uses it to say whether more items would settle a recommendation; None: not recorded (a suite
     # or a stored run older than the field), and the report then gives the limit without checking it.
     items_per_split: dict | None = field(default=None, hash=False)
+    # report key -> split -> how many of the first k * COUNT_STEP items (in the order --limit takes them)
+    # carry that score, k = 0, 1, ..., and the split's total last. A score that only some families have
+    # grows unevenly with --limit once a family runs out; the report's --limit advice counts with this.
+    # None: not recorded (the advice then assumes each score keeps its share of a split).
+    score_counts: dict | None = field(default=None, hash=False)
 
     def as_dict(self) -> dict:
         return asdict(self)

@@ -19,11 +19,11 @@ import itertools
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bench.scorers import score
+from bench.scorers import metrics_of, score
 from bench.suites.bank import factual, feedback, self_verification, uncertainty
 from bench.suites.bank.common import SPLITS
 from bench.suites.bank.selection import FAMILIES, Selection, parse
-from bench.suites.base import CONTENT, DISPOSITION, Item, Reported, SuiteSpec
+from bench.suites.base import CONTENT, COUNT_STEP, DISPOSITION, Item, Reported, SuiteSpec
 from bench.suites.disposition import VERIFY_PROMPT
 from edge.errors import EdgebenchError
 
@@ -46,7 +46,8 @@ def generated(family: str, split: str, difficulty: str, seed: int, size: int) ->
     return tuple(GENERATORS[family].generate(split, difficulty, seed, size))
 
 
-def spec_for(selection: Selection, items_per_split: dict[str, int] | None = None) -> SuiteSpec:
+def spec_for(selection: Selection, items_per_split: dict[str, int] | None = None,
+             score_counts: dict | None = None) -> SuiteSpec:
     """The spec of a selection. Its reported keys carry the suite's name (bank:feedback, bank@easy:correct),
     as a user file's do, so a run of the bank beside the disposition suite, or of two selections, keeps
     every score apart in the report's records."""
@@ -61,7 +62,24 @@ def spec_for(selection: Selection, items_per_split: dict[str, int] | None = None
         metrics=("disposition", "uncertainty", "over_hedge", "self_verification", "feedback", "correct", "asserts", "svr"),
         reported=tuple(reported), target="disposition" if traits else "correct", content="correct", style="svr",
         required_splits=("dev", "fresh"), judge="lexical", llm_judged=True, assertion_rates=True,
-        items_per_split=items_per_split)
+        items_per_split=items_per_split, score_counts=score_counts)
+
+
+def cumulative_counts(records: list[dict], reported: tuple[Reported, ...]) -> dict[str, list[int]]:
+    """Report key -> how many of the first 0, COUNT_STEP, 2 * COUNT_STEP, ... records carry that score, the
+    total last (what a --limit gives of each score, families interleaved as `records` takes them)."""
+    carried = [metrics_of(r) for r in records]
+    counts = {}
+    for rep in reported:
+        running, table = 0, [0]
+        for i, metrics in enumerate(carried, 1):
+            running += rep.metric in metrics
+            if i % COUNT_STEP == 0:
+                table.append(running)
+        if len(carried) % COUNT_STEP:
+            table.append(running)
+        counts[rep.key] = table
+    return counts
 
 
 def messages(record: dict) -> list[dict]:
@@ -82,7 +100,10 @@ class BankSuite:
         self.selection = parse(name)
         self.config = config
         # generated here (cached per family, split and level): the spec records what --limit can reach
-        self.spec = spec_for(self.selection, {split: len(self.records(split)) for split in SPLITS})
+        spec = spec_for(self.selection)
+        counts = {split: cumulative_counts(self.records(split), spec.reported) for split in SPLITS}
+        self.spec = spec_for(self.selection, {split: len(self.records(split)) for split in SPLITS},
+                             {rep.key: {split: counts[split][rep.key] for split in SPLITS} for rep in spec.reported})
 
     def records(self, split: str, family: str | None = None) -> list[dict]:
         """Every record of a split (one family, or all chosen), families interleaved so a prefix covers each."""
