@@ -61,7 +61,7 @@ import tempfile
 import threading
 import time
 import warnings
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -676,14 +676,20 @@ def run_jobs(jobs: list[Job], limits: Limits = Limits(), workers: int | None = N
         return result
 
     pool = ThreadPoolExecutor(max_workers=workers)
+    futures = []
     try:
-        futures = [pool.submit(one, job) for job in jobs]
+        for job in jobs:
+            futures.append(pool.submit(one, job))
         results = [future.result() for future in futures]
     except BaseException:
         _STOPPING.set()
         pool.shutdown(wait=False, cancel_futures=True)
-        _kill_live()
-        pool.shutdown(wait=True)  # the running judges end at once: their sandboxes are gone
+        # kill until every judge has ended: a sandbox a judge was starting as Ctrl-C came is killed on the next round
+        pending = [f for f in futures if not f.done()]
+        while pending:
+            _kill_live()
+            pending = list(wait(pending, timeout=0.25).not_done)
+        pool.shutdown(wait=True)
         _STOPPING.clear()
         raise
     pool.shutdown(wait=True)

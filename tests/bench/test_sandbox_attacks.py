@@ -621,15 +621,22 @@ def test_decoding_is_bounded_in_time_and_memory():
              b"[" * 5000 + b"]" * 5000]
     for data in worst:
         assert len(data) <= MAX_MESSAGE + 4
-        tracemalloc.start()
         started = time.perf_counter()
         try:
             decode(parse(data))
         except (ValueError, ChannelError):
             pass
-        took, (_, peak) = time.perf_counter() - started, tracemalloc.get_traced_memory()
+        took = time.perf_counter() - started
+        tracemalloc.start()
+        try:
+            decode(parse(data))
+        except (ValueError, ChannelError):
+            pass
+        _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        assert took < 1 and peak < 64 * 2**20, (data[:20], took, peak)
+        # a bound on the class, not a timing target: quadratic decoding took 25 s and more on these sizes,
+        # linear takes milliseconds; 5 s leaves room for a loaded CI host
+        assert took < 5 and peak < 64 * 2**20, (data[:20], took, peak)
 
 
 @needs_bwrap
