@@ -99,6 +99,14 @@ def _cap_hit(row: ReportRow) -> str:
     return "-" if row.cap_hit is None else f"{row.cap_hit:.0%} @{row.cap_budget}"
 
 
+def _predicted(row: ReportRow) -> str:
+    """The predicted peak and how far it was from the measured one: "268 (+2%)"."""
+    if row.predicted_rss_mib is None:
+        return "-"
+    error = row.prediction_error_pct
+    return f"{row.predicted_rss_mib:.0f}" + ("" if error is None else f" ({error:+.0f}%)")
+
+
 def speed_tests(group: list[ReportRow]) -> tuple[str | None, str | None, int] | None:
     """(generation test, prompt test, repetitions) the speed columns measured, e.g. ("tg64", "pp64", 2), or None."""
     speed = next((r.speed for r in group if r.speed), None)
@@ -138,6 +146,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("gen_tok_s", "tok/s", lambda r: r.gen_tps, ".1f", 2, _views(RECORD, HTML, SIZE), "{tg} t/s"),
     Column("ttft_ms", "TTFT ms", lambda r: r.ttft_ms, ".0f", 1, _views(RECORD, HTML, SIZE)),
     Column("peak_rss_mib", "peak MiB", lambda r: r.peak_rss_mib, ".0f", 1, _views(RECORD, MD, HTML, SIZE)),
+    Column("predicted_rss_mib", "predicted MiB", lambda r: r.predicted_rss_mib, _predicted, 1,
+           _views(RECORD, MD, HTML, SIZE)),
+    Column("prediction_error_pct", "prediction error %", lambda r: r.prediction_error_pct, ".1f", 1, _views(RECORD)),
     Column("kl_mean", "KL", _drift("kl_mean"), ".4f", 5, _views(RECORD, MD, HTML, FIDELITY), "KL mean"),
     Column("top1_agreement", "top-1", _drift("top1_agreement"), ".1%", 4, _views(RECORD, FIDELITY)),
     Column("top1_stderr", "± SE", _drift("top1_stderr"), ".1%", 4, _views(RECORD, FIDELITY)),

@@ -1,8 +1,10 @@
 """Execute the plan of `edgebench run`: artifacts x backends x suites x budgets on this
 device, written to the run folder's SQLite store as it goes, resumable at any point.
 
-For each artifact, in ladder order: refuse it if it exceeds the profile's memory budget
-(and say so), measure speed, measure drift against the reference, then run every suite
+For each artifact, in ladder order: predict its peak resident memory (edge/memfit.py: weights, KV
+cache at the run's context and parallel count, compute buffer), skip it with a note if that exceeds
+the profile's memory budget, store the prediction (the report sets it beside the peak the speed child
+measured), measure speed, measure drift against the reference, then run every suite
 item that the store does not hold yet: one generation at the largest budget, cut to each
 budget, scored, and written with all its budgets in one transaction. The runtimes run in
 child processes; a crash there is recorded for that artifact and the run goes on.
@@ -28,11 +30,13 @@ from edge.artifacts import Artifact, artifact_identity
 from edge.backend import Sampling
 from edge.drift import build_reference_isolated, run_drift_isolated
 from edge.errors import EdgebenchError
+from edge.memfit import MemoryPrediction, predict
 from edge.isolation import RuntimeCrash
 from edge.backend_specs import slow_paths
 from edge.speed import SpeedConfig, run_speed
 
 REFERENCE_FILE = "reference.npz"
+MEMORY = "memory"  # measurement kind: the memory prediction made before the artifact ran (edge/memfit.py)
 CRASH = "crash"  # measurement kind: the artifact's runtime crashed; removed when a resumed run gets through
 
 
@@ -141,7 +145,8 @@ class _Run:
 
 
 def run_plan(store: Store, artifacts: list[Artifact], reference: Artifact | None, config: PlanConfig, settings,
-             host: dict, llm_judge=None, progress: Progress | None = None, loaded: dict | None = None) -> None:
+             host: dict, llm_judge=None, progress: Progress | None = None, loaded: dict | None = None,
+             parallel: int = 1) -> None:
     """Execute the plan; everything already in the store is skipped.
 
     Native work runs in child processes (speed, the drift reference, drift, generation): a
@@ -153,12 +158,14 @@ def run_plan(store: Store, artifacts: list[Artifact], reference: Artifact | None
     specs.update({name: suite.spec.as_dict() for name, (suite, _) in loaded.items()})
     store.set_meta("suites", specs)  # reports and comparisons read the suites' facts from here
     notes = store.meta("notes", {})
-    fitting = [a for a in artifacts if a.size_bytes / 2**30 <= settings.memory_budget_gb]
+    predictions = predict_memory(artifacts, settings, parallel)
+    fitting = [a for a in artifacts if predictions[a.path].fits(settings.memory_budget_gb)]
     if artifacts and not fitting:
-        smallest = min(artifacts, key=lambda a: a.size_bytes)
+        smallest = min(artifacts, key=lambda a: predictions[a.path].total_bytes)
         raise EdgebenchError(f"every artifact exceeds the profile's memory budget: the smallest, {smallest.label}, needs "
-                             f"{smallest.size_bytes / 2**30:.2f} GiB and the profile allows {settings.memory_budget_gb:g} GiB; "
-                             "add smaller quant levels to --ladder or pick another --profile")
+                             f"{predictions[smallest.path].total_bytes / 2**30:.2f} GiB (predicted) and the profile allows "
+                             f"{settings.memory_budget_gb:g} GiB; add smaller quant levels to --ladder, lower the context "
+                             "or pick another --profile")
     stages = planned_stages(artifacts, reference, config, host)
     progress.plan(stages)
     ref_path = None
@@ -168,9 +175,12 @@ def run_plan(store: Store, artifacts: list[Artifact], reference: Artifact | None
     for artifact in artifacts:
         digest = artifact_identity(artifact)
         store.add_artifact(digest, artifact, is_reference=reference is not None and artifact.path == reference.path)
-        need_gb = artifact.size_bytes / 2**30
-        if need_gb > settings.memory_budget_gb:
-            notes[artifact.label] = (f"skipped: needs {need_gb:.2f} GiB, the profile allows {settings.memory_budget_gb:g} GiB")
+        prediction = predictions[artifact.path]
+        store.add_measurement(digest, artifact.backend, MEMORY, prediction.to_dict())
+        if not prediction.fits(settings.memory_budget_gb):
+            notes[artifact.label] = (f"skipped: predicted to need {prediction.total_bytes / 2**30:.2f} GiB "
+                                     f"(weights, KV cache at {prediction.n_ctx} x {prediction.parallel}, compute), "
+                                     f"the profile allows {settings.memory_budget_gb:g} GiB")
             store.set_meta("notes", notes)
             _skip_rest(progress, stages, artifact.label)
             progress.say(f"{artifact.label}: {notes[artifact.label]}", "yellow")
@@ -193,6 +203,16 @@ def run_plan(store: Store, artifacts: list[Artifact], reference: Artifact | None
         seconds = store.meta("seconds", {})  # wall time per artifact in this session (a resumed one adds)
         seconds[artifact.label] = round(seconds.get(artifact.label, 0) + time.perf_counter() - started, 1)
         store.set_meta("seconds", seconds)
+
+
+def predict_memory(artifacts: list[Artifact], settings, parallel: int = 1) -> dict[Path, MemoryPrediction]:
+    """Each artifact's predicted peak resident memory at the run's context and `parallel` sequences."""
+    repack = settings.repack
+    if repack is None and any(a.format == "gguf" for a in artifacts):  # not resolved against a profile
+        from edge.repack import choose_for_this_host
+
+        repack = choose_for_this_host().enabled
+    return {a.path: predict(a, settings.n_ctx, parallel, repack=bool(repack)) for a in artifacts}
 
 
 def _skip_rest(progress: Progress, stages: list[tuple[str, str]], label: str) -> None:

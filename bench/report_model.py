@@ -141,6 +141,7 @@ class Measured:
     cap_budget: int | None = None
     note: str = ""
     crash: str | None = None  # the runtime crashed on this artifact; --resume retries it
+    memory: dict | None = None  # the memory prediction made before it ran (edge/memfit.py MemoryPrediction.to_dict)
 
     @property
     def gen_tps(self) -> float | None:
@@ -155,6 +156,16 @@ class Measured:
     @property
     def peak_rss_mib(self) -> float | None:
         return self.speed.peak_rss_bytes / 2**20 if self.speed and self.speed.peak_rss_bytes is not None else None
+
+    @property
+    def predicted_rss_mib(self) -> float | None:
+        return self.memory["total_bytes"] / 2**20 if self.memory else None
+
+    @property
+    def prediction_error_pct(self) -> float | None:
+        """The prediction against the measured peak, signed: +5 means predicted 5 % above the measurement."""
+        measured, predicted = self.peak_rss_mib, self.predicted_rss_mib
+        return None if not measured or predicted is None else 100.0 * (predicted - measured) / measured
 
 
 @dataclass(frozen=True)

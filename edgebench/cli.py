@@ -324,6 +324,39 @@ def speed(
 
 
 @app.command()
+def fit(
+    artifacts: list[str] = typer.Argument(..., help="Artifacts: .gguf files, MLX / ONNX folders, or 'default'."),
+    parallel: int = typer.Option(1, min=1, help="Sequences decoded side by side; each gets the whole context (KV cache x N)."),
+    measure: bool = typer.Option(False, "--measure", help="Also run each artifact's speed tests (tg64, pp64) in a child "
+                                                          "process and compare its measured peak with the prediction."),
+    profile: Profile = None,
+    threads: Threads = None,
+    repack: Repack = None,
+    json_out: bool = typer.Option(False, "--json", help="Print the predictions (and measurements) as JSON."),
+) -> None:
+    """Predict each artifact's peak resident memory (weights, KV cache, compute buffer) against the profile's budget."""
+    from bench.execute import predict_memory
+    from edge.artifacts import identify
+    from edge.speed import run_speed
+    from edgebench.console import fit_table, print_tables
+
+    settings = settings_from_flags(profile, threads, repack)
+    found = [identify(a) for a in artifacts]
+    predictions = predict_memory(found, settings, parallel)
+    rows = []
+    for artifact in found:
+        row = {"artifact": str(artifact.path), "label": artifact.label, **predictions[artifact.path].to_dict(),
+               "budget_gb": settings.memory_budget_gb, "fits": predictions[artifact.path].fits(settings.memory_budget_gb)}
+        if measure:
+            row["measured_peak_bytes"] = run_speed(artifact, settings, PLAN.speed)["peak_rss_bytes"]
+        rows.append(row)
+    if json_out:
+        print(json.dumps(rows, indent=2))
+    else:
+        print_tables(fit_table(rows))
+
+
+@app.command()
 def drift(
     artifacts: list[str] = typer.Argument(..., help="Artifacts to measure: .gguf files, MLX / ONNX / Hugging Face folders."),
     reference: str = typer.Option(..., help="The full-precision reference: an artifact, or a .npz saved with --save-reference."),
