@@ -64,6 +64,9 @@ def footnote(group: list[ReportRow]) -> str:
     parts.append("scores at the largest budget with 95% CIs; KL and top-1 against the reference on the shipped corpus"
                  + (f"; n = {'/'.join(map(str, sizes))} items per score: only large differences are detectable, "
                     "raise --limit for a stronger test" if sizes and max(sizes) < 30 else ""))
+    energy = next((r.speed.energy_sampling for r in group if r.speed and r.speed.energy_method), None)
+    if energy:
+        parts.append(f"J/tok: energy per generated (and prompt) token over the speed tests' repetitions, by {energy}")
     if any(r.flips for r in group):
         parts.append("flips: the share of items an artifact scores unlike the reference, pooled over the splits run, "
                      "with a Wilson 95% CI (equal accuracy can hide many)")

@@ -202,14 +202,18 @@ def _thermal_text(snapshot: dict) -> str:
 def speed_table(result: dict) -> Table:
     """llama-bench's columns: model, size, params, backend, threads, test, t/s (avg ± stddev)."""
     table = Table(title=f"Speed: {result['model_filename']}", title_justify="left")
-    for col in ("model", "size", "params", "backend", "threads", "test", "t/s", "ms"):
+    energy = result.get("energy") or {}
+    method = energy.get("method")
+    for col in ("model", "size", "params", "backend", "threads", "test", "t/s", "ms") + (("J/tok",) if method else ()):
         table.add_column(col, justify="left" if col in ("model", "backend", "test") else "right")
     for t in result["tests"]:
         rate = f"{t['avg_ts']:.2f} ± {t['stddev_ts']:.2f}" if t["test"] not in ("load", "ttft") else "-"
+        joules = (t.get("energy") or {}).get(method, {}).get("j_per_token") if method else None
         table.add_row(result["model_type"], f"{result['model_size'] / 2**20:.2f} MiB", f"{result['model_n_params'] / 1e6:.2f} M",
                       result["backend"], str(result["n_threads"]), t["test"], rate,
-                      f"{t['avg_ns'] / 1e6:.1f} ± {t['stddev_ns'] / 1e6:.1f}")
-    lines = [f"peak resident memory {result['peak_rss_bytes'] / 2**20:.0f} MiB"
+                      f"{t['avg_ns'] / 1e6:.1f} ± {t['stddev_ns'] / 1e6:.1f}", *((f"{joules:.4f}" if joules else "-",) if method else ()))
+    lines = [energy_line(energy, result["tests"])] if energy else []
+    lines += [f"peak resident memory {result['peak_rss_bytes'] / 2**20:.0f} MiB"
              + (f" (MLX's own peak {result['mlx_peak_bytes'] / 2**20:.0f} MiB)" if "mlx_peak_bytes" in result else "")]
     roof = result.get("roofline")
     if roof:
@@ -219,6 +223,19 @@ def speed_table(result: dict) -> Table:
     table.caption = "\n".join(lines)
     table.caption_justify = "left"
     return table
+
+
+def energy_line(energy: dict, tests: list[dict]) -> str:
+    """Which reader gave J/tok (what it covers, its sampling), and why the others could not."""
+    method = energy.get("method")
+    reading = next(((t.get("energy") or {}).get(method) for t in tests if (t.get("energy") or {}).get(method)), None)
+    if reading:
+        hz = reading["sampling_hz"]
+        said = f"energy ({method}): {reading['covers']}, " + ("a counter" if hz is None else f"sampled at {hz:g} Hz")
+    else:
+        said = "energy: not measured"
+    others = [f"{m} {why}" for m, why in energy.get("methods", {}).items() if why != "measured"]
+    return said + ("; " + "; ".join(others) if others else "")
 
 
 def fit_table(rows: list[dict]) -> Table:
