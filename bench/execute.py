@@ -34,6 +34,7 @@ from edge.memfit import MemoryPrediction, predict
 from edge.isolation import RuntimeCrash
 from edge.backend_specs import slow_paths
 from edge.speed import SpeedConfig, run_speed
+from edge.sustain import SustainConfig, run_sustain
 
 REFERENCE_FILE = "reference.npz"
 MEMORY = "memory"  # measurement kind: the memory prediction made before the artifact ran (edge/memfit.py)
@@ -59,6 +60,7 @@ class PlanConfig:
                                             load_repetitions=1)
     drift: bool = True
     drift_windows: int | None = 2  # windows of 512 tokens; None: the whole corpus
+    sustain_s: int = 0  # seconds of sustained generation per artifact after its speed tests (edge/sustain.py); 0: none
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,8 @@ def check_config(config: PlanConfig, settings) -> dict[str, tuple]:
     if max(config.budgets) + 512 > settings.n_ctx:
         raise EdgebenchError(f"the largest budget ({max(config.budgets)}) leaves no room for prompts in a "
                              f"{settings.n_ctx}-token context; lower --budgets")
+    if 0 < config.sustain_s < 3:
+        raise EdgebenchError(f"--sustain needs at least 3 seconds to compare a first and a last window (got {config.sustain_s})")
     return load_items(config)
 
 
@@ -107,6 +111,8 @@ def planned_stages(artifacts: list[Artifact], reference: Artifact | None, config
         slow = SLOW_PATHS.get((artifact.backend, host.get("os")))
         if config.speed:
             stages.append((artifact.label, "speed"))
+        if config.sustain_s and not slow:
+            stages.append((artifact.label, "sustain"))
         if config.drift and reference is not None and (slow.drift_windows if slow else config.drift_windows) != 0:
             stages.append((artifact.label, "drift"))
         if config.suites and (not slow or slow.suites):
@@ -233,6 +239,14 @@ def _measure_artifact(run: _Run, digest: str, artifact: Artifact, slow: SlowPath
                 result = run_speed(artifact, settings, speed,
                                    on_progress=lambda done, total, test: stage.update(done, total))
             store.add_measurement(digest, artifact.backend, "speed", result)
+    if config.sustain_s and not slow:
+        if store.has_measurement(digest, artifact.backend, "sustain"):
+            progress.skip(artifact.label, "sustain")
+        else:
+            with _Stage(progress, artifact.label, "sustain", config.sustain_s) as stage:
+                result = run_sustain(artifact, settings, SustainConfig(seconds=config.sustain_s),
+                                     on_progress=lambda done, total, _: stage.update(done, total))
+            store.add_measurement(digest, artifact.backend, "sustain", result)
     windows = slow.drift_windows if slow else config.drift_windows
     if run.ref_path is not None and windows != 0:
         if store.has_measurement(digest, artifact.backend, "drift"):

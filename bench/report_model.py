@@ -171,6 +171,7 @@ class Measured:
     cap_budget: int | None = None
     note: str = ""
     crash: str | None = None  # the runtime crashed on this artifact; --resume retries it
+    sustain: dict | None = None  # a sustained run's timeline and summary (edge/sustain.py), when the run had --sustain
     memory: dict | None = None  # the memory prediction made before it ran (edge/memfit.py MemoryPrediction.to_dict)
 
     @property

@@ -170,16 +170,41 @@ def run_speed(artifact_spec: "str | Artifact", settings: RuntimeSettings, config
     request = {"artifact": str(artifact.path), "backend": backend_name, "settings": asdict(settings), "config": asdict(config)}
     before = thermal.snapshot()
     started = time.time()
-    child = subprocess.Popen([sys.executable, "-m", "edge.speed", json.dumps(request)], stdout=subprocess.PIPE,
+    result = run_child("edge.speed", request, backend_name, "speed", on_progress, timeout_s)
+    out = {
+        "model_filename": str(artifact.path),
+        "model_type": artifact.label,
+        "model_size": artifact.size_bytes,
+        "model_n_params": artifact.n_params,
+        "bits_per_weight": round(artifact.bits_per_weight, 3),
+        **result,
+        "config": asdict(config),
+        "test_time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+        "thermal_before": before,
+        "thermal_after": thermal.snapshot(),
+    }
+    tg = next((t for t in out["tests"] if t["test"].startswith("tg") and not t["n_depth"]), None)
+    if tg:
+        out["roofline"] = bandwidth.roofline(tg["avg_ts"], artifact.size_bytes, bandwidth.measure_bandwidth_gbs())
+    return out
+
+
+def run_child(module: str, request: dict, backend_name: str, what: str, on_progress=None,
+              timeout_s: float | None = None) -> dict:
+    """Run `python -m MODULE REQUEST_JSON`, pass its progress lines on, and return its result.
+
+    The child prints JSON lines: {"progress", "total", "test"} as it goes, then {"result"} or {"error"}.
+    A child killed by a signal is a RuntimeCrash (edge/isolation.py); any other failure one EdgebenchError."""
+    child = subprocess.Popen([sys.executable, "-m", module, json.dumps(request)], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
-    result, doing = None, "loading the model for speed"
+    result, now = None, f"loading the model for {what}"
     try:
         for line in child.stdout:
             if not line.startswith("{"):  # a runtime that prints to stdout
                 continue
             message = json.loads(line)
             if "progress" in message:
-                doing = f"measuring speed (after {message['test']})"
+                now = f"measuring {what} (after {message['test']})"
                 if on_progress:
                     on_progress(message["progress"], message["total"], message["test"])
             elif "result" in message or "error" in message:
@@ -192,26 +217,11 @@ def run_speed(artifact_spec: "str | Artifact", settings: RuntimeSettings, config
     if result is None and child.returncode is not None and child.returncode < 0:
         from edge.isolation import crash, runtime_name
 
-        raise crash(runtime_name(backend_name), child.returncode, doing)
+        raise crash(runtime_name(backend_name), child.returncode, now)
     if result is None or "error" in result:
         detail = result["error"] if result else (stderr.splitlines()[-1] if stderr else f"exit code {child.returncode}")
-        raise EdgebenchError(f"speed measurement of {artifact.path} failed: {detail}")
-    out = {
-        "model_filename": str(artifact.path),
-        "model_type": artifact.label,
-        "model_size": artifact.size_bytes,
-        "model_n_params": artifact.n_params,
-        "bits_per_weight": round(artifact.bits_per_weight, 3),
-        **result["result"],
-        "config": asdict(config),
-        "test_time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
-        "thermal_before": before,
-        "thermal_after": thermal.snapshot(),
-    }
-    tg = next((t for t in out["tests"] if t["test"].startswith("tg") and not t["n_depth"]), None)
-    if tg:
-        out["roofline"] = bandwidth.roofline(tg["avg_ts"], artifact.size_bytes, bandwidth.measure_bandwidth_gbs())
-    return out
+        raise EdgebenchError(f"{what} measurement of {request['artifact']} failed: {detail}")
+    return result["result"]
 
 
 def _child_main(request_json: str) -> int:

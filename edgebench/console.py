@@ -225,6 +225,25 @@ def speed_table(result: dict) -> Table:
     return table
 
 
+def sustain_table(result: dict) -> Table:
+    """A sustained run: one row per 10 s (every second when shorter than a minute), then the summary."""
+    from bench.columns import num
+    from edge.sustain import summary_lines
+
+    table = Table(title=f"Sustained generation: {result['model_filename']}", title_justify="left")
+    for col in ("t (s)", "tok/s", "temp C", "clock MHz", "throttle now"):
+        table.add_column(col, justify="right")
+    rows = result["timeline"]
+    step = 1 if len(rows) <= 60 else 10
+    for row in rows[step - 1::step]:
+        flags = row["throttle_now"]
+        table.add_row(str(row["t"]), f"{row['tok_s']:.0f}", num(row["temp_c"], ".1f"), num(row["clock_mhz"], ".0f"),
+                      "-" if flags is None else ", ".join(flags) or "no")
+    table.caption = "\n".join(summary_lines(result["summary"]) + [f"peak resident memory {result['peak_rss_bytes'] / 2**20:.0f} MiB"])
+    table.caption_justify = "left"
+    return table
+
+
 def energy_line(energy: dict, tests: list[dict]) -> str:
     """Which reader gave J/tok (what it covers, its sampling), and why the others could not."""
     method = energy.get("method")
