@@ -1,0 +1,51 @@
+"""The device columns (bench/columns.py): J/token with its method, and the memory prediction against the measured
+peak, from stored speed and memory results."""
+
+from __future__ import annotations
+
+from bench.columns import COLUMNS, record
+from bench.render import footnote
+from bench.report_model import Measured, ReportRow, SpeedResult
+
+MIB = 2**20
+ENERGY = {"rapl": {"method": "rapl", "joules": 6.4, "seconds": 1.0, "covers": "RAPL package-0", "sampling_hz": None,
+                   "samples": 2, "j_per_token": 0.05}}
+SPEED = {"tests": [{"test": "pp64", "n_depth": 0, "avg_ts": 500.0, "avg_ns": 1e8, "samples_ts": [500.0],
+                    "energy": {"rapl": {**ENERGY["rapl"], "j_per_token": 0.004}}},
+                   {"test": "tg64", "n_depth": 0, "avg_ts": 100.0, "avg_ns": 6e8, "samples_ts": [100.0], "energy": ENERGY}],
+         "peak_rss_bytes": 250 * MIB,
+         "energy": {"method": "rapl", "methods": {"rapl": "measured", "nvml": "unavailable: nvidia-ml-py is not installed"}}}
+NO_ENERGY = {**SPEED, "energy": {"method": None, "methods": {"rapl": "unavailable: no RAPL zones under /x"}}}
+
+
+def row(speed: dict, memory: dict | None) -> ReportRow:
+    return ReportRow(Measured("run", "dev", "gguf:q4_k_m", "h", False, 100 * MIB, 4.9, SpeedResult.parse(speed),
+                              memory=memory))
+
+
+def cell(r: ReportRow, key: str) -> str:
+    return next(c for c in COLUMNS if c.key == key).cell(r)
+
+
+def test_energy_per_token_and_its_method():
+    r = row(SPEED, None)
+    got = record(r)
+    assert got["gen_j_per_token"] == 0.05 and got["prompt_j_per_token"] == 0.004
+    assert got["energy_method"] == "rapl (counter)"
+    assert "J/tok: energy per generated (and prompt) token" in footnote([r]) and "rapl (counter)" in footnote([r])
+
+
+def test_no_energy_reader_gives_no_figure_and_says_why():
+    r = row(NO_ENERGY, None)
+    got = record(r)
+    assert got["gen_j_per_token"] is None and got["energy_method"] == "rapl: unavailable: no RAPL zones under /x"
+    assert cell(r, "gen_j_per_token") == "-" and "J/tok" not in footnote([r])
+
+
+def test_the_prediction_stands_beside_the_measured_peak():
+    r = row(SPEED, {"total_bytes": 262 * MIB})
+    assert cell(r, "predicted_rss_mib") == "262 (+5%)"
+    assert record(r)["prediction_error_pct"] == 4.8
+    assert cell(row(SPEED, None), "predicted_rss_mib") == "-"
+    no_speed = ReportRow(Measured("run", "dev", "gguf:q2_k", "h", False, 1, 1.0, memory={"total_bytes": 9 * 2**30}))
+    assert cell(no_speed, "predicted_rss_mib") == "9216"  # skipped: predicted, never measured
