@@ -256,6 +256,8 @@ def sustain_plot(runs: list[tuple[str, dict]], colours: Colours | None = None) -
     ax.grid(alpha=0.3)
     if heat is not None:
         heat.set_ylabel("hottest thermal zone, C (dashed)")
+    else:  # say it on the plot: a flat absence of a line could read as a flat temperature
+        ax.set_title("no thermal zone readable on this host: tok/s only", fontsize=8)
     _legend(fig, [ax] + ([heat] if heat is not None else []))
     said = "; ".join(f"{name}: " + "; ".join(summary_lines(result["summary"])) for name, result in runs)
     return _svg(fig, "plot-sustain", f"Sustained generation: tok/s and temperature against time ({said})")
