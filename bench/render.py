@@ -83,13 +83,16 @@ def _md_table(head: list[str], rows: list[list[str]], right_from: int = 1) -> li
 
 
 def speed_markdown(group: list[ReportRow]) -> list[str]:
-    """llama-bench's table: one row per artifact and test."""
+    """llama-bench's table: one row per artifact and test; J/token beside t/s where a device measured energy."""
+    metered = any(r.speed and r.speed.energy_method for r in group)
     rows = [[display_name(r), f"{r.size_bytes / 2**20:.2f} MiB", f"{r.n_params / 1e6:.2f} M" if r.n_params else "-",
              r.backend or "-", str(r.threads or "-"), t.test, f"{t.avg_ts:.2f} ± {num(t.stddev_ts, '.2f')}"]
+            + ([num(r.speed.j_per_token(t), ".4f")] if metered else [])
             for r in group if r.speed for t in r.speed.rates]
     if not rows:
         return []
-    return _md_table(["model", "size", "params", "backend", "threads", "test", "t/s"], rows, right_from=1)
+    return _md_table(["model", "size", "params", "backend", "threads", "test", "t/s"] + (["J/tok"] if metered else []),
+                     rows, right_from=1)
 
 
 def quality_markdown(group: list[ReportRow]) -> list[str]:

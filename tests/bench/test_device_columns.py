@@ -35,6 +35,14 @@ def test_energy_per_token_and_its_method():
     assert "J/tok: energy per generated (and prompt) token" in footnote([r]) and "rapl (counter)" in footnote([r])
 
 
+def test_markdown_speed_table_has_j_per_token_beside_t_s_only_when_metered():
+    from bench.render import speed_markdown
+
+    metered = speed_markdown([row(SPEED, None)])
+    assert metered[0].endswith("| t/s | J/tok |") and metered[2].endswith("| 0.0040 |") and metered[3].endswith("| 0.0500 |")
+    assert speed_markdown([row(NO_ENERGY, None)])[0].endswith("| t/s |")
+
+
 def test_no_energy_reader_gives_no_figure_and_says_why():
     r = row(NO_ENERGY, None)
     got = record(r)
