@@ -1,10 +1,12 @@
-"""Temperature and clock readings, taken before and after a measurement so that thermal
-throttling shows up beside the numbers it spoiled.
+"""Temperature, clock and throttle readings, taken before and after a measurement (and every second of
+a sustained run, edge/sustain.py) so that thermal throttling shows up beside the numbers it spoiled.
 
-Linux exposes them in sysfs: /sys/class/thermal/thermal_zone*/temp (millidegrees C) and
-/sys/devices/system/cpu/cpu*/cpufreq/scaling_cur_freq (kHz). Where a reading does not
-exist (containers, VMs, macOS without privileges) it is reported as "unavailable",
-never guessed.
+Linux exposes them in sysfs: /sys/class/thermal/thermal_zone*/temp (millidegrees C),
+/sys/devices/system/cpu/cpu*/cpufreq/scaling_cur_freq (kHz) and, on x86, the kernel's throttle
+event counters (cpu*/thermal_throttle/*_throttle_count). A Raspberry Pi's firmware says whether it
+throttles now and since boot (`vcgencmd get_throttled`, decoded by THROTTLE_BITS). Where a reading
+does not exist (containers, VMs, macOS without privileges) it is reported as "unavailable", never
+guessed. Every root and command is a parameter, so tests run on fake trees and fake commands.
 """
 
 from __future__ import annotations
