@@ -107,6 +107,23 @@ def _predicted(row: ReportRow) -> str:
     return f"{row.predicted_rss_mib:.0f}" + ("" if error is None else f" ({error:+.0f}%)")
 
 
+def _sustained(row: ReportRow) -> str:
+    """The last window's tok/s over the first's, with the window: "0.93 (60 s windows)"."""
+    if row.sustained_ratio is None:
+        return "-"
+    return f"{row.sustained_ratio:.2f} ({row.sustain['summary']['window_s']} s windows)"
+
+
+def _throttle(row: ReportRow) -> str:
+    """Seconds to the first throttle; "none" when the device says it did not; "n/a" when it cannot say."""
+    if not row.sustain:
+        return "-"
+    summary = row.sustain["summary"]
+    if summary["first_throttle_s"] is not None:
+        return f"{summary['first_throttle_s']:g}"
+    return "n/a" if summary["throttle_source"].startswith("unavailable") else "none"
+
+
 def speed_tests(group: list[ReportRow]) -> tuple[str | None, str | None, int] | None:
     """(generation test, prompt test, repetitions) the speed columns measured, e.g. ("tg64", "pp64", 2), or None."""
     speed = next((r.speed for r in group if r.speed), None)
@@ -149,6 +166,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("prompt_j_per_token", "prompt J/tok", lambda r: r.speed.prompt_j_per_token if r.speed else None, ".4f", 5,
            _views(RECORD, HTML)),
     Column("energy_method", "energy method", lambda r: r.speed.energy_sampling if r.speed else None, views=_views(RECORD)),
+    Column("sustained_last_over_first", "sustained last/first", lambda r: r.sustained_ratio, _sustained, 3,
+           _views(RECORD, HTML)),
+    Column("first_throttle_s", "first throttle s", lambda r: r.first_throttle_s, _throttle, views=_views(RECORD, HTML)),
     Column("ttft_ms", "TTFT ms", lambda r: r.ttft_ms, ".0f", 1, _views(RECORD, HTML, SIZE)),
     Column("peak_rss_mib", "peak MiB", lambda r: r.peak_rss_mib, ".0f", 1, _views(RECORD, MD, HTML, SIZE)),
     Column("predicted_rss_mib", "predicted MiB", lambda r: r.predicted_rss_mib, _predicted, 1,

@@ -137,5 +137,6 @@ def to_csv(rows: list[ReportRow]) -> str:
 
 def to_json(rows: list[ReportRow]) -> str:
     return json.dumps([{**record(r), "by_budget": r.by_budget, "cap_hit_by_budget": r.cap_hit_by_budget,
-                        "speed": r.speed.raw if r.speed else None, "drift": r.drift.raw if r.drift else None}
+                        "speed": r.speed.raw if r.speed else None, "drift": r.drift.raw if r.drift else None,
+                        "memory": r.memory, "sustain": r.sustain}
                        for r in rows], indent=2)

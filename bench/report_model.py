@@ -189,6 +189,15 @@ class Measured:
         return self.speed.peak_rss_bytes / 2**20 if self.speed and self.speed.peak_rss_bytes is not None else None
 
     @property
+    def sustained_ratio(self) -> float | None:
+        """A sustained run's last window tok/s over its first (edge/sustain.py); None without one."""
+        return self.sustain["summary"]["last_over_first"] if self.sustain else None
+
+    @property
+    def first_throttle_s(self) -> float | None:
+        return self.sustain["summary"]["first_throttle_s"] if self.sustain else None
+
+    @property
     def predicted_rss_mib(self) -> float | None:
         return self.memory["total_bytes"] / 2**20 if self.memory else None
 

@@ -51,8 +51,7 @@ class Sensors:
         return {"temp_c": thermal.hottest_c(thermal.temperatures_c(self.thermal_root)),
                 "clock_mhz": thermal.mean_mhz(thermal.clocks_mhz(self.cpu_root)),
                 "throttle_now": pi["now"] if isinstance(pi, dict) else None,
-                "throttle_events": count if isinstance(count, int) else None,
-                "why_no_flags": None if isinstance(pi, dict) or isinstance(count, int) else f"{pi}; {count}"}
+                "throttle_events": count if isinstance(count, int) else None}
 
 
 @dataclass

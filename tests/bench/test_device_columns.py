@@ -57,3 +57,20 @@ def test_the_prediction_stands_beside_the_measured_peak():
     assert cell(row(SPEED, None), "predicted_rss_mib") == "-"
     no_speed = ReportRow(Measured("run", "dev", "gguf:q2_k", "h", False, 1, 1.0, memory={"total_bytes": 9 * 2**30}))
     assert cell(no_speed, "predicted_rss_mib") == "9216"  # skipped: predicted, never measured
+
+
+def sustained(first_throttle, source) -> dict:
+    return {"timeline": [], "summary": {"last_over_first": 0.8125, "window_s": 60, "first_throttle_s": first_throttle,
+                                        "throttle_source": source}}
+
+
+def test_sustained_columns_say_throttled_not_throttled_or_cannot_tell():
+    def with_sustain(s):
+        return ReportRow(Measured("run", "dev", "gguf:q4_k_m", "h", False, 1, 1.0, sustain=s))
+
+    throttled = with_sustain(sustained(142, "vcgencmd get_throttled: soft temperature limit"))
+    assert cell(throttled, "sustained_last_over_first") == "0.81 (60 s windows)"
+    assert cell(throttled, "first_throttle_s") == "142" and record(throttled)["first_throttle_s"] == 142
+    assert cell(with_sustain(sustained(None, "vcgencmd get_throttled: no throttle flag")), "first_throttle_s") == "none"
+    assert cell(with_sustain(sustained(None, "unavailable: no throttle flags on this host")), "first_throttle_s") == "n/a"
+    assert cell(row(SPEED, None), "first_throttle_s") == "-"

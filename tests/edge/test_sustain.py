@@ -51,7 +51,7 @@ def test_sensors_read_fake_sysfs_and_a_fake_vcgencmd(tmp_path):
     sensors = fake_sysfs(tmp_path)
     reading = sensors.read()
     assert reading["temp_c"] == 61.5 and reading["clock_mhz"] == 2100.0
-    assert reading["throttle_now"] is None and "vcgencmd" in reading["why_no_flags"]
+    assert reading["throttle_now"] is None and reading["throttle_events"] is None
     pi = Sensors(sensors.thermal_root, sensors.cpu_root, fake_vcgencmd(tmp_path, "throttled=0x8"))
     assert pi.read()["throttle_now"] == ["soft temperature limit"]
 
