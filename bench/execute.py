@@ -218,7 +218,8 @@ def predict_memory(artifacts: list[Artifact], settings, parallel: int = 1) -> di
         from edge.repack import choose_for_this_host
 
         repack = choose_for_this_host().enabled
-    return {a.path: predict(a, settings.n_ctx, parallel, repack=bool(repack)) for a in artifacts}
+    return {a.path: predict(a, settings.n_ctx, parallel, repack=bool(repack), gpu_offload=settings.gpu_layers != 0)
+            for a in artifacts}
 
 
 def _skip_rest(progress: Progress, stages: list[tuple[str, str]], label: str) -> None:

@@ -121,9 +121,10 @@ def weight_bytes(header) -> tuple[int, int]:
 
 
 def predict(artifact, n_ctx: int, parallel: int = 1, cache_type: str = "f16", repack: bool = False,
-            runtime_bytes: int | None = None) -> MemoryPrediction:
+            runtime_bytes: int | None = None, gpu_offload: bool = False) -> MemoryPrediction:
     """The prediction for one artifact (an edge/artifacts.py Artifact) at this context and parallel count.
-    `runtime_bytes` None: measured here once (`runtime_baseline_bytes`)."""
+    `runtime_bytes` None: measured here once (`runtime_baseline_bytes`). With layers offloaded to a GPU the
+    same total is given, as an upper bound of what the host holds (the basis says so)."""
     if parallel < 1:
         raise EdgebenchError(f"the parallel count must be at least 1 (got {parallel})")
     runtime = runtime_baseline_bytes(artifact.backend) if runtime_bytes is None else runtime_bytes
@@ -137,7 +138,8 @@ def predict(artifact, n_ctx: int, parallel: int = 1, cache_type: str = "f16", re
     touched, reserved = compute_bytes(header.fields, n_ctx, parallel)
     vocab = VOCAB_ENTRY_BYTES * (int(header.fields.get("tokenizer.ggml.tokens", 0))
                                  + int(header.fields.get("tokenizer.ggml.merges", 0)))
-    return MemoryPrediction("gguf header", n_ctx, parallel, cache_type, runtime, weights, repackable if repack else 0,
+    basis = "gguf header" + (", all on the host: an upper bound where layers are offloaded to a GPU" if gpu_offload else "")
+    return MemoryPrediction(basis, n_ctx, parallel, cache_type, runtime, weights, repackable if repack else 0,
                             kv_cache_bytes(header.fields, n_ctx * parallel, cache_type), vocab, touched, reserved)
 
 

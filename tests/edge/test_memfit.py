@@ -72,6 +72,7 @@ def test_prediction_from_the_embedded_header(default_gguf):
     assert large.weights_bytes > 0.9 * artifact.size_bytes
     assert large.repack_bytes == 0  # Q4_1 is not a type llama.cpp repacks
     assert predict(artifact, 4096, parallel=2, runtime_bytes=0).kv_bytes == 2 * large.kv_bytes
+    assert "upper bound" in predict(artifact, 4096, runtime_bytes=0, gpu_offload=True).basis
 
 
 def test_run_plan_skips_what_would_not_fit(default_gguf):
