@@ -226,3 +226,22 @@ def test_this_host_says_what_it_can_measure():
     assert set(described["methods"]) == {"rapl", "nvml", "pi-pmic", "powermetrics"}
     for status in described["methods"].values():
         assert status == "measured" or status.startswith("unavailable: ")
+
+
+@pytest.mark.embedded
+def test_the_speed_child_meters_every_test(default_gguf):
+    """A real speed run says which reader measured (or why none could) and, where one did, J/token per test."""
+    pytest.importorskip("llama_cpp")
+    from edge.profiles import RuntimeSettings
+    from edge.speed import SpeedConfig, run_speed
+
+    config = SpeedConfig(prompt_sizes=(16,), gen_tokens=8, depths=(0, 16), repetitions=1, warmup=0, load_repetitions=1)
+    result = run_speed(default_gguf, RuntimeSettings(threads=1, n_ctx=512, repack=False), config)
+    energy = result["energy"]
+    assert set(energy["methods"]) == {"rapl", "nvml", "pi-pmic", "powermetrics"}
+    tests = {t["test"]: t for t in result["tests"]}
+    if energy["method"] is None:
+        assert all("energy" not in t for t in tests.values())
+    else:
+        assert tests["tg8"]["energy"][energy["method"]]["j_per_token"] > 0
+        assert "energy" not in tests["tg8 @ d16"]  # its untimed prefix would count in the joules
