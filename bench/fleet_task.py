@@ -9,10 +9,11 @@ never sees half a cell, as rows travel only in the result.
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 import time
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from bench.fleet_cells import DRIFT, REFERENCE, SPEED, SUITES, Cell, CellJob, CellResult
@@ -45,11 +46,16 @@ def stage_config(config, stage: str):
 
 
 def cell_main(cell: Cell, job: CellJob, local: str, npz: bytes | None, emit) -> CellResult:
-    """In the child: the stage through run_plan, into a scratch store; its rows as the result."""
+    """In the child: a process group of its own that ends with the worker, then the stage."""
     from bench.fleet_worker import watch_parent
 
     os.setpgrp()  # this cell and the runtime children it starts: one group, ended together
     watch_parent(os.getppid(), kill_group=True)
+    return run_stage(cell, job, local, npz)
+
+
+def run_stage(cell: Cell, job: CellJob, local: str, npz: bytes | None) -> CellResult:
+    """The cell's stage through run_plan, into a scratch store; its rows as the result."""
     from bench.execute import REFERENCE_FILE, load_items, run_plan
     from bench.store import Store
     from edge.artifacts import identify
@@ -81,12 +87,8 @@ def cell_main(cell: Cell, job: CellJob, local: str, npz: bytes | None, emit) -> 
 
 def _result(cell: Cell, store, host: dict, settings, reference: bytes | None = None) -> CellResult:
     """The scratch store's rows, keyed by the coordinator's identity of the artifact."""
-    from dataclasses import asdict
-
     digest = cell.artifact.digest
     samples = [{**row, "artifact_hash": digest} for row in store.samples()]
-    import json
-
     measurements = [(digest, backend, kind, json.loads(value)) for backend, kind, value
                     in store.db.execute("SELECT backend, kind, result FROM measurements")]
     return CellResult(cell.name, cell.stage, samples, measurements, store.meta("notes", {}), store.meta("seconds", {}),
