@@ -7,6 +7,8 @@ the "devices" share this machine's cores.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import signal
@@ -191,9 +193,8 @@ def test_the_coordinator_killed_and_resumed_ends_with_the_local_rows(cluster, lo
     report = subprocess.run([PY, "-m", "edgebench", "report", str(out), "--format", "csv"], cwd=REPO,
                             capture_output=True, text=True, timeout=120)
     assert report.returncode == 0, report.stderr
-    lines = report.stdout.strip().splitlines()
-    column = lines[0].split(",").index("device")
-    assert sorted(line.split(",")[column].split(":")[0] for line in lines[1:]) == sorted(DEVICES)  # one row each, named
+    records = list(csv.DictReader(io.StringIO(report.stdout)))
+    assert sorted(r["device"].split(":")[0] for r in records) == sorted(DEVICES)  # one row per device, each named
 
 
 def _stored(folder: Path) -> bool:
