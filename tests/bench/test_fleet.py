@@ -212,7 +212,7 @@ def test_drift_cells_give_the_local_figures(embedded, tmp_path):
 
     config = PlanConfig(suites=(), speed=None, drift_windows=1)
     files = describe(embedded, artifact_identity(embedded))
-    job = CellJob(config, 1, None, "fleet-files-none", code_version())
+    job = CellJob(config, None, None, "fleet-files-none", code_version())  # the profile's threads: all cores
     built = run_stage(Cell("laptop-cpu", REFERENCE, files), job, str(embedded.path), None)
     assert built.reference and not built.notes.get("drift")
     drift = run_stage(Cell("laptop-cpu", DRIFT, files), job, str(embedded.path), built.reference)
@@ -261,3 +261,17 @@ def test_a_cached_artifact_is_used_only_while_its_hashes_match(tmp_path, embedde
     assert cached(files, tmp_path) == folder
     (folder / ".edgebench-files.json").write_text(json.dumps([[files.load, files.size, "0" * 64]]))
     assert cached(files, tmp_path) is None  # checked against other hashes: fetched again
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["run", "--devices", "rpi5"], "--devices needs --fleet"),
+    (["run", "--fleet", "tcp://127.0.0.1:9", "--judge", "llm"], "lexical judge only"),
+    (["run", "--fleet", "tcp://127.0.0.1:9", "--suite", "mine.jsonl"], "suite file"),
+    (["run", "--fleet", "tcp://127.0.0.1:9", "--ladder", "source", "--suite", "none", "--out", "{tmp}/x"],
+     "cannot reach the Dask scheduler at tcp://127.0.0.1:9"),
+    (["worker", "tcp://127.0.0.1:9", "--profile", "no-such-device"], "unknown device profile"),
+])
+def test_fleet_mistakes_end_in_one_line(args, fragment, tmp_path):
+    from tests.edgebench.test_cli import assert_one_line_error, edgebench
+
+    assert_one_line_error(edgebench(*[a.replace("{tmp}", str(tmp_path)) for a in args]), fragment)
