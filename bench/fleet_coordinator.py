@@ -19,7 +19,6 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from bench.execute import CRASH, PlanConfig
 from bench.fleet_cells import DRIFT, FILES_PREFIX, REFERENCE, CellJob, plan_cells, resources, store_result

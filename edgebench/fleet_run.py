@@ -35,7 +35,7 @@ def run(model: str, config: PlanConfig, fleet: FleetConfig, *, adapter: Path | N
     loaded = check_config(config, settings)
     targets = ladder_targets(ladder if ladder is not None else list(profile.ladder), say)
     _check_inputs(model, adapter, targets)
-    out = out or default_out(resume=resume)
+    out = out or (_latest_fleet() if resume else default_out())
     plan = _plan_record(model, adapter, targets, config)
     if is_fleet(out) and not resume:
         raise EdgebenchError(f"{out} already holds a fleet run; continue it with --resume or choose another --out")
@@ -69,6 +69,16 @@ def run(model: str, config: PlanConfig, fleet: FleetConfig, *, adapter: Path | N
             + f". Run them with: edgebench run --fleet {fleet.scheduler} --resume --out {out} (and the same options)[/]")
     say(f"results in {out}/<device>/; report again with: edgebench report {out}")
     return out
+
+
+def _latest_fleet(root: Path = Path("runs")) -> Path:
+    """The most recent fleet folder under runs/ (what --resume without --out continues)."""
+    from bench.fleet_folder import FLEET_FILE
+
+    found = sorted(p for p in root.glob("*") if (p / FLEET_FILE).is_file()) if root.is_dir() else []
+    if not found:
+        raise EdgebenchError(f"nothing to resume: no fleet run folder under {root}/; give --out RUN_DIR")
+    return found[-1]
 
 
 def fleet_from_flags(scheduler: str | None, devices: str | None, judge: str, threads: int | None,
