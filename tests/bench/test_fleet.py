@@ -134,6 +134,7 @@ class _KillMidCell(threading.Thread):
                 time.sleep(0.1)
 
 
+@pytest.mark.embedded
 def test_fleet_run_with_a_worker_killed_mid_cell_equals_the_local_run(cluster, embedded, local_run, tmp_path):
     address, workers = cluster
     out = tmp_path / "fleet"
@@ -172,6 +173,7 @@ def test_fleet_run_with_a_worker_killed_mid_cell_equals_the_local_run(cluster, e
     assert all(e["worker"] != victim for e in rpi5_log if e["cell"] in killed_cells)  # the killed attempt sent nothing
 
 
+@pytest.mark.embedded
 def test_the_coordinator_killed_and_resumed_ends_with_the_local_rows(cluster, local_run, tmp_path):
     address, _ = cluster
     out = tmp_path / "fleet-cli"
