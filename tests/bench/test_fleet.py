@@ -8,6 +8,7 @@ the "devices" share this machine's cores.
 from __future__ import annotations
 
 import csv
+import importlib.util
 import io
 import json
 import os
@@ -166,6 +167,12 @@ def test_fleet_run_with_a_worker_killed_mid_cell_equals_the_local_run(cluster, e
             assert all(end <= start for (_, end), (start, _) in zip(spans, spans[1:])), spans
             fetched = [e for e in log if e["worker"] == worker and e["fetched_bytes"]]
             assert len(fetched) <= 1  # the artifact travelled once to each device
+    if importlib.util.find_spec("matplotlib"):  # the HTML page plots speed per device
+        from bench.html_report import write_html
+        from bench.report import load_report
+
+        write_html(load_report([out]), tmp_path / "fleet.html")
+        assert "Generation speed per device" in (tmp_path / "fleet.html").read_text()
     victim, keys = killer.killed
     killed_cells = {k.split("#")[0] for k in keys}
     rpi5_log = _cell_log(out / "rpi5")
