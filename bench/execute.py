@@ -282,14 +282,24 @@ def _reference(store: Store, reference: Artifact, settings, progress: Progress, 
     return path
 
 
-def _run_suites(run: _Run, digest: str, artifact: Artifact) -> None:
-    store, config, loaded, progress, llm_judge = run.store, run.config, run.loaded, run.progress, run.llm_judge
+def sample_params(config: PlanConfig) -> tuple[Sampling, dict, str]:
+    """The suites' sampling, its record in every sample row, and that record's hash (part of a row's key)."""
     sampling = Sampling(max_tokens=max(config.budgets), temperature=config.temperature, seed=config.seed)
     params = {"temperature": config.temperature, "top_k": sampling.top_k, "top_p": sampling.top_p,
               "max_tokens": sampling.max_tokens, "system_prompt": config.system_prompt}
-    p_hash = params_hash(params)
-    todo = [i for _, items in loaded.values() for i in items
-            if not store.has_item(digest, artifact.backend, i.id, config.budgets, config.seed, p_hash)]
+    return sampling, params, params_hash(params)
+
+
+def missing_items(store: Store, digest: str, backend: str, items, config: PlanConfig) -> list:
+    """The items whose rows (every budget) the store does not hold yet for this artifact."""
+    p_hash = sample_params(config)[2]
+    return [i for i in items if not store.has_item(digest, backend, i.id, config.budgets, config.seed, p_hash)]
+
+
+def _run_suites(run: _Run, digest: str, artifact: Artifact) -> None:
+    store, config, loaded, progress, llm_judge = run.store, run.config, run.loaded, run.progress, run.llm_judge
+    sampling, params, p_hash = sample_params(config)
+    todo = missing_items(store, digest, artifact.backend, [i for _, items in loaded.values() for i in items], config)
     total = sum(len(items) for _, items in loaded.values())
     if not todo:
         progress.skip(artifact.label, "suites")

@@ -21,6 +21,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench.compare import compare_runs, paired_test
+from bench.fleet_folder import expand
 from bench.recommend import CEILING, FLOOR, MARGIN, TOO_SMALL, Candidate, SplitSize, recommend
 from bench.report_model import Decision, Measured, PairKey, ReportRow
 from bench.results import RunScores, read_rows
@@ -35,8 +36,8 @@ Pairs = dict[PairKey, list[tuple[float, float]]]
 def load_report(folders: list[Path]) -> list[ReportRow]:
     """Every artifact of every run folder, with its verdict and the run's recommendation."""
     rows = []
-    for folder in folders:
-        rows += decide_run(*read_rows(Path(folder)))
+    for folder in expand([Path(f) for f in folders]):  # a fleet run's folder: each of its devices' runs
+        rows += decide_run(*read_rows(folder))
     if not rows:
         raise EdgebenchError("the run folders hold no artifacts yet; run edgebench run first (or --resume it)")
     return rows

@@ -18,6 +18,7 @@ from convert.pipeline import ConvertOptions
 from edge.errors import EdgebenchError
 from edgebench.flags import (JUDGE_KEY_ENV, Judge, JudgeEndpoint, JudgeKeyEnv, JudgeModel, Profile, Repack, Threads,
                              check_repack, say, settings_from_flags)
+from edgebench.fleet_cli import worker
 from edgebench.judge_flags import llm_judge_from_flags
 from edge.speed import SpeedConfig
 
@@ -74,6 +75,8 @@ def run(
     judge_model: JudgeModel = "default",
     judge_endpoint: JudgeEndpoint = None,
     api_key_env: JudgeKeyEnv = JUDGE_KEY_ENV,
+    fleet: Optional[str] = typer.Option(None, help="Run the plan on a Dask fleet instead of here: the scheduler's address (tcp://HOST:8786); devices join with edgebench worker."),
+    devices: Optional[str] = typer.Option(None, help="With --fleet: device kinds (profile names of the workers), comma-separated; default: every kind with a worker joined."),
 ) -> None:
     """Convert a model to a quant ladder, run speed, drift and the suites on this device, and report which level to ship."""
     from edgebench.run_job import run as run_job
@@ -85,6 +88,12 @@ def run(
         suites=suites, splits=splits, budgets=_budgets(budgets), temperature=temperature, seed=seed, system_prompt=system,
         limit=limit, speed=PLAN.speed if speed else None, drift=drift, drift_windows=drift_windows, sustain_s=sustain)
     targets = [t.strip() for t in ladder.split(",") if t.strip()] if ladder else None
+    if fleet is not None or devices is not None:
+        from edgebench.fleet_run import fleet_from_flags, run as run_fleet
+
+        run_fleet(model, config, fleet_from_flags(fleet, devices, judge, threads, repack), adapter=adapter, ladder=targets,
+                  profile_name=profile, out=out, resume=resume)
+        return
     local_judge = judge == "llm" and not judge_endpoint
     with llm_judge_from_flags(judge, judge_model, judge_endpoint, api_key_env,
                               settings_from_flags(profile, threads, repack) if local_judge else None) as llm_judge:
@@ -455,6 +464,9 @@ def distill(
         print(json.dumps(rows, indent=2))
     else:
         print_tables(*distill_tables(rows))
+
+
+app.command()(worker)
 
 
 def _add_train() -> None:
