@@ -76,12 +76,17 @@ SLOW_PATHS = {key: SlowPath(why, suites=False, drift_windows=0,
 def check_config(config: PlanConfig, settings) -> dict[str, tuple]:
     """Refuse a bad plan before any work starts: unknown suites or splits, budgets that do not fit. Returns the
     suites and their items (load_items), built once for the run."""
+    check_budgets(config, settings)
+    return load_items(config)
+
+
+def check_budgets(config: PlanConfig, settings) -> None:
+    """Refuse budgets that are not positive or leave no room for prompts in the device's context."""
     if not config.budgets or min(config.budgets) <= 0:
         raise EdgebenchError("budgets must be positive integers, e.g. --budgets 256,512,1024")
     if max(config.budgets) + 512 > settings.n_ctx:
         raise EdgebenchError(f"the largest budget ({max(config.budgets)}) leaves no room for prompts in a "
                              f"{settings.n_ctx}-token context; lower --budgets")
-    return load_items(config)
 
 
 def load_items(config: PlanConfig) -> dict[str, tuple]:

@@ -16,6 +16,7 @@ from bench.execute import PlanConfig
 from bench.sandbox import Limits
 from convert.pipeline import ConvertOptions
 from edge.errors import EdgebenchError
+from edgebench.bundle_cli import bundle_command
 from edgebench.flags import (JUDGE_KEY_ENV, Judge, JudgeEndpoint, JudgeKeyEnv, JudgeModel, Profile, Repack, Threads,
                              check_repack, say, settings_from_flags)
 from edgebench.judge_flags import llm_judge_from_flags
@@ -47,6 +48,16 @@ def _budgets(text: str) -> tuple[int, ...]:
 
 
 
+def plan_config(suite: str, split: str | None, budgets: str, limit: int | None, speed: bool, drift: bool,
+                drift_windows: int, seed: int, temperature: float, system: str | None) -> PlanConfig:
+    """The plan that `run`'s (and `bundle`'s) flags name."""
+    suites = tuple(s.strip() for s in suite.split(",") if s.strip() and s.strip() != "none")
+    splits = tuple(s.strip() for s in split.split(",") if s.strip()) if split else None
+    return PlanConfig(
+        suites=suites, splits=splits, budgets=_budgets(budgets), temperature=temperature, seed=seed, system_prompt=system,
+        limit=limit, speed=PLAN.speed if speed else None, drift=drift, drift_windows=drift_windows)
+
+
 @app.command()
 def run(
     model: str = typer.Option("default", help="Source: a Hugging Face folder, a .gguf file, or 'default' (the embedded SmolLM2-135M-Instruct)."),
@@ -71,16 +82,20 @@ def run(
     judge_model: JudgeModel = "default",
     judge_endpoint: JudgeEndpoint = None,
     api_key_env: JudgeKeyEnv = JUDGE_KEY_ENV,
+    bundle: Optional[Path] = typer.Option(None, "--bundle", help="Run the plan of a bundle (made by edgebench bundle) with this device's profile; the plan's options come from it."),
 ) -> None:
     """Convert a model to a quant ladder, run speed, drift and the suites on this device, and report which level to ship."""
     from edgebench.run_job import run as run_job
 
-    suites = tuple(s.strip() for s in suite.split(",") if s.strip() and s.strip() != "none")
     check_repack(repack)
-    splits = tuple(s.strip() for s in split.split(",") if s.strip()) if split else None
-    config = PlanConfig(
-        suites=suites, splits=splits, budgets=_budgets(budgets), temperature=temperature, seed=seed, system_prompt=system,
-        limit=limit, speed=PLAN.speed if speed else None, drift=drift, drift_windows=drift_windows)
+    if bundle is not None:
+        from edgebench.bundle_cli import refuse_plan_flags
+        from edgebench.bundle_job import run_bundle
+
+        refuse_plan_flags(locals())
+        run_bundle(bundle, out=out, resume=resume, profile_name=profile, threads=threads, repack=repack)
+        return
+    config = plan_config(suite, split, budgets, limit, speed, drift, drift_windows, seed, temperature, system)
     targets = [t.strip() for t in ladder.split(",") if t.strip()] if ladder else None
     local_judge = judge == "llm" and not judge_endpoint
     with llm_judge_from_flags(judge, judge_model, judge_endpoint, api_key_env,
@@ -390,6 +405,9 @@ def distill(
         print(json.dumps(rows, indent=2))
     else:
         print_tables(*distill_tables(rows))
+
+
+app.command("bundle")(bundle_command(run, plan_config))  # run's flags, plus --out and --reference
 
 
 def _add_train() -> None:
