@@ -141,6 +141,7 @@ class Measured:
     cap_budget: int | None = None
     note: str = ""
     crash: str | None = None  # the runtime crashed on this artifact; --resume retries it
+    device_name: str = ""  # the device in a few words, "rpi5 on kitchen-pi" (`device` is the full line)
 
     @property
     def gen_tps(self) -> float | None:
