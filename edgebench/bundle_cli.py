@@ -8,6 +8,7 @@ plus --out (required) and --reference. Then on the device:
 
 from __future__ import annotations
 
+import copy
 import inspect
 from pathlib import Path
 from typing import Optional
@@ -21,6 +22,10 @@ RUN_ONLY = ("out", "resume", "bundle")
 # `run`'s flags that belong to the plan (the bundle carries them): given with --bundle, they are refused
 DEVICE_FLAGS = ("out", "resume", "bundle", "profile", "threads", "repack")
 
+# `run`'s flags that mean more here
+HELP = {"ladder": "Targets, comma-separated (gguf:q4_k_m,mlx:4bit,onnx:int4...), 'source' (the model as given), or "
+                  ".gguf files and artifact folders taken as they are; default: the profile's ladder."}
+
 OUT = inspect.Parameter("out", inspect.Parameter.KEYWORD_ONLY, annotation=Path, default=typer.Option(
     ..., help="The bundle folder to write (must not exist): artifacts, plan, items, drift reference, manifest with sha256."))
 REFERENCE = inspect.Parameter("reference", inspect.Parameter.KEYWORD_ONLY, annotation=Optional[str], default=typer.Option(
@@ -30,7 +35,7 @@ REFERENCE = inspect.Parameter("reference", inspect.Parameter.KEYWORD_ONLY, annot
 
 def bundle_command(run, plan_config):
     """The `bundle` command built from `run` (its flags) and `plan_config` (the plan those flags name)."""
-    params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
+    params = [_with_help(p.replace(kind=inspect.Parameter.KEYWORD_ONLY), HELP.get(name))
               for name, p in inspect.signature(run, eval_str=True).parameters.items() if name not in RUN_ONLY]
     params += [OUT, REFERENCE]
     plan_names = list(inspect.signature(plan_config).parameters)
@@ -54,6 +59,14 @@ def bundle_command(run, plan_config):
     bundle.__doc__ = ("Convert the ladder (or take given GGUFs) and write a self-contained bundle for another device: "
                       "artifacts, plan, items, drift reference, hashes. Run it there with: edgebench run --bundle DIR.")
     return bundle
+
+
+def _with_help(param: inspect.Parameter, help_text: str | None) -> inspect.Parameter:
+    if help_text is None:
+        return param
+    option = copy.copy(param.default)
+    option.help = help_text
+    return param.replace(default=option)
 
 
 def refuse_plan_flags(flags: dict) -> None:
