@@ -186,8 +186,9 @@ def write_bundle(dest: Path, artifacts: list[Artifact], reference: Artifact | No
         bundled = [_copy_artifact(a, tmp, n) for n, a in enumerate(artifacts, start=1)]
         ref = None
         if config.drift and reference is not None:
-            ref = {"artifact": reference.to_dict(), "path": next(
-                (b.path for a, b in zip(artifacts, bundled) if a.path == reference.path), None)}
+            inside = next((b.path for a, b in zip(artifacts, bundled) if a.path == reference.path), None)
+            # a reference outside the ladder stays behind: its record keeps where it was, for the reader
+            ref = {"artifact": {**reference.to_dict(), **({"path": inside} if inside else {})}, "path": inside}
             _build_reference(reference, settings, tmp / REFERENCE_FILE, config.drift_windows, progress)
         suites = _write_items(loaded, tmp)
         judge = _bundle_judge(judge, tmp)
@@ -223,7 +224,8 @@ def _copy_artifact(artifact: Artifact, tmp: Path, n: int) -> BundledArtifact:
         slot.mkdir(parents=True)
         inside = slot / artifact.path.name
         shutil.copy2(artifact.path, inside)
-    return BundledArtifact(str(inside.relative_to(tmp)), artifact.to_dict(), artifact_identity(artifact))
+    where = str(inside.relative_to(tmp))
+    return BundledArtifact(where, {**artifact.to_dict(), "path": where}, artifact_identity(artifact))
 
 
 def _build_reference(reference: Artifact, settings, path: Path, windows: int | None, progress) -> None:
