@@ -69,21 +69,15 @@ def _with_help(param: inspect.Parameter, help_text: str | None) -> inspect.Param
     return param.replace(default=option)
 
 
-def refuse_plan_flags(flags: dict) -> None:
-    """With --bundle the plan is the bundle's: a plan flag given beside it is refused, not silently dropped."""
-    signature = inspect.signature(_run())
+def refuse_plan_flags(flags: dict, run) -> None:
+    """With --bundle the plan is the bundle's: a plan flag of `run` given beside it is refused, not silently dropped."""
+    signature = inspect.signature(run)
     given = [name for name, p in signature.parameters.items()
              if name not in DEVICE_FLAGS and name in flags and flags[name] != _default(p)]
     if given:
         names = ", ".join("--" + name.replace("_", "-") for name in given)
         raise EdgebenchError(f"--bundle carries the plan: drop {names} (only --out, --resume, --profile, --threads "
                              "and --repack go with it)")
-
-
-def _run():
-    from edgebench.cli import run
-
-    return run
 
 
 def _default(param: inspect.Parameter):

@@ -92,7 +92,7 @@ def run(
         from edgebench.bundle_cli import refuse_plan_flags
         from edgebench.bundle_job import run_bundle
 
-        refuse_plan_flags(locals())
+        refuse_plan_flags(locals(), run)
         run_bundle(bundle, out=out, resume=resume, profile_name=profile, threads=threads, repack=repack)
         return
     config = plan_config(suite, split, budgets, limit, speed, drift, drift_windows, seed, temperature, system)

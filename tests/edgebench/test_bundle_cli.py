@@ -28,9 +28,9 @@ def test_a_plan_flag_beside_bundle_is_refused():
     from edgebench.cli import run
 
     flags = {name: getattr(p.default, "default", p.default) for name, p in inspect.signature(run).parameters.items()}
-    refuse_plan_flags({**flags, "profile": "rpi5", "threads": 1})  # device flags go with --bundle
+    refuse_plan_flags({**flags, "profile": "rpi5", "threads": 1}, run)  # device flags go with --bundle
     with pytest.raises(EdgebenchError, match="drop --limit, --drift "):
-        refuse_plan_flags({**flags, "limit": 3, "drift": False})
+        refuse_plan_flags({**flags, "limit": 3, "drift": False}, run)
 
 
 @pytest.mark.parametrize("args,fragment", [
