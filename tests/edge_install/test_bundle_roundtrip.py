@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO, needs_llama
-from tests.edge_install.test_edge_only import device, installed  # noqa: F401  (the fixture: the sdist install)
+from tests.edge_install.test_edge_only import device
 
 
 def laptop(*args: str, cwd: Path):
@@ -32,7 +32,7 @@ def one_line_error(result, fragment: str) -> bool:
 
 
 @needs_llama
-def test_bundle_made_here_runs_on_an_edge_only_device_and_merges(installed, default_gguf, tmp_path):  # noqa: F811
+def test_bundle_made_here_runs_on_an_edge_only_device_and_merges(installed, default_gguf, tmp_path):
     bundle = tmp_path / "bundle"
     made = laptop("bundle", "--out", str(bundle), "--ladder", str(default_gguf), "--reference", str(default_gguf),
                   "--suite", "disposition,humaneval", "--limit", "1", "--budgets", "16,32", "--drift-windows", "1",
