@@ -47,6 +47,10 @@ VERSION = 1
 CHUNK = 1 << 20
 # Item records (Item.source) that are not plain JSON: the dataclass, by a stable name, and where it lives.
 SOURCE_TYPES = {"humaneval.Problem": ("bench.suites.humaneval", "Problem")}
+# Runtime settings (edge/profiles.py:RuntimeSettings) that belong to the plan, not to the device: carried from the
+# machine that bundles and applied over the device's profile. Threads, GPU layers and memory stay the device's.
+# A plan setting kept in PlanConfig needs no entry: the plan travels whole.
+PLAN_SETTINGS: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,11 @@ class Bundle:
     suites: dict  # suite name -> {"spec": SuiteSpec as dict, "file": a user file in the bundle or None}
     origin: dict  # model, adapter, ladder, host and time the bundle was made from
     manifest: dict = field(repr=False, default_factory=dict)
+    settings: dict = field(default_factory=dict)  # the PLAN_SETTINGS of the machine that bundled
+
+    def device_settings(self, settings):
+        """This device's runtime settings with the plan's own (PLAN_SETTINGS) over them."""
+        return dataclasses.replace(settings, **self.settings) if self.settings else settings
 
     @property
     def digest(self) -> str:
@@ -194,6 +203,7 @@ def write_bundle(dest: Path, artifacts: list[Artifact], reference: Artifact | No
         judge = _bundle_judge(judge, tmp)
         plan = {"config": plan_dict(config), "artifacts": [dataclasses.asdict(b) for b in bundled], "reference": ref,
                 "judge": dataclasses.asdict(judge), "suites": suites,
+                "settings": {name: getattr(settings, name) for name in PLAN_SETTINGS},
                 "origin": {**origin, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "edgebench": _version()}}
         (tmp / PLAN_FILE).write_text(json.dumps(plan, indent=2), encoding="utf-8")
         files = {str(p.relative_to(tmp)): {"sha256": file_sha256(p), "size": p.stat().st_size}
@@ -288,7 +298,7 @@ def read_bundle(path: Path, verify: bool = True) -> Bundle:
         if judge.judge == "llm" and judge.model.startswith("judge/"):
             judge = dataclasses.replace(judge, model=str(folder / judge.model))
         return Bundle(folder, plan_from_dict(plan["config"]), tuple(BundledArtifact(**a) for a in plan["artifacts"]),
-                      plan["reference"], judge, plan["suites"], plan["origin"], manifest)
+                      plan["reference"], judge, plan["suites"], plan["origin"], manifest, plan.get("settings") or {})
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise EdgebenchError(f"{folder / PLAN_FILE} is not a bundle plan ({exc}); make the bundle again") from None
 

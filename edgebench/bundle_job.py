@@ -84,6 +84,7 @@ def run_bundle(bundle: Path | Bundle, *, out: Path | None = None, resume: bool =
 
     bundle = bundle if isinstance(bundle, Bundle) else read_bundle(Path(bundle))
     host, profile, settings = device_settings(profile_name, threads, repack)
+    settings = bundle.device_settings(settings)  # the plan's own runtime settings (bench/bundle.py:PLAN_SETTINGS)
     check_budgets(bundle.config, settings)
     loaded = bundle.loaded()
     artifacts = _runnable(_chosen(bundle.artifact_list(), labels), say)

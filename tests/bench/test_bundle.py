@@ -176,3 +176,15 @@ def test_the_device_needs_no_suite_data_of_its_own(written, monkeypatch):
     assert [i.id for i in items] == ["HumanEval/0", "HumanEval/1"]
     (row,) = suite.evaluate([(items[0], "```python\n" + items[0].source.prompt + items[0].source.canonical_solution + "```")])
     assert row["pass@1"] == 1.0
+
+
+def test_a_plan_setting_of_the_runtime_travels_and_the_devices_own_stay(tmp_path, monkeypatch):
+    """PLAN_SETTINGS names runtime settings that are the plan's (a parallel count, say): the bundling machine's
+    value is applied over the device's profile; the rest stay the device's."""
+    from edge.profiles import RuntimeSettings
+
+    monkeypatch.setattr(bundle_mod, "PLAN_SETTINGS", ("n_ctx",))
+    write_bundle(tmp_path / "b", [fake_artifact(tmp_path)], None, plan(tmp_path), JUDGE,
+                 RuntimeSettings(threads=8, n_ctx=2048), {})
+    on_device = read_bundle(tmp_path / "b").device_settings(RuntimeSettings(threads=4, n_ctx=4096))
+    assert (on_device.threads, on_device.n_ctx) == (4, 2048)
