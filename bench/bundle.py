@@ -218,22 +218,21 @@ def write_bundle(dest: Path, artifacts: list[Artifact], reference: Artifact | No
 
 
 def _copy_artifact(artifact: Artifact, tmp: Path, n: int) -> BundledArtifact:
-    """A converted artifact's whole folder (its manifest.json keeps its identity), else the file or folder given."""
+    """A file with the manifest.json beside it (a converted GGUF's: it keeps the artifact's identity, so its
+    results have the same key on every device), or the artifact's folder whole (MLX, ONNX, Hugging Face)."""
     from edge.artifacts import artifact_identity
 
-    folder = artifact.path if artifact.path.is_dir() else artifact.path.parent
-    converted = (folder / "manifest.json").is_file()
     slot = tmp / "artifacts" / f"{n:02d}-{artifact.label.replace(':', '-')}"
-    if converted:
-        shutil.copytree(folder, slot, symlinks=False)
-        inside = slot / artifact.path.relative_to(folder) if artifact.path != folder else slot
-    elif artifact.path.is_dir():
-        shutil.copytree(artifact.path, slot / artifact.path.name, symlinks=False)
+    if artifact.path.is_dir():
         inside = slot / artifact.path.name
+        shutil.copytree(artifact.path, inside, symlinks=False)
     else:
         slot.mkdir(parents=True)
         inside = slot / artifact.path.name
         shutil.copy2(artifact.path, inside)
+        manifest = artifact.path.parent / "manifest.json"
+        if manifest.is_file():
+            shutil.copy2(manifest, slot / manifest.name)
     where = str(inside.relative_to(tmp))
     return BundledArtifact(where, {**artifact.to_dict(), "path": where}, artifact_identity(artifact))
 

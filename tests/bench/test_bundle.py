@@ -188,3 +188,15 @@ def test_a_plan_setting_of_the_runtime_travels_and_the_devices_own_stay(tmp_path
                  RuntimeSettings(threads=8, n_ctx=2048), {})
     on_device = read_bundle(tmp_path / "b").device_settings(RuntimeSettings(threads=4, n_ctx=4096))
     assert (on_device.threads, on_device.n_ctx) == (4, 2048)
+
+
+def test_a_converted_artifact_keeps_its_identity_and_nothing_else_of_its_folder_travels(tmp_path):
+    from edge.artifacts import artifact_identity
+
+    artifact = fake_artifact(tmp_path)
+    (artifact.path.parent / "manifest.json").write_text(json.dumps({"target": "gguf:q4_k_m", "source_hash": "abc"}))
+    (artifact.path.parent / "unrelated.bin").write_bytes(b"x" * 1000)
+    write_bundle(tmp_path / "b", [artifact], None, plan(tmp_path), JUDGE, None, {})
+    (copied,) = read_bundle(tmp_path / "b").artifact_list()
+    assert sorted(p.name for p in copied.path.parent.iterdir()) == ["manifest.json", "tiny.gguf"]
+    assert artifact_identity(copied) == artifact_identity(artifact)
