@@ -11,8 +11,9 @@ converter, no suite data of its own. A bundle folder holds
     items.jsonl        every item the plan runs: id, split, family, chat, and the suite's own record
                        of it (the gold and whatever its scorer reads)
     reference.npz      the compact drift reference (edge/drift.py), when the plan measures drift
-    artifacts/NN-NAME/ each artifact: a converted one's folder with its manifest.json (so its identity,
-                       and the results' keys, are the same on every device), or the given file
+    artifacts/NN-NAME/ each artifact: a GGUF with the manifest.json beside it when it has one (a converted
+                       one's: its identity, and its results' keys, stay the same on every device), or
+                       the artifact's folder (MLX, ONNX, Hugging Face)
     suites/NAME.jsonl  a user's suite file; judge/FILE.gguf a local LLM judge's model
 
 `write_bundle` builds it in a temporary folder beside DIR and renames it into place, so a
