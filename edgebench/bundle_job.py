@@ -104,7 +104,7 @@ def run_bundle(bundle: Path | Bundle, *, out: Path | None = None, resume: bool =
                                   settings if local else None) as llm_judge, RichProgress() as progress:
             run_plan(store, artifacts, reference, bundle.config, settings, host, llm_judge, progress, loaded)
         record_finish(store, progress)
-    closing_report(out, progress, say, show_report)
+    closing_report(out, progress, say, show_report, again=f"--bundle {bundle.folder}")
     return out
 
 

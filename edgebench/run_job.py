@@ -118,7 +118,8 @@ def record_finish(store: Store, progress: RichProgress) -> None:
     store.set_meta("stage_seconds", spent)
 
 
-def closing_report(out: Path, progress: RichProgress, say, show_report: bool = True) -> None:
+def closing_report(out: Path, progress: RichProgress, say, show_report: bool = True,
+                   again: str = "(and the same options)") -> None:
     """The report of a finished run, its wall time, crashes to retry, and where the results are."""
     rows = load_report([out])
     if show_report:
@@ -127,7 +128,7 @@ def closing_report(out: Path, progress: RichProgress, say, show_report: bool = T
     crashed = [r.label for r in rows if r.crash]
     if crashed:
         say(f"[red]{len(crashed)} artifact(s) crashed ({', '.join(crashed)}); the rest are complete. Retry them with: "
-            f"edgebench run --resume --out {out} (and the same options)[/]")
+            f"edgebench run --resume --out {out} {again}[/]")
     say(f"results in {out}/{DB_NAME}; report again with: edgebench report {out}")
 
 
