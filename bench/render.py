@@ -7,7 +7,8 @@ threads | test | t/s |` (one row per test, "avg ± sd"), then one row per artifa
 quality, then the flips (the share of items scored unlike the reference, 95% Wilson CI).
 Every report opens with the answer (which quant level to ship, or why none yet), then the
 findings (equal accuracy with many flips) and which scores sit at the floor or ceiling;
-a score's column title carries "(floor)" or "(ceiling)" in every format.
+a score's column title carries "(floor)" or "(ceiling)" in every format. Several runs (a laptop's
+and a Pi's) give each run's answer, then one table of each kind with the device first on every row.
 """
 
 from __future__ import annotations

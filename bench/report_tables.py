@@ -10,7 +10,8 @@ truncation and style, the verdict against the reference (with each artifact's st
 A score at the reference's floor or ceiling carries "(floor)" or "(ceiling)" in its title.
 Intervals are written compactly: "0.50 (0.09-0.91)" is the value and its 95% interval. A test
 renders the report at 80, 100 and 160 columns and checks that no cell is cut and no line is
-wider than the terminal. Which columns each table shows is bench/columns.py.
+wider than the terminal. Which columns each table shows is bench/columns.py. The runs of several
+devices merge into one set of tables, one row per artifact per device, the device named first.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import pytest
 
 from edgebench.bundle_cli import RUN_ONLY, refuse_plan_flags
 from edge.errors import EdgebenchError
-from tests.conftest import REPO
+from tests.conftest import REPO, needs_llama
 from tests.edgebench.test_cli import assert_one_line_error, edgebench as _edgebench
 
 
@@ -47,3 +47,22 @@ def test_bad_bundle_inputs_are_one_line_and_write_nothing(tmp_path, args, fragme
 def test_an_existing_out_is_refused(tmp_path):
     (tmp_path / "b").mkdir()
     assert_one_line_error(edgebench("bundle", "--out", str(tmp_path / "b"), "--ladder", "source", cwd=tmp_path), "exists")
+
+
+@pytest.mark.embedded
+@needs_llama
+def test_a_converted_ladder_keeps_its_identities_and_its_f16_is_the_reference(embedded_ladder, tmp_path):
+    from bench.bundle import read_bundle
+    from edge.artifacts import artifact_identity, identify
+
+    out, _ = embedded_ladder
+    folders = [out / "gguf-f16", out / "gguf-q4_k_m"]
+    made = edgebench("bundle", "--out", str(tmp_path / "b"), "--ladder", ",".join(map(str, folders)), "--suite", "none",
+                     "--no-speed", "--drift-windows", "1", "--threads", "1", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    bundle = read_bundle(tmp_path / "b")
+    copied = bundle.artifact_list()
+    assert [a.label for a in copied] == ["gguf:f16", "gguf:q4_k_m"]
+    assert [artifact_identity(a) for a in copied] == [artifact_identity(identify(f)) for f in folders]
+    assert bundle.reference["path"] == bundle.artifacts[0].path  # the report compares against it on the device
+    assert bundle.reference_artifact().path == copied[0].path
