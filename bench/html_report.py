@@ -14,7 +14,8 @@ Plots, each drawn only when the runs hold its data:
 - speed per device: generation tok/s per artifact for each run folder, when several merge;
 - training: the SFT and DPO loss curves of a run made with an adapter from edgebench train.
 
-The artifact table has one row per artifact (a test counts them); beside its scores, their
+The artifact table has one row per artifact (a test counts them), per artifact per device when
+several runs merge (one table, the device first); beside its scores, their
 flips (the share of items scored unlike the reference, 95% Wilson CI); above it, the findings
 (equal accuracy with many flips); "(floor)" or "(ceiling)" in the title of a score where the
 reference leaves no room to show a difference.
