@@ -15,6 +15,7 @@ one field of bench/report_model.py:Measured).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import Any, Callable
 
 from bench.report_model import ReportRow
@@ -198,9 +199,19 @@ COLUMNS: tuple[Column, ...] = (
 )
 
 
-def columns(view: str) -> list[Column]:
-    """The columns one view shows, in order (SCORES included where the view has it)."""
-    return [c for c in COLUMNS if view in c.views]
+def device_run(row: ReportRow) -> str:
+    """Where a row was measured, for a report of several runs: "rpi5 on kitchen-pi (pi-run)"."""
+    return f"{row.device_name or row.device.split(':')[0]} ({PurePath(row.run).name})"
+
+
+# the first column of every table of a report that merges several runs (devices): one row per artifact per device
+DEVICE = Column("device_run", "device (run)", device_run, views=_views(MD, HTML, *TERMINAL))
+
+
+def columns(view: str, merged: bool = False) -> list[Column]:
+    """The columns one view shows, in order (SCORES included where the view has it); `merged`: the rows come
+    from several runs, and each names its device first."""
+    return ([DEVICE] if merged and view in DEVICE.views else []) + [c for c in COLUMNS if view in c.views]
 
 
 def reported(group: list[ReportRow], table: str) -> list[Reported]:
@@ -210,7 +221,9 @@ def reported(group: list[ReportRow], table: str) -> list[Reported]:
 
 def score_title(score: Reported, group: list[ReportRow]) -> str:
     """A score's column title, marked (floor) or (ceiling) when the run's reference leaves it no room to differ."""
-    level = next((r.floor_ceiling[score.key] for r in group if score.key in r.floor_ceiling), "")
+    # each run has its own reference: rows merged from runs that disagree get no mark (each run's answer says it)
+    levels = {r.floor_ceiling.get(score.key, "") for r in group if r.floor_ceiling}
+    level = levels.pop() if len(levels) == 1 else ""
     return score.title + (f" ({level})" if level else "")
 
 
@@ -244,14 +257,14 @@ def record(row: ReportRow) -> dict:
     return out
 
 
-def table_cells(view: str, group: list[ReportRow], score_text=ci, with_flips: bool = False
+def table_cells(view: str, group: list[ReportRow], score_text=ci, with_flips: bool = False, merged: bool = False
                 ) -> tuple[list[str], list[list[str]]]:
     """A view's heading and one row of cells per artifact; the scores written by score_text, then (with_flips)
-    their flips."""
+    their flips; `merged`: the device of each row first."""
     scores = reported(group, CONTENT) + reported(group, DISPOSITION)
     flipped = flipped_scores(group) if with_flips else []
     head, cells = [], []
-    for column in columns(view):
+    for column in columns(view, merged):
         if column is SCORES:
             head += [score_title(s, group) for s in scores] + [f"flips: {score_title(s, group)}" for s in flipped]
             cells.append(lambda r: [score_text(r.scores.get(s.key)) for s in scores]

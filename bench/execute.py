@@ -82,14 +82,19 @@ SLOW_PATHS = {key: SlowPath(why, suites=False, drift_windows=0,
 def check_config(config: PlanConfig, settings) -> dict[str, tuple]:
     """Refuse a bad plan before any work starts: unknown suites or splits, budgets that do not fit. Returns the
     suites and their items (load_items), built once for the run."""
+    check_budgets(config, settings)
+    if 0 < config.sustain_s < 3:
+        raise EdgebenchError(f"--sustain needs at least 3 seconds to compare a first and a last window (got {config.sustain_s})")
+    return load_items(config)
+
+
+def check_budgets(config: PlanConfig, settings) -> None:
+    """Refuse budgets that are not positive or leave no room for prompts in the device's context."""
     if not config.budgets or min(config.budgets) <= 0:
         raise EdgebenchError("budgets must be positive integers, e.g. --budgets 256,512,1024")
     if max(config.budgets) + 512 > settings.n_ctx:
         raise EdgebenchError(f"the largest budget ({max(config.budgets)}) leaves no room for prompts in a "
                              f"{settings.n_ctx}-token context; lower --budgets")
-    if 0 < config.sustain_s < 3:
-        raise EdgebenchError(f"--sustain needs at least 3 seconds to compare a first and a last window (got {config.sustain_s})")
-    return load_items(config)
 
 
 def load_items(config: PlanConfig) -> dict[str, tuple]:

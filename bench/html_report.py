@@ -14,7 +14,8 @@ Plots, each drawn only when the runs hold its data:
 - speed per device: generation tok/s per artifact for each run folder, when several merge;
 - training: the SFT and DPO loss curves of a run made with an adapter from edgebench train.
 
-The artifact table has one row per artifact (a test counts them); beside its scores, their
+The artifact table has one row per artifact (a test counts them), per artifact per device when
+several runs merge (one table, the device first); beside its scores, their
 flips (the share of items scored unlike the reference, 95% Wilson CI); above it, the findings
 (equal accuracy with many flips); "(floor)" or "(ceiling)" in the title of a score where the
 reference leaves no room to show a difference.
@@ -27,7 +28,7 @@ import io
 from pathlib import Path
 
 from bench.columns import HTML, speed_label, table_cells
-from bench.render import answer, footnote, groups
+from bench.render import answer, devices, footnote, groups, merged, merged_answer
 from bench.report_model import ReportRow
 from bench.suites.base import DISPOSITION
 from edge.errors import EdgebenchError
@@ -299,14 +300,19 @@ def _table(head: list[str], rows: list[list[str]], marked: list[bool]) -> str:
     return f'<table class="artifacts"><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>'
 
 
-def group_html(run: str, device: str, group: list[ReportRow]) -> str:
-    """The answer, then one table row per artifact: its figures, scores, flips, standing and verdict."""
+def group_html(run: str, device: str, group: list[ReportRow], lines: list[tuple[str, str]] | None = None,
+               merged: bool = False) -> str:
+    """The answer, then one table row per artifact: its figures, scores, flips, standing and verdict
+    (`merged`: the rows of several runs, each naming its device, under each run's answer)."""
     kinds = {"bold": "answer", "yellow": "finding"}  # the answer, then findings, then notes
     lines = "".join(f'<p class="{kinds.get(style.split()[0], "note")}">{html.escape(line)}</p>'
-                    for style, line in answer(group))
-    head, body = table_cells(HTML, group, with_flips=True)  # the flips beside the scores: one row per artifact
+                    for style, line in (answer(group) if lines is None else lines))
+    head, body = table_cells(HTML, group, with_flips=True, merged=merged)  # the flips beside the scores
     speed = speed_label(group)
-    return (f"<h2>{html.escape(run)} — {html.escape(device)}</h2>{lines}"
+    heading = (f"<h2>{html.escape(run)}</h2><ul class=\"devices\">"
+               + "".join(f"<li>{html.escape(d)}</li>" for d in devices(group)) + "</ul>" if merged
+               else f"<h2>{html.escape(run)} — {html.escape(device)}</h2>")
+    return (f"{heading}{lines}"
             + _table(head, body, [r.recommended for r in group])
             + f'<p class="caption">{html.escape(footnote(group))}{" (tok/s: " + html.escape(speed) + ")" if speed else ""}</p>')
 
@@ -315,7 +321,10 @@ def render(rows: list[ReportRow]) -> str:
     multi = len({r.run for r in rows}) > 1
     name = (lambda r: f"{r.label} [{Path(r.run).name}]") if multi else (lambda r: r.label)
     colours = Colours([name(r) for r in rows])
-    tables = "".join(group_html(run, device, group) for (run, device), group in groups(rows).items())
+    if merged(rows):  # one table: one row per artifact per device
+        tables = group_html(f"{len(groups(rows))} runs merged", "", rows, merged_answer(rows), True)
+    else:
+        tables = "".join(group_html(run, device, group) for (run, device), group in groups(rows).items())
     plots = [drift_plot(rows, name, colours), quality_plot(rows, name, colours), budget_plot(rows, name, colours),
              device_plot(rows), sustain_plot([(name(r), r.sustain) for r in rows if r.sustain], colours), loss_plot(rows)]
     return f"""<!DOCTYPE html>

@@ -7,7 +7,8 @@ threads | test | t/s |` (one row per test, "avg ± sd"), then one row per artifa
 quality, then the flips (the share of items scored unlike the reference, 95% Wilson CI).
 Every report opens with the answer (which quant level to ship, or why none yet), then the
 findings (equal accuracy with many flips) and which scores sit at the floor or ceiling;
-a score's column title carries "(floor)" or "(ceiling)" in every format.
+a score's column title carries "(floor)" or "(ceiling)" in every format. Several runs (a laptop's
+and a Pi's) give each run's answer, then one table of each kind with the device first on every row.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ import csv
 import io
 import json
 
-from bench.columns import (MD, ci, ci_short, display_name, flipped_scores, num, record, reported, score_title,
-                           speed_label, speed_tests, table_cells, within)
+from bench.columns import (MD, ci, ci_short, device_run, display_name, flipped_scores, num, record, reported,
+                           score_title, speed_label, speed_tests, table_cells, within)
 from bench.report_model import ReportRow
 
 
@@ -27,6 +28,21 @@ def groups(rows: list[ReportRow]) -> dict[tuple[str, str], list[ReportRow]]:
     for row in rows:
         out.setdefault((row.run, row.device), []).append(row)
     return out
+
+
+def merged(rows: list[ReportRow]) -> bool:
+    """Rows of several runs (a laptop's and a Pi's): one table for all, the device named on every row."""
+    return len(groups(rows)) > 1
+
+
+def merged_answer(rows: list[ReportRow]) -> list[tuple[str, str]]:
+    """Each run's answer (its own reference, its own star), every line opening with the device it is about."""
+    return [(style, f"{device_run(group[0])}: {line}") for group in groups(rows).values() for style, line in answer(group)]
+
+
+def devices(rows: list[ReportRow]) -> list[str]:
+    """One line per run of a merged report: the folder and its device in full."""
+    return [f"{run} — {device}" for run, device in groups(rows)]
 
 
 def floor_ceiling_note(group: list[ReportRow]) -> str:
@@ -82,34 +98,50 @@ def _md_table(head: list[str], rows: list[list[str]], right_from: int = 1) -> li
     return [_md_row(head), _md_row(align), *(_md_row(r) for r in rows)]
 
 
-def speed_markdown(group: list[ReportRow]) -> list[str]:
-    """llama-bench's table: one row per artifact and test; J/token beside t/s where a device measured energy."""
+def speed_markdown(group: list[ReportRow], merged: bool = False) -> list[str]:
+    """llama-bench's table: one row per artifact and test (`merged`: the device first); J/token beside t/s where a
+    device measured energy."""
     metered = any(r.speed and r.speed.energy_method for r in group)
-    rows = [[display_name(r), f"{r.size_bytes / 2**20:.2f} MiB", f"{r.n_params / 1e6:.2f} M" if r.n_params else "-",
+    where = (lambda r: [device_run(r)]) if merged else (lambda r: [])
+    rows = [[*where(r), display_name(r), f"{r.size_bytes / 2**20:.2f} MiB", f"{r.n_params / 1e6:.2f} M" if r.n_params else "-",
              r.backend or "-", str(r.threads or "-"), t.test, f"{t.avg_ts:.2f} ± {num(t.stddev_ts, '.2f')}"]
             + ([num(r.speed.j_per_token(t), ".4f")] if metered else [])
             for r in group if r.speed for t in r.speed.rates]
     if not rows:
         return []
-    return _md_table(["model", "size", "params", "backend", "threads", "test", "t/s"] + (["J/tok"] if metered else []),
-                     rows, right_from=1)
+    head = ["device (run)"] * merged + ["model", "size", "params", "backend", "threads", "test", "t/s"]
+    return _md_table(head + (["J/tok"] if metered else []), rows, right_from=1 + merged)
 
 
-def quality_markdown(group: list[ReportRow]) -> list[str]:
+def quality_markdown(group: list[ReportRow], merged: bool = False) -> list[str]:
     """One row per artifact: its columns (bench/columns.py), every reported score with its interval."""
-    return _md_table(*table_cells(MD, group))
+    return _md_table(*table_cells(MD, group, merged=merged), right_from=1 + merged)
 
 
-def flips_markdown(group: list[ReportRow]) -> list[str]:
+def flips_markdown(group: list[ReportRow], merged: bool = False) -> list[str]:
     """One row per artifact: the share of items scored unlike the reference, per score, with its 95% CI."""
     scores = flipped_scores(group)
     if not scores:
         return []
-    rows = [[display_name(r), *(ci(r.flips.get(s.key)) for s in scores)] for r in group if not r.is_reference]
-    return _md_table(["flips vs the reference", *(score_title(s, group) for s in scores)], rows)
+    where = (lambda r: [device_run(r)]) if merged else (lambda r: [])
+    rows = [[*where(r), display_name(r), *(ci(r.flips.get(s.key)) for s in scores)] for r in group if not r.is_reference]
+    head = ["device (run)"] * merged + ["flips vs the reference", *(score_title(s, group) for s in scores)]
+    return _md_table(head, rows, right_from=1 + merged)
+
+
+def merged_markdown(rows: list[ReportRow]) -> str:
+    """Several runs in one report: the devices, each run's answer, then one table of each kind for all rows."""
+    out = [f"### {len(groups(rows))} runs merged", "", *(f"- {line}" for line in devices(rows)), ""]
+    for style, line in merged_answer(rows):
+        out += [f"**{line}**" if style.startswith("bold") else line, ""]
+    for table in (speed_markdown(rows, True), quality_markdown(rows, True), flips_markdown(rows, True)):
+        out += table + [""] if table else []
+    return "\n".join(out + [footnote(rows), ""])
 
 
 def to_markdown(rows: list[ReportRow]) -> str:
+    if merged(rows):
+        return merged_markdown(rows)
     out = []
     for (run, device), group in groups(rows).items():
         out += [f"### {run} — {device}", ""]

@@ -35,6 +35,10 @@ Pairs = dict[PairKey, list[tuple[float, float]]]
 
 def load_report(folders: list[Path]) -> list[ReportRow]:
     """Every artifact of every run folder, with its verdict and the run's recommendation."""
+    seen = [Path(f).resolve() for f in folders]
+    twice = next((f for f, r in zip(folders, seen) if seen.count(r) > 1), None)
+    if twice is not None:
+        raise EdgebenchError(f"run folder {twice} is given twice; give each run once")
     rows = []
     for folder in expand([Path(f) for f in folders]):  # a fleet run's folder: each of its devices' runs
         rows += decide_run(*read_rows(folder))

@@ -173,6 +173,7 @@ class Measured:
     crash: str | None = None  # the runtime crashed on this artifact; --resume retries it
     sustain: dict | None = None  # a sustained run's timeline and summary (edge/sustain.py), when the run had --sustain
     memory: dict | None = None  # the memory prediction made before it ran (edge/memfit.py MemoryPrediction.to_dict)
+    device_name: str = ""  # the device in a few words, "rpi5 on kitchen-pi" (`device` is the full line)
 
     @property
     def gen_tps(self) -> float | None:

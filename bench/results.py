@@ -177,10 +177,17 @@ def score_fields(run: RunScores) -> dict:
     return out
 
 
+def device_name(store: Store) -> str:
+    """The device in a few words: its profile and host name ("rpi5 on kitchen-pi"); a run stored before hosts
+    recorded their name gives the profile alone."""
+    hostname = store.meta("host", {}).get("hostname")
+    return f"{store.meta('profile', '?')}" + (f" on {hostname}" if hostname else "")
+
+
 def device_line(store: Store) -> str:
     host, settings = store.meta("host", {}), store.meta("settings", {})
     repack = {True: "", False: ", llama.cpp repacking off"}.get(settings.get("repack"), "")  # see edge/repack.py
-    return f"{store.meta('profile', '?')}: {host.get('cpu', '?')}, {settings.get('threads', '?')} threads{repack}"
+    return f"{device_name(store)}: {host.get('cpu', '?')}, {settings.get('threads', '?')} threads{repack}"
 
 
 def read_rows(folder: Path) -> tuple[list[Measured], dict[str, RunScores], str | None]:
@@ -189,7 +196,7 @@ def read_rows(folder: Path) -> tuple[list[Measured], dict[str, RunScores], str |
         notes = store.meta("notes", {})
         specs = suite_specs(store)
         threads = store.meta("settings", {}).get("threads")
-        device = device_line(store)
+        device, name = device_line(store), device_name(store)
         rows, scored, reference = [], {}, None
         for n, a in enumerate(store.artifacts()):
             backend = FORMAT_BACKEND[a["format"]]
@@ -204,7 +211,7 @@ def read_rows(folder: Path) -> tuple[list[Measured], dict[str, RunScores], str |
                 str(folder), device, a["label"], a["hash"], bool(a["is_reference"]), a["size_bytes"],
                 a["bits_per_weight"], SpeedResult.parse(store.measurement(a["hash"], backend, "speed")),
                 DriftResult.parse(store.measurement(a["hash"], backend, "drift")), n_params=a["n_params"],
-                backend=backend, threads=threads, note=note, crash=crash,
+                backend=backend, threads=threads, note=note, crash=crash, device_name=name,
                 memory=store.measurement(a["hash"], backend, "memory"), sustain=store.measurement(a["hash"], backend, "sustain"),
                 **score_fields(scored[a["label"]])))
             if a["is_reference"]:

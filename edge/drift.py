@@ -97,12 +97,15 @@ def _scored(backend, ids: list[int]):
         yield logits, lse, np.asarray(window[1:])
 
 
-def build_reference(backend, label: str, on_window=None) -> Reference:
+def build_reference(backend, label: str, on_window=None, max_windows: int | None = None) -> Reference:
+    """The reference of the whole corpus, or of its first `max_windows` windows (what a plan that measures only
+    those needs: a bundle carries no more); the token ids are always the whole corpus's (the tokenizer check)."""
     ids = backend.tokenize(corpus_text())
-    total = len(windows(ids))
+    scored = ids[: max_windows * WINDOW] if max_windows else ids
+    total = len(windows(scored))
     top_ids, top_logits, lse, target, slice_rows, slice_at = [], [], [], [], [], []
     offset = 0
-    for logits, window_lse, targets in _scored(backend, ids):
+    for logits, window_lse, targets in _scored(backend, scored):
         rows = np.arange(len(targets))[:, None]
         part = np.argpartition(-logits, TOP_K, axis=-1)[:, :TOP_K]
         order = np.take_along_axis(part, np.argsort(-logits[rows, part], axis=-1), -1)  # most likely first
@@ -117,7 +120,7 @@ def build_reference(backend, label: str, on_window=None) -> Reference:
         if on_window:
             on_window(len(lse), total)
     meta = {"format_version": FORMAT_VERSION, "corpus_sha256": corpus_sha256(), "reference": label,
-            "window": WINDOW, "top_k": TOP_K}
+            "window": WINDOW, "top_k": TOP_K, **({"windows": total} if max_windows else {})}
     return Reference(np.asarray(ids, dtype=np.int32), np.concatenate(top_ids), np.concatenate(top_logits),
                      np.concatenate(lse), np.concatenate(target), np.concatenate(slice_rows),
                      np.concatenate(slice_at), meta)
@@ -181,6 +184,8 @@ def measure_drift(backend, ref: Reference, on_window=None, max_windows: int | No
     max_windows scores only the first windows (for runtimes too slow for the whole corpus, such as
     MLX on a Linux CPU); the figures say how many positions they cover."""
     all_ids = ref.token_ids.tolist()
+    held = ref.meta.get("windows")  # a reference of the first windows only (a bundle's) scores no further
+    max_windows = min(max_windows or held, held) if held else max_windows
     ids = all_ids[: max_windows * WINDOW] if max_windows else all_ids
     total = len(windows(ids))
     kl, agree, art_target, exact, approx_on_slice = [], [], [], [], []
@@ -234,7 +239,7 @@ def measure_drift(backend, ref: Reference, on_window=None, max_windows: int | No
 
 
 def reference_for(spec: "str | Artifact", settings, backend_name: str | None = None, on_window=None,
-                  label: str | None = None) -> Reference:
+                  label: str | None = None, max_windows: int | None = None) -> Reference:
     """A stored reference (.npz), or one built now by running the reference artifact (named `label`,
     by default its format, quant and path)."""
     from edge.artifacts import Artifact, identify
@@ -247,7 +252,7 @@ def reference_for(spec: "str | Artifact", settings, backend_name: str | None = N
     artifact = identify(spec)
     backend = open_backend(backend_name or artifact.backend, artifact.path, settings)
     try:
-        return build_reference(backend, label or f"{artifact.label} {artifact.path}", on_window)
+        return build_reference(backend, label or f"{artifact.label} {artifact.path}", on_window, max_windows)
     finally:
         backend.close()
 
@@ -270,14 +275,14 @@ def run_drift(artifact_spec: "str | Artifact", ref: Reference, settings, backend
 # ---- in a child process (edge/isolation.py): a runtime crash costs this measurement only ----
 
 def build_reference_isolated(spec: "str | Artifact", settings, path: Path, backend_name: str | None = None,
-                             on_window=None, label: str | None = None) -> None:
+                             on_window=None, label: str | None = None, max_windows: int | None = None) -> None:
     """reference_for() in a child process, saved to `path` (atomically); load it with Reference.load."""
     from edge.artifacts import identify
     from edge.isolation import run_isolated, runtime_name
 
     artifact = identify(spec)
     backend_name = backend_name or artifact.backend
-    run_isolated(_reference_worker, (artifact, settings, str(path), backend_name, label), _window_events(on_window),
+    run_isolated(_reference_worker, (artifact, settings, str(path), backend_name, label, max_windows), _window_events(on_window),
                  runtime=runtime_name(backend_name))
 
 
@@ -306,9 +311,11 @@ def _window_emitter(emit, what: str):
     return on_window
 
 
-def _reference_worker(spec: "str | Artifact", settings, path: str, backend_name: str, label: str | None, emit) -> None:
+def _reference_worker(spec: "str | Artifact", settings, path: str, backend_name: str, label: str | None,
+                      max_windows: int | None, emit) -> None:
     emit({"doing": "loading the drift reference model"})
-    reference_for(spec, settings, backend_name, _window_emitter(emit, "building the drift reference"), label).save(Path(path))
+    reference_for(spec, settings, backend_name, _window_emitter(emit, "building the drift reference"), label,
+                  max_windows).save(Path(path))
 
 
 def _drift_worker(spec: "str | Artifact", reference_path: str, settings, backend_name: str, max_windows: int | None, emit) -> dict:

@@ -25,6 +25,7 @@ RUNTIME_DISTRIBUTIONS = ("edgebench", "numpy", *runtime_distributions())
 def detect_host(with_llama_info: bool = True) -> dict:
     """All facts about this machine as a flat-ish JSON-able dict."""
     host = {
+        "hostname": platform.node() or "unknown",  # names the device in a report that merges several
         "os": platform.system().lower(),
         "arch": platform.machine().lower(),
         "cpu": cpu_model(),

@@ -16,6 +16,7 @@ from bench.execute import PlanConfig
 from bench.sandbox import Limits
 from convert.pipeline import ConvertOptions
 from edge.errors import EdgebenchError
+from edgebench.bundle_cli import bundle_command
 from edgebench.flags import (JUDGE_KEY_ENV, Judge, JudgeEndpoint, JudgeKeyEnv, JudgeModel, Profile, Repack, Threads,
                              check_repack, say, settings_from_flags)
 from edgebench.fleet_cli import worker
@@ -48,6 +49,16 @@ def _budgets(text: str) -> tuple[int, ...]:
 
 
 
+def plan_config(suite: str, split: str | None, budgets: str, limit: int | None, speed: bool, drift: bool,
+                drift_windows: int, seed: int, temperature: float, system: str | None, sustain: int = 0) -> PlanConfig:
+    """The plan that `run`'s (and `bundle`'s) flags name."""
+    suites = tuple(s.strip() for s in suite.split(",") if s.strip() and s.strip() != "none")
+    splits = tuple(s.strip() for s in split.split(",") if s.strip()) if split else None
+    return PlanConfig(
+        suites=suites, splits=splits, budgets=_budgets(budgets), temperature=temperature, seed=seed, system_prompt=system,
+        limit=limit, speed=PLAN.speed if speed else None, drift=drift, drift_windows=drift_windows, sustain_s=sustain)
+
+
 @app.command()
 def run(
     model: str = typer.Option("default", help="Source: a Hugging Face folder, a .gguf file, or 'default' (the embedded SmolLM2-135M-Instruct)."),
@@ -77,16 +88,20 @@ def run(
     api_key_env: JudgeKeyEnv = JUDGE_KEY_ENV,
     fleet: Optional[str] = typer.Option(None, help="Run the plan on a Dask fleet instead of here: the scheduler's address (tcp://HOST:8786); devices join with edgebench worker."),
     devices: Optional[str] = typer.Option(None, help="With --fleet: device kinds (profile names of the workers), comma-separated; default: every kind with a worker joined."),
+    bundle: Optional[Path] = typer.Option(None, "--bundle", help="Run the plan of a bundle (made by edgebench bundle) with this device's profile; the plan's options come from it."),
 ) -> None:
     """Convert a model to a quant ladder, run speed, drift and the suites on this device, and report which level to ship."""
     from edgebench.run_job import run as run_job
 
-    suites = tuple(s.strip() for s in suite.split(",") if s.strip() and s.strip() != "none")
     check_repack(repack)
-    splits = tuple(s.strip() for s in split.split(",") if s.strip()) if split else None
-    config = PlanConfig(
-        suites=suites, splits=splits, budgets=_budgets(budgets), temperature=temperature, seed=seed, system_prompt=system,
-        limit=limit, speed=PLAN.speed if speed else None, drift=drift, drift_windows=drift_windows, sustain_s=sustain)
+    if bundle is not None:
+        from edgebench.bundle_cli import refuse_plan_flags
+        from edgebench.bundle_job import run_bundle
+
+        refuse_plan_flags(locals(), run)
+        run_bundle(bundle, out=out, resume=resume, profile_name=profile, threads=threads, repack=repack)
+        return
+    config = plan_config(suite, split, budgets, limit, speed, drift, drift_windows, seed, temperature, system, sustain)
     targets = [t.strip() for t in ladder.split(",") if t.strip()] if ladder else None
     if fleet is not None or devices is not None:
         from edgebench.fleet_run import fleet_from_flags, run as run_fleet
@@ -467,6 +482,7 @@ def distill(
 
 
 app.command()(worker)
+app.command("bundle")(bundle_command(run, plan_config))  # run's flags, plus --out and --reference
 
 
 def _add_train() -> None:

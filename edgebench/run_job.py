@@ -92,19 +92,35 @@ def run(model: str, config: PlanConfig, *, adapter: Path | None = None, ladder: 
         if resume and store.meta("plan") not in (None, _plan_record(model, adapter, targets, config)):
             raise EdgebenchError(f"{out} holds a run with another plan; resume it with the same options or choose another --out")
         store.set_meta("plan", _plan_record(model, adapter, targets, config))
-        store.set_meta("host", host)
-        store.set_meta("profile", profile.name)
-        store.set_meta("settings", {"threads": settings.threads, "gpu_layers": settings.gpu_layers,
-                                    "memory_budget_gb": settings.memory_budget_gb, "repack": settings.repack,
-                                    "repack_why": settings.repack_why})
+        record_device(store, host, profile, settings)
         with RichProgress() as progress:
             artifacts, reference = build_artifacts(model, adapter, targets, out, settings.threads, progress)
             run_plan(store, artifacts, reference, config, settings, host, llm_judge, progress, loaded)
-        store.set_meta("finished", time.strftime("%Y-%m-%dT%H:%M:%S%z"))
-        spent = store.meta("stage_seconds", {})  # wall time per stage, summed over resumed sessions
-        for stage, seconds in progress.clock.by_stage().items():
-            spent[stage] = round(spent.get(stage, 0) + seconds, 1)
-        store.set_meta("stage_seconds", spent)
+        record_finish(store, progress)
+    closing_report(out, progress, say, show_report)
+    return out
+
+
+def record_device(store: Store, host: dict, profile, settings) -> None:
+    """The device a run measured on, stored with it: host facts, profile name, the settings resolved."""
+    store.set_meta("host", host)
+    store.set_meta("profile", profile.name)
+    store.set_meta("settings", {"threads": settings.threads, "gpu_layers": settings.gpu_layers,
+                                "memory_budget_gb": settings.memory_budget_gb, "repack": settings.repack,
+                                "repack_why": settings.repack_why})
+
+
+def record_finish(store: Store, progress: RichProgress) -> None:
+    store.set_meta("finished", time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+    spent = store.meta("stage_seconds", {})  # wall time per stage, summed over resumed sessions
+    for stage, seconds in progress.clock.by_stage().items():
+        spent[stage] = round(spent.get(stage, 0) + seconds, 1)
+    store.set_meta("stage_seconds", spent)
+
+
+def closing_report(out: Path, progress: RichProgress, say, show_report: bool = True,
+                   again: str = "(and the same options)") -> None:
+    """The report of a finished run, its wall time, crashes to retry, and where the results are."""
     rows = load_report([out])
     if show_report:
         print_report(rows)
@@ -112,9 +128,8 @@ def run(model: str, config: PlanConfig, *, adapter: Path | None = None, ladder: 
     crashed = [r.label for r in rows if r.crash]
     if crashed:
         say(f"[red]{len(crashed)} artifact(s) crashed ({', '.join(crashed)}); the rest are complete. Retry them with: "
-            f"edgebench run --resume --out {out} (and the same options)[/]")
+            f"edgebench run --resume --out {out} {again}[/]")
     say(f"results in {out}/{DB_NAME}; report again with: edgebench report {out}")
-    return out
 
 
 def _warn_if_trained_on(adapter: Path, loaded: dict, say) -> None:

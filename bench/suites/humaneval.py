@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from bench.sandbox import ExecResult, Job, Limits, run_jobs
 from bench.suites.base import CONTENT, Item, Reported, SuiteSpec
@@ -83,8 +84,10 @@ class HumanEvalSuite:
 
     spec = SPEC
 
-    def __init__(self) -> None:
-        self.problems = load_problems()
+    @cached_property
+    def problems(self) -> dict[str, Problem]:
+        """Read when items are asked for; scoring needs only the items' own records (a bundle carries them)."""
+        return load_problems()
 
     def items(self, split: str = "test", limit: int | None = None) -> list[Item]:
         return [Item(p.task_id, "humaneval", self.messages(p), "test", SPEC.name, "code", p)

@@ -13,28 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, needs_llama
+from tests.conftest import needs_llama
 
 BLOCKER = Path(__file__).resolve().parent / "blocker"
-IGNORED = shutil.ignore_patterns(".venv*", ".git", "runs", "build", "*.egg-info", "__pycache__", ".pytest_cache")
-
-
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory) -> Path:
-    """The package as pip installs it from an sdist: a folder that replaces the checkout on sys.path."""
-    work = tmp_path_factory.mktemp("edge-install")
-    source = work / "src"
-    shutil.copytree(REPO, source, ignore=IGNORED, symlinks=True)
-    sdist = subprocess.run([sys.executable, "-c", "import sys; from setuptools import build_meta as b; "
-                            "print(b.build_sdist(sys.argv[1]))", str(work)], cwd=source, capture_output=True, text=True)
-    assert sdist.returncode == 0, sdist.stderr
-    target = work / "site"
-    pip = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-                          "--disable-pip-version-check", "--target", str(target), str(work / sdist.stdout.strip().splitlines()[-1])],
-                         capture_output=True, text=True)
-    assert pip.returncode == 0, pip.stderr
-    assert (target / "edge" / "data" / "devices.toml").is_file()
-    return target
 
 
 def device(installed: Path, *args: str, cwd: Path):

