@@ -56,7 +56,7 @@ TABLES = {SIZE: "Size and speed", FIDELITY: "Fidelity to the reference", STYLE: 
 
 def _view(view: str, group: list[ReportRow], title: str, tg: str) -> Table:
     """One narrow table: the columns of bench/columns.py that this terminal table shows."""
-    cols = columns(view)
+    cols = columns(view, group)
     rows = [[c.cell(r).replace("; ", "\n") if c.key == "verdict" else c.cell(r) for c in cols] for r in group]
     table = _table(title, tuple((c.terminal_title or c.title).format(tg=tg) for c in cols), rows)
     for column, col in zip(table.columns, cols):

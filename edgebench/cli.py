@@ -58,6 +58,7 @@ def run(
     limit: Optional[int] = typer.Option(None, min=1, help="Items per suite (and split); default: " + ", ".join(f"{n} {s}" for s, n in PLAN.limits.items()) + ", all of a file (to end within 10 minutes)."),
     out: Optional[Path] = typer.Option(None, help="Run folder; default: a new runs/<timestamp> (with --resume: the latest one)."),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out: keep every finished row, do the rest."),
+    until_decided: bool = typer.Option(False, "--until-decided", help="Draw the suites' items (every item of the splits run; --limit caps each split) in a seeded order stratified by family and stop each artifact once its comparison with the reference (the F16 GGUF) is settled: non-inferior within 5 points, worse by them, or the items exhausted. Anytime-valid tests; needs gguf:f16 in the ladder."),
     speed: bool = typer.Option(True, "--speed/--no-speed", help="Measure speed and peak memory of every artifact."),
     drift: bool = typer.Option(True, "--drift/--no-drift", help="Measure drift from the reference (the F16 GGUF, else fp32)."),
     drift_windows: int = typer.Option(PLAN.drift_windows, min=1, help="Drift on the first N windows of 512 tokens of the shipped corpus."),
@@ -80,7 +81,8 @@ def run(
     splits = tuple(s.strip() for s in split.split(",") if s.strip()) if split else None
     config = PlanConfig(
         suites=suites, splits=splits, budgets=_budgets(budgets), temperature=temperature, seed=seed, system_prompt=system,
-        limit=limit, speed=PLAN.speed if speed else None, drift=drift, drift_windows=drift_windows)
+        limit=limit, speed=PLAN.speed if speed else None, drift=drift, drift_windows=drift_windows,
+        until_decided=until_decided)
     targets = [t.strip() for t in ladder.split(",") if t.strip()] if ladder else None
     local_judge = judge == "llm" and not judge_endpoint
     with llm_judge_from_flags(judge, judge_model, judge_endpoint, api_key_env,
