@@ -55,7 +55,7 @@ def run(
     suite: str = typer.Option(_csv(PLAN.suites), help="Suites, comma-separated: disposition, humaneval, bank (generated items; bank:FAMILY[+FAMILY], bank@easy|medium|hard), or a JSONL file of your own prompts (see README); 'none' for speed and drift only."),
     split: Optional[str] = typer.Option(None, help="Splits, comma-separated (disposition: train, dev, fresh); a suite without them runs its own; default: each suite's (dev, HumanEval's test)."),
     budgets: str = typer.Option(_csv(PLAN.budgets), help="n_predict budgets in tokens, comma-separated; one generation at the largest scores all."),
-    limit: Optional[int] = typer.Option(None, min=1, help="Items per suite (and split); default: " + ", ".join(f"{n} {s}" for s, n in PLAN.limits.items()) + ", all of a file (to end within 10 minutes)."),
+    limit: Optional[int] = typer.Option(None, min=1, help="Items per suite (and split); default: " + ", ".join(f"{n} {s}" for s, n in PLAN.limits.items()) + ", all of a file (to end within 10 minutes); with --until-decided a cap per split (default: every item)."),
     out: Optional[Path] = typer.Option(None, help="Run folder; default: a new runs/<timestamp> (with --resume: the latest one)."),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out: keep every finished row, do the rest."),
     until_decided: bool = typer.Option(False, "--until-decided", help="Draw the suites' items (every item of the splits run; --limit caps each split) in a seeded order stratified by family and stop each artifact once its comparison with the reference (the F16 GGUF) is settled: non-inferior within 5 points, worse by them, or the items exhausted. Anytime-valid tests; needs gguf:f16 in the ladder."),

@@ -231,3 +231,31 @@ def test_an_open_or_exhausted_comparison_earns_no_star_and_says_so():
         assert not any(r.recommended for r in rows)
         assert by["q8"].stopped == said and by["q8"].standing == said and by["q8"].standing_short == said
         assert "no artifact was settled within 5%" in by["q8"].recommendation
+
+
+def test_each_artifact_settles_where_the_simulated_test_at_alpha_over_k_does():
+    """The loop's decision is the simulation's statistic (bench/sequential.simulate, whose error rates
+    bench.sequential_sim measures): one score, three artifacts, so each test runs at alpha / 3. Fractional
+    scores against a reference at 0.5 give each artifact its own differences d in [-0.5, 0.5]."""
+    import numpy as np
+
+    from bench.sequential import simulate
+
+    rng = np.random.default_rng(5)
+    items = [Item(f"i{k}", "f", [], "dev", "s") for k in range(800)]
+    d = {name: np.clip(rng.normal(mean, 0.2, len(items)), -0.5, 0.5)
+         for name, mean in (("a", 0.0), ("b", 0.15), ("c", 0.04))}
+    store = {"ref": {i.id: {"target": 0.5} for i in items},
+             **{name: {i.id: {"target": 0.5 - v} for i, v in zip(items, d[name])} for name in d}}
+    decider = Decider("ref", list(d), [Scored("s", "target", "s:target")])
+    run_until_decided(decider, items, 32, lambda a, chunk: True,
+                      lambda a, chunk: {i.id: store[a][i.id] for i in chunk}, lambda record: None)
+    for name in d:
+        lo, hi = simulate(np.asarray([0.5 - (0.5 - d[name])]), alpha=0.05 / 3)
+        first = [int(x) for x in (lo[0], hi[0]) if x]
+        if not first:  # near the margin: the 800 items ran out first
+            assert decider.used[name] == 800 and decider.state(name) == EXHAUSTED, name
+            continue
+        assert decider.used[name] == min(first), name
+        assert decider.state(name) == (NON_INFERIOR if lo[0] and (not hi[0] or lo[0] < hi[0]) else WORSE)
+    assert {decider.state(n) for n in d} == {NON_INFERIOR, WORSE, EXHAUSTED}
