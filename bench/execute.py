@@ -6,7 +6,9 @@ For each artifact, in ladder order: refuse it if it exceeds the profile's memory
 item that the store does not hold yet: one generation at the largest budget, cut to each
 budget, scored, and written with all its budgets in one transaction. The runtimes run in
 child processes; a crash there is recorded for that artifact and the run goes on.
-Progress goes to a `bench.progress.Progress` listener; nothing here draws.
+Progress goes to a `bench.progress.Progress` listener; nothing here draws. With --until-decided the suites
+run after every artifact's speed and drift, all artifacts together, chunk by chunk, until each comparison with
+the reference is settled (bench/until_decided.py decides; `_until_decided` here generates and reads).
 
 Some runtimes are far slower on some hosts than where they are meant to run (MLX on a
 Linux CPU: about 8 tok/s generating and 9 tok/s on prompts for the 135M model at 4-bit, against
