@@ -180,6 +180,7 @@ def run_until_decided(decider: Decider, order: list[Item], chunk: int, generate:
     if chunk < 1:
         raise ValueError("chunk must be at least 1")
     position = 0
+    save(decider.record(position, len(order), chunk, seed))  # a report made before the first chunk ends: all open
     while position < len(order) and decider.open_artifacts():
         items = order[position:position + chunk]
         if not generate(decider.reference, items):

@@ -127,6 +127,8 @@ def test_a_killed_run_resumed_replays_the_stored_items_and_reaches_the_same_stat
     killed = FakeRun(TRUTH, crash_after=9)
     with pytest.raises(KeyboardInterrupt):
         killed.go(order)
+    assert killed.records[0]["position"] == 0  # saved before the first chunk: a report then says "still open"
+    assert {a["state"] for a in killed.records[0]["artifacts"].values()} == {OPEN}
     assert killed.records and killed.records[-1]["position"] < 460
     assert any(a["state"] == OPEN for a in killed.records[-1]["artifacts"].values())
     before = dict(killed.generated)
