@@ -32,6 +32,7 @@ from bench.until_decided import META_KEY, recommend_sequential, short, stopped
 from edge.errors import EdgebenchError
 
 ALPHA = 0.05
+THIN_RUNG = 0.10  # a rung saving less than this share of the next one up's size, while drifting further, is not worth it
 Pairs = dict[PairKey, list[tuple[float, float]]]
 
 
@@ -68,12 +69,31 @@ def decide_run(rows: list[Measured], scored: dict[str, RunScores], reference: st
             fields.update(_flips(row, ref, scored[row.label]))
         if row.crash:
             fields.update(verdict="crashed", differs=None)  # partial results are not a basis for a recommendation
+    for label, finding in thin_rungs(rows).items():
+        decided[label]["findings"] = (*decided[label].get("findings", ()), finding)
     if ref is not None:
         levels = _floor_ceiling(next(r for r in rows if r.label == reference))
         for fields in decided.values():
             fields["floor_ceiling"] = dict(levels)
         _recommend(rows, ref, scored, decided, sequential)
     return [ReportRow(row, Decision(**decided[row.label])) for row in rows]
+
+
+def thin_rungs(rows: list[Measured]) -> dict[str, str]:
+    """Rungs that save less than 10 % in size over the next one up the ladder (the next larger artifact of the
+    same format) while drifting further from the reference: {label: the sentence that says so}. For small models
+    the embedding tensor dominates, so Q3_K and Q2_K files are hardly smaller than Q4_K_M."""
+    found = {}
+    for fmt in dict.fromkeys(r.label.split(":")[0] for r in rows):
+        rungs = sorted((r for r in rows if r.label.split(":")[0] == fmt and not r.crash), key=lambda r: r.size_bytes)
+        for low, high in zip(rungs, rungs[1:]):
+            saving = 1 - low.size_bytes / high.size_bytes if high.size_bytes else 0.0
+            low_kl, high_kl = (r.drift.kl_mean if r.drift else None for r in (low, high))
+            if saving < THIN_RUNG and low_kl is not None and high_kl is not None and low_kl > high_kl:
+                name, up = (r.label.split(":", 1)[-1] for r in (low, high))
+                found[low.label] = (f"{name} saves {saving * 100:.0f} % over {up} and loses fidelity (KL {low_kl:.2g} "
+                                    f"against {high_kl:.2g}): ship {up}")
+    return found
 
 
 def _verdict(ref: RunScores, mine: RunScores) -> dict:

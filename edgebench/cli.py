@@ -62,6 +62,9 @@ def run(
     speed: bool = typer.Option(True, "--speed/--no-speed", help="Measure speed and peak memory of every artifact."),
     drift: bool = typer.Option(True, "--drift/--no-drift", help="Measure drift from the reference (the F16 GGUF, else fp32)."),
     drift_windows: int = typer.Option(PLAN.drift_windows, min=1, help="Drift on the first N windows of 512 tokens of the shipped corpus."),
+    sustain: int = typer.Option(PLAN.sustain_s, min=0, help="Seconds of continuous generation per artifact after its speed "
+                                                            "tests: tok/s, temperature and throttling against time in the "
+                                                            "report (0: off; at least 3)."),
     profile: Profile = None,
     threads: Threads = None,
     repack: Repack = None,
@@ -81,7 +84,7 @@ def run(
     splits = tuple(s.strip() for s in split.split(",") if s.strip()) if split else None
     config = PlanConfig(
         suites=suites, splits=splits, budgets=_budgets(budgets), temperature=temperature, seed=seed, system_prompt=system,
-        limit=limit, speed=PLAN.speed if speed else None, drift=drift, drift_windows=drift_windows,
+        limit=limit, speed=PLAN.speed if speed else None, drift=drift, drift_windows=drift_windows, sustain_s=sustain,
         until_decided=until_decided)
     targets = [t.strip() for t in ladder.split(",") if t.strip()] if ladder else None
     local_judge = judge == "llm" and not judge_endpoint
@@ -297,6 +300,10 @@ def speed(
     repetitions: int = typer.Option(SPEED.repetitions, "--reps", min=1, help="Repetitions per test (llama-bench -r)."),
     warmup: int = typer.Option(SPEED.warmup, min=0, help="Warm-up runs per test, not counted."),
     cooldown: float = typer.Option(SPEED.cooldown_s, min=0.0, help="Seconds to pause between tests (llama-bench --delay)."),
+    sustain: int = typer.Option(0, min=0, help="Seconds of continuous generation instead of the tests: tok/s, temperature, "
+                                               "clock and throttle flags every second (0: off; e.g. 300)."),
+    html_out: Optional[Path] = typer.Option(None, "--html", help="With --sustain: also write the plot of tok/s and "
+                                                                 "temperature against time to this HTML file."),
     profile: Profile = None,
     threads: Threads = None,
     repack: Repack = None,
@@ -307,6 +314,11 @@ def speed(
 
     from edgebench.console import print_tables, speed_table
     from edge.speed import SpeedConfig, run_speed
+
+    if html_out is not None and not sustain:
+        raise EdgebenchError("--html draws a sustained run: give --sustain SECONDS too")
+    if sustain:
+        return _sustained(artifact, backend, sustain, settings_from_flags(profile, threads, repack), html_out, json_out)
 
     config = SpeedConfig(prompt_sizes=_ints(prompt_sizes, "--pp"), gen_tokens=gen_tokens, depths=_ints(depths, "--depths"),
                          repetitions=repetitions, warmup=warmup, cooldown_s=cooldown)
@@ -323,6 +335,59 @@ def speed(
         print(json.dumps(result, indent=2))
     else:
         print_tables(speed_table(result))
+
+
+def _sustained(artifact: str, backend: str | None, seconds: int, settings, html_out: Path | None, json_out: bool) -> None:
+    from rich.progress import Progress
+
+    from edge.sustain import SustainConfig, run_sustain
+    from edgebench.console import print_tables, sustain_table
+
+    with Progress(transient=True, disable=json_out) as progress:
+        task = progress.add_task("sustained generation", total=seconds)
+        result = run_sustain(artifact, settings, SustainConfig(seconds=seconds), backend,
+                             on_progress=lambda done, total, _: progress.update(task, completed=done))
+    if html_out is not None:
+        from bench.html_report import write_sustain_html
+
+        write_sustain_html(result, html_out)
+    if json_out:
+        print(json.dumps(result, indent=2))
+    else:
+        print_tables(sustain_table(result))
+
+
+@app.command()
+def fit(
+    artifacts: list[str] = typer.Argument(..., help="Artifacts: .gguf files, MLX / ONNX folders, or 'default'."),
+    parallel: int = typer.Option(1, min=1, help="Sequences decoded side by side; each gets the whole context (KV cache x N)."),
+    measure: bool = typer.Option(False, "--measure", help="Also run each artifact's speed tests (tg64, pp64) in a child "
+                                                          "process and compare its measured peak with the prediction."),
+    profile: Profile = None,
+    threads: Threads = None,
+    repack: Repack = None,
+    json_out: bool = typer.Option(False, "--json", help="Print the predictions (and measurements) as JSON."),
+) -> None:
+    """Predict each artifact's peak resident memory (weights, KV cache, compute buffer) against the profile's budget."""
+    from bench.execute import predict_memory
+    from edge.artifacts import identify
+    from edge.speed import run_speed
+    from edgebench.console import fit_table, print_tables
+
+    settings = settings_from_flags(profile, threads, repack)
+    found = [identify(a) for a in artifacts]
+    predictions = predict_memory(found, settings, parallel)
+    rows = []
+    for artifact in found:
+        row = {"artifact": str(artifact.path), "label": artifact.label, **predictions[artifact.path].to_dict(),
+               "budget_gb": settings.memory_budget_gb, "fits": predictions[artifact.path].fits(settings.memory_budget_gb)}
+        if measure:
+            row["measured_peak_bytes"] = run_speed(artifact, settings, PLAN.speed)["peak_rss_bytes"]
+        rows.append(row)
+    if json_out:
+        print(json.dumps(rows, indent=2))
+    else:
+        print_tables(fit_table(rows))
 
 
 @app.command()
