@@ -69,6 +69,9 @@ class Column:
     digits: int | None = None  # records: rounded to this many digits (None: as is)
     views: frozenset[str] = frozenset()
     terminal_title: str = ""  # the terminal's heading, where it differs ("{tg}": the generation test's name)
+    # shown only where some row has a value (records: only rows that have one), so a column of one kind of run
+    # (--until-decided) leaves the reports of every other run as they were
+    optional: bool = False
 
     def cell(self, row: ReportRow) -> str:
         if callable(self.text):
@@ -186,6 +189,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("svr", "SVR", lambda r: r.svr, ".2f", 4, _views(RECORD, MD, HTML, STYLE)),
     Column("cap_hit@{cap_budget}", "cap-hit", lambda r: r.cap_hit, _cap_hit, 4, _views(RECORD, MD, HTML, STYLE)),
     Column("within", "within 5 pts", within, views=_views(MD, HTML, VERDICT)),
+    Column("items_used", "items used", lambda r: r.items_used, views=_views(RECORD, MD, HTML, VERDICT), optional=True),
+    Column("stopped", "stopped", lambda r: r.stopped, views=_views(RECORD, MD, HTML, VERDICT), optional=True),
     Column("verdict", "verdict", lambda r: r.verdict, views=_views(RECORD, MD, HTML, VERDICT), terminal_title="verdict per suite"),
     Column("differs_from_reference", "differs", lambda r: r.differs, views=_views(RECORD)),
     Column("non_inferior", "non-inferior", lambda r: r.non_inferior, views=_views(RECORD)),
@@ -208,10 +213,12 @@ def device_run(row: ReportRow) -> str:
 DEVICE = Column("device_run", "device (run)", device_run, views=_views(MD, HTML, *TERMINAL))
 
 
-def columns(view: str, merged: bool = False) -> list[Column]:
-    """The columns one view shows, in order (SCORES included where the view has it); `merged`: the rows come
-    from several runs, and each names its device first."""
-    return ([DEVICE] if merged and view in DEVICE.views else []) + [c for c in COLUMNS if view in c.views]
+def columns(view: str, group: list[ReportRow] | None = None, merged: bool = False) -> list[Column]:
+    """The columns one view shows, in order (SCORES included where the view has it); an optional column only
+    when some row of the group has a value for it; `merged`: the rows come from several runs, and each names
+    its device first."""
+    return ([DEVICE] if merged and view in DEVICE.views else []) + [
+        c for c in COLUMNS if view in c.views and not (c.optional and not any(c.value(r) is not None for r in group or ()))]
 
 
 def reported(group: list[ReportRow], table: str) -> list[Reported]:
@@ -249,7 +256,7 @@ def score_record(row: ReportRow) -> dict:
 def record(row: ReportRow) -> dict:
     """One flat record per artifact: what csv and json carry."""
     out = {}
-    for column in columns(RECORD):
+    for column in columns(RECORD, [row]):
         if column is SCORES:
             out.update(score_record(row))
         else:
@@ -264,7 +271,7 @@ def table_cells(view: str, group: list[ReportRow], score_text=ci, with_flips: bo
     scores = reported(group, CONTENT) + reported(group, DISPOSITION)
     flipped = flipped_scores(group) if with_flips else []
     head, cells = [], []
-    for column in columns(view, merged):
+    for column in columns(view, group, merged):
         if column is SCORES:
             head += [score_title(s, group) for s in scores] + [f"flips: {score_title(s, group)}" for s in flipped]
             cells.append(lambda r: [score_text(r.scores.get(s.key)) for s in scores]

@@ -8,7 +8,9 @@ measured), measure speed, measure drift against the reference, then run every su
 item that the store does not hold yet: one generation at the largest budget, cut to each
 budget, scored, and written with all its budgets in one transaction. The runtimes run in
 child processes; a crash there is recorded for that artifact and the run goes on.
-Progress goes to a `bench.progress.Progress` listener; nothing here draws.
+Progress goes to a `bench.progress.Progress` listener; nothing here draws. With --until-decided the suites
+run after every artifact's speed and drift, all artifacts together, chunk by chunk, until each comparison with
+the reference is settled (bench/until_decided.py decides; `_until_decided` here generates and reads).
 
 Some runtimes are far slower on some hosts than where they are meant to run (MLX on a
 Linux CPU: about 8 tok/s generating and 9 tok/s on prompts for the 135M model at 4-bit, against
@@ -26,6 +28,7 @@ from edge.progress import Progress
 from bench.scoring import check_splits, check_unique_ids, judge_name, score_views, suite_items
 from bench.store import Store, params_hash
 from bench.suites import get_suite
+from bench.until_decided import META_KEY, Decider, decision_order, decision_scores, pool_items, run_until_decided
 from edge.artifacts import Artifact, artifact_identity
 from edge.backend import Sampling
 from edge.drift import build_reference_isolated, run_drift_isolated
@@ -60,6 +63,10 @@ class PlanConfig:
                                             load_repetitions=1)
     drift: bool = True
     drift_windows: int | None = 2  # windows of 512 tokens; None: the whole corpus
+    # --until-decided: every item of the splits run (--limit: a cap per split), in chunks, until each artifact's
+    # comparison with the reference is settled (bench/until_decided.py); the verdicts do not depend on the chunk
+    until_decided: bool = False
+    decide_chunk: int = 32  # items per chunk: each chunk is one child process per open artifact
     sustain_s: int = 0  # seconds of sustained generation per artifact after its speed tests (edge/sustain.py); 0: none
 
 
@@ -101,7 +108,8 @@ def load_items(config: PlanConfig) -> dict[str, tuple]:
     """suite name -> (suite, its items for this run); refuses unknown suites and splits, shared item ids."""
     suites = [get_suite(name) for name in config.suites]
     check_splits(suites, config.splits)
-    loaded = {s.spec.name: (s, suite_items(s, config.splits, config.limit or config.limits.get(s.spec.name)))
+    loaded = {s.spec.name: (s, pool_items(s, config.splits, config.limit) if config.until_decided else
+                            suite_items(s, config.splits, config.limit or config.limits.get(s.spec.name)))
               for s in suites}
     if len(loaded) < len(suites):
         raise EdgebenchError("two suites of this run have one name; rename your file")
@@ -183,6 +191,7 @@ def run_plan(store: Store, artifacts: list[Artifact], reference: Artifact | None
     if config.drift and reference is not None:
         ref_path = _reference(store, reference, settings, progress, notes)
     run = _Run(store, config, settings, loaded, progress, llm_judge, ref_path)
+    measured = []  # (digest, artifact) that got through speed and drift: what --until-decided compares
     for artifact in artifacts:
         digest = artifact_identity(artifact)
         store.add_artifact(digest, artifact, is_reference=reference is not None and artifact.path == reference.path)
@@ -211,9 +220,44 @@ def run_plan(store: Store, artifacts: list[Artifact], reference: Artifact | None
             progress.say(f"{artifact.label}: {crash}; the run goes on, --resume retries it", "red")
         else:
             store.remove_measurement(digest, artifact.backend, CRASH)  # a retry that got through
+            measured.append((digest, artifact))
         seconds = store.meta("seconds", {})  # wall time per artifact in this session (a resumed one adds)
         seconds[artifact.label] = round(seconds.get(artifact.label, 0) + time.perf_counter() - started, 1)
         store.set_meta("seconds", seconds)
+    if config.until_decided and config.suites:
+        _until_decided(run, measured, reference)
+
+
+def _until_decided(run: _Run, measured: list[tuple[str, Artifact]], reference: Artifact | None) -> None:
+    """Hand bench/until_decided.py the run's items and how to generate and read them: a runtime crash costs
+    that artifact (recorded as any crash, --resume retries it), never the run."""
+    by_label = {a.label: (digest, a) for digest, a in measured}
+    ref = next((a.label for _, a in measured if reference is not None and a.path == reference.path), None)
+    if ref is None:
+        raise EdgebenchError("--until-decided compares every artifact with the reference, which did not run here "
+                             "(add gguf:f16 to --ladder, or see why it was skipped above)")
+    _, _, p_hash = sample_params(run.config)
+
+    def generate(label: str, items: list) -> bool:
+        digest, artifact = by_label[label]
+        try:
+            _run_suites(run, digest, artifact, items)
+        except RuntimeCrash as crash:
+            run.store.add_measurement(digest, artifact.backend, CRASH, {"message": str(crash), "signal": crash.signal_name,
+                                                                        "doing": crash.doing})
+            run.progress.say(f"{label}: {crash}; the run goes on, --resume retries it", "red")
+            return False
+        return True
+
+    def read(label: str, items: list) -> dict[str, dict]:
+        digest, artifact = by_label[label]
+        return run.store.item_scores(digest, artifact.backend, max(run.config.budgets), run.config.seed, p_hash,
+                                     [i.id for i in items])
+
+    items = [i for _, suite_list in run.loaded.values() for i in suite_list]
+    decider = Decider(ref, [label for label in by_label if label != ref], decision_scores(run.loaded))
+    run_until_decided(decider, decision_order(items, run.config.seed), run.config.decide_chunk, generate, read,
+                      lambda record: run.store.set_meta(META_KEY, record), run.config.seed)
 
 
 def predict_memory(artifacts: list[Artifact], settings, parallel: int = 1) -> dict[Path, MemoryPrediction]:
@@ -263,7 +307,7 @@ def _measure_artifact(run: _Run, digest: str, artifact: Artifact, slow: SlowPath
                                             lambda done, total: stage.update(done, total), windows)
             result.pop("artifact", None)  # the store's artifacts table holds the identity
             store.add_measurement(digest, artifact.backend, "drift", result)
-    if config.suites and (not slow or slow.suites):
+    if config.suites and (not slow or slow.suites) and not config.until_decided:  # that one runs all artifacts at once
         _run_suites(run, digest, artifact)
 
 
@@ -301,13 +345,16 @@ def missing_items(store: Store, digest: str, backend: str, items, config: PlanCo
     return [i for i in items if not store.has_item(digest, backend, i.id, config.budgets, config.seed, p_hash)]
 
 
-def _run_suites(run: _Run, digest: str, artifact: Artifact) -> None:
+def _run_suites(run: _Run, digest: str, artifact: Artifact, chunk: list | None = None) -> None:
+    """Every item of the run not stored yet for this artifact (or of one chunk of them: --until-decided)."""
     store, config, loaded, progress, llm_judge = run.store, run.config, run.loaded, run.progress, run.llm_judge
     sampling, params, p_hash = sample_params(config)
-    todo = missing_items(store, digest, artifact.backend, [i for _, items in loaded.values() for i in items], config)
-    total = sum(len(items) for _, items in loaded.values())
+    wanted = chunk if chunk is not None else [i for _, items in loaded.values() for i in items]
+    todo = missing_items(store, digest, artifact.backend, wanted, config)
+    total = len(wanted)
     if not todo:
-        progress.skip(artifact.label, "suites")
+        if chunk is None:  # a stored chunk is replayed, not a skipped stage
+            progress.skip(artifact.label, "suites")
         return
     done = total - len(todo)
 

@@ -397,13 +397,11 @@ def recommend(candidates: list[Candidate], margin: float = MARGIN) -> Recommenda
     if not family:
         rec.why = "no artifact has scores beside the reference's: run the suites on both"
         return rec
-    chosen = [c for c in candidates if rec.qualifies[c.label]]
-    if not chosen:
+    picked = pick([c for c in candidates if rec.qualifies[c.label]])
+    if picked is None:
         rec.why = _why_none(rec, len(family), margin)
         return rec
-    smallest = min(c.size_bytes for c in chosen)
-    tied = [c for c in chosen if c.size_bytes <= smallest * (1 + TIE_SIZE)]
-    best = min(tied, key=lambda c: (c.kl_mean if c.kl_mean is not None else math.inf, c.size_bytes))
+    best, tied = picked
     rec.label = best.label
     worst = max(tests[best.label], key=lambda t: t.upper)
     rec.why = (f"{best.label} is the smallest artifact within {margin:.0%} of the reference on every score "
@@ -411,6 +409,16 @@ def recommend(candidates: list[Candidate], margin: float = MARGIN) -> Recommenda
                f"bound: {_title(worst)}, {worst.upper:+.3f})"
                + (" and the lowest KL among those of its size" if len(tied) > 1 else ""))
     return rec
+
+
+def pick(qualifying: list[Candidate]) -> tuple[Candidate, list[Candidate]] | None:
+    """(the artifact to ship, those tied with it on size) among the qualifying ones: the smallest, ties within
+    TIE_SIZE broken by the lower KL; None when none qualifies."""
+    if not qualifying:
+        return None
+    smallest = min(c.size_bytes for c in qualifying)
+    tied = [c for c in qualifying if c.size_bytes <= smallest * (1 + TIE_SIZE)]
+    return min(tied, key=lambda c: (c.kl_mean if c.kl_mean is not None else math.inf, c.size_bytes)), tied
 
 
 def _why_none(rec: Recommendation, family_size: int, margin: float) -> str:

@@ -12,7 +12,9 @@ holds (worse, more items would settle it and the `--limit` that would, the suite
 small, or it passes only on floor/ceiling scores). Beside every score: the reference's
 floor or ceiling (below 10 % or above 90 %: no room to show a difference) and the flips,
 the share of items the artifact scores unlike the reference (bench/stats.py:flips); equal
-accuracy with many flips is stated as a finding. Drawing is bench/render.py (md, csv,
+accuracy with many flips is stated as a finding. A run made with --until-decided is decided by its
+sequential tests instead (bench/until_decided.py): each artifact's star or standing comes from where its
+comparison stopped, and the report says how many items each used and why it stopped. Drawing is bench/render.py (md, csv,
 json), bench/report_tables.py (terminal), bench/html_report.py.
 """
 
@@ -26,6 +28,8 @@ from bench.recommend import CEILING, FLOOR, MARGIN, TOO_SMALL, Candidate, SplitS
 from bench.report_model import Decision, Measured, PairKey, ReportRow
 from bench.results import RunScores, read_rows
 from bench.stats import equal_but_flipped, flip_finding, flips
+from bench.store import Store
+from bench.until_decided import META_KEY, recommend_sequential, short, stopped
 from edge.errors import EdgebenchError
 
 ALPHA = 0.05
@@ -41,18 +45,28 @@ def load_report(folders: list[Path]) -> list[ReportRow]:
         raise EdgebenchError(f"run folder {twice} is given twice; give each run once")
     rows = []
     for folder in expand([Path(f) for f in folders]):  # a fleet run's folder: each of its devices' runs
-        rows += decide_run(*read_rows(folder))
+        rows += decide_run(*read_rows(folder), sequential=sequential_record(folder))
     if not rows:
         raise EdgebenchError("the run folders hold no artifacts yet; run edgebench run first (or --resume it)")
     return rows
 
 
-def decide_run(rows: list[Measured], scored: dict[str, RunScores], reference: str | None) -> list[ReportRow]:
-    """Each measured row with its decision: verdict and flips against the reference, floor/ceiling, the star."""
+def sequential_record(folder: Path) -> dict | None:
+    """The state of a run made with --until-decided (bench/until_decided.py), None for a fixed-size run."""
+    with Store.open(folder, write=False) as store:
+        return store.meta(META_KEY)
+
+
+def decide_run(rows: list[Measured], scored: dict[str, RunScores], reference: str | None,
+               sequential: dict | None = None) -> list[ReportRow]:
+    """Each measured row with its decision: verdict and flips against the reference, floor/ceiling, the star
+    (from the sequential record when the run was made with --until-decided)."""
     ref = scored.get(reference) if reference else None
     decided: dict[str, dict] = {row.label: {} for row in rows}
     for row in rows:
         fields = decided[row.label]
+        if sequential:
+            fields["items_used"], fields["stopped"] = stopped(sequential, row.label, row.is_reference)
         if row.is_reference:
             fields.update(verdict="reference", differs=False)
         elif ref is not None and scored[row.label].scores:
@@ -66,7 +80,7 @@ def decide_run(rows: list[Measured], scored: dict[str, RunScores], reference: st
         levels = _floor_ceiling(next(r for r in rows if r.label == reference))
         for fields in decided.values():
             fields["floor_ceiling"] = dict(levels)
-        _recommend(rows, ref, scored, decided)
+        _recommend(rows, ref, scored, decided, sequential)
     return [ReportRow(row, Decision(**decided[row.label])) for row in rows]
 
 
@@ -130,21 +144,28 @@ def _floor_ceiling(reference: Measured) -> dict[str, str]:
             if est["n"] and (est["value"] < FLOOR or est["value"] > CEILING)}
 
 
-def _recommend(rows: list[Measured], ref: RunScores, scored: dict[str, RunScores], decided: dict[str, dict]) -> None:
-    """Star the artifact bench/recommend.py picks (non-inferiority to the reference, Holm-corrected)."""
+def _recommend(rows: list[Measured], ref: RunScores, scored: dict[str, RunScores], decided: dict[str, dict],
+               sequential: dict | None = None) -> None:
+    """Star the artifact bench/recommend.py picks (non-inferiority to the reference, Holm-corrected), or with
+    --until-decided the one its sequential tests settled (bench/until_decided.py)."""
     candidates = [Candidate(row.label, row.size_bytes, row.drift.kl_mean if row.drift else None,
                             paired_scores(ref, scored[row.label]), split_sizes(ref, scored[row.label]))
                   for row in rows if not (row.is_reference or row.crash or not scored[row.label].scores)]
     if not candidates:
         return
-    rec = recommend(candidates, MARGIN)
+    if sequential:
+        levels = next(iter(decided.values())).get("floor_ceiling", {})
+        rec = recommend_sequential(candidates, sequential, levels)
+    else:
+        rec = recommend(candidates, MARGIN)
     why = rec.why + _larger_suite(rec)
     for row in rows:
         fields = decided[row.label]
         fields.update(recommended=row.label == rec.label, recommendation=why)
         if row.label in rec.standings:
             found = rec.standings[row.label]
-            fields.update(non_inferior=rec.qualifies[row.label], standing=found.state, standing_short=found.short,
+            fields.update(non_inferior=rec.qualifies[row.label], standing=found.state,
+                          standing_short=short(found) if sequential else found.short,
                           standing_why=found.why, limit_needed=found.advice.limit if found.advice else None)
 
 

@@ -226,6 +226,10 @@ class Decision:
     floor_ceiling: dict = field(default_factory=dict)  # reported key -> "floor" or "ceiling"
     findings: tuple[str, ...] = ()  # e.g. equal accuracy with many flips
     note: str = ""  # what deciding could not do (a suite that could not be compared)
+    # --until-decided runs only (None otherwise): items the sequential decision used, and why it stopped
+    # ("settled non-inferior", "settled worse", "bank exhausted", "still open", "crashed"; "reference")
+    items_used: int | None = None
+    stopped: str | None = None
 
 
 @dataclass(frozen=True)

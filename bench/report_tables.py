@@ -58,7 +58,7 @@ TABLES = {SIZE: "Size and speed", FIDELITY: "Fidelity to the reference", STYLE: 
 
 def _view(view: str, group: list[ReportRow], title: str, tg: str, merged: bool = False) -> Table:
     """One narrow table: the columns of bench/columns.py that this terminal table shows."""
-    cols = columns(view, merged)
+    cols = columns(view, group, merged)
     rows = [[c.cell(r).replace("; ", "\n") if c.key == "verdict" else c.cell(r) for c in cols] for r in group]
     table = _table(title, tuple((c.terminal_title or c.title).format(tg=tg) for c in cols), rows, 1 + merged)
     for column, col in zip(table.columns, cols):

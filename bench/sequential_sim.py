@@ -143,6 +143,10 @@ def scenarios(margin: float = MARGIN) -> list[Scenario]:
     for f in (0.2, 0.35, 0.5):
         out.append(Scenario(f"15-point loss, flips {f:.0%}: to worse", 0.15, f, WORSE, False))
     out.append(Scenario("15-point loss, flips 35%, 6 tests: to worse", 0.15, 0.35, WORSE, False, k=6))
+    # the bank (2 scores) on the default ladder's 5 GGUF rungs: what `make run --until-decided` would face
+    out.append(Scenario("identical answers, 10 tests: to non-inferior", 0.0, 0.0, NON_INFERIOR, False, k=10))
+    out.append(Scenario("equal accuracy, flips 12%, 10 tests: to non-inferior", 0.0, 0.12, NON_INFERIOR, False, k=10))
+    out.append(Scenario("15-point loss, flips 35%, 10 tests: to worse", 0.15, 0.35, WORSE, False, k=10))
     return out
 
 

@@ -152,6 +152,19 @@ class Store:
                    for r in rows]
         self._write([(sql, values) for values in encoded])
 
+    def item_scores(self, artifact_hash: str, backend: str, budget: int, seed: int, p_hash: str,
+                    item_ids: list[str]) -> dict[str, dict]:
+        """item id -> score row at one budget, for the ids given that are stored (--until-decided reads a chunk)."""
+        out = {}
+        for start in range(0, len(item_ids), 500):  # SQLite's limit on bound parameters
+            ids = item_ids[start:start + 500]
+            cursor = self.db.execute(
+                f"SELECT item_id, scores FROM samples WHERE artifact_hash=? AND backend=? AND budget=? AND seed=? "
+                f"AND params_hash=? AND item_id IN ({','.join('?' * len(ids))})",
+                (artifact_hash, backend, budget, seed, p_hash, *ids))
+            out.update((item_id, json.loads(scores)) for item_id, scores in cursor)
+        return out
+
     def suites(self) -> list[str]:
         return [row[0] for row in self.db.execute("SELECT DISTINCT suite FROM samples ORDER BY suite")]
 

@@ -50,13 +50,15 @@ def _budgets(text: str) -> tuple[int, ...]:
 
 
 def plan_config(suite: str, split: str | None, budgets: str, limit: int | None, speed: bool, drift: bool,
-                drift_windows: int, seed: int, temperature: float, system: str | None, sustain: int = 0) -> PlanConfig:
+                drift_windows: int, seed: int, temperature: float, system: str | None, sustain: int = 0,
+                until_decided: bool = False) -> PlanConfig:
     """The plan that `run`'s (and `bundle`'s) flags name."""
     suites = tuple(s.strip() for s in suite.split(",") if s.strip() and s.strip() != "none")
     splits = tuple(s.strip() for s in split.split(",") if s.strip()) if split else None
     return PlanConfig(
         suites=suites, splits=splits, budgets=_budgets(budgets), temperature=temperature, seed=seed, system_prompt=system,
-        limit=limit, speed=PLAN.speed if speed else None, drift=drift, drift_windows=drift_windows, sustain_s=sustain)
+        limit=limit, speed=PLAN.speed if speed else None, drift=drift, drift_windows=drift_windows, sustain_s=sustain,
+        until_decided=until_decided)
 
 
 @app.command()
@@ -67,9 +69,10 @@ def run(
     suite: str = typer.Option(_csv(PLAN.suites), help="Suites, comma-separated: disposition, humaneval, bank (generated items; bank:FAMILY[+FAMILY], bank@easy|medium|hard), or a JSONL file of your own prompts (see README); 'none' for speed and drift only."),
     split: Optional[str] = typer.Option(None, help="Splits, comma-separated (disposition: train, dev, fresh); a suite without them runs its own; default: each suite's (dev, HumanEval's test)."),
     budgets: str = typer.Option(_csv(PLAN.budgets), help="n_predict budgets in tokens, comma-separated; one generation at the largest scores all."),
-    limit: Optional[int] = typer.Option(None, min=1, help="Items per suite (and split); default: " + ", ".join(f"{n} {s}" for s, n in PLAN.limits.items()) + ", all of a file (to end within 10 minutes)."),
+    limit: Optional[int] = typer.Option(None, min=1, help="Items per suite (and split); default: " + ", ".join(f"{n} {s}" for s, n in PLAN.limits.items()) + ", all of a file (to end within 10 minutes); with --until-decided a cap per split (default: every item)."),
     out: Optional[Path] = typer.Option(None, help="Run folder; default: a new runs/<timestamp> (with --resume: the latest one)."),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out: keep every finished row, do the rest."),
+    until_decided: bool = typer.Option(False, "--until-decided", help="Draw the suites' items (every item of the splits run; --limit caps each split) in a seeded order stratified by family and stop each artifact once its comparison with the reference (the F16 GGUF) is settled: non-inferior within 5 points, worse by them, or the items exhausted. Anytime-valid tests; needs gguf:f16 in the ladder."),
     speed: bool = typer.Option(True, "--speed/--no-speed", help="Measure speed and peak memory of every artifact."),
     drift: bool = typer.Option(True, "--drift/--no-drift", help="Measure drift from the reference (the F16 GGUF, else fp32)."),
     drift_windows: int = typer.Option(PLAN.drift_windows, min=1, help="Drift on the first N windows of 512 tokens of the shipped corpus."),
@@ -101,7 +104,7 @@ def run(
         refuse_plan_flags(locals(), run)
         run_bundle(bundle, out=out, resume=resume, profile_name=profile, threads=threads, repack=repack)
         return
-    config = plan_config(suite, split, budgets, limit, speed, drift, drift_windows, seed, temperature, system, sustain)
+    config = plan_config(suite, split, budgets, limit, speed, drift, drift_windows, seed, temperature, system, sustain, until_decided)
     targets = [t.strip() for t in ladder.split(",") if t.strip()] if ladder else None
     if fleet is not None or devices is not None:
         from edgebench.fleet_run import fleet_from_flags, run as run_fleet

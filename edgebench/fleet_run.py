@@ -26,6 +26,8 @@ def run(model: str, config: PlanConfig, fleet: FleetConfig, *, adapter: Path | N
         ladder: list[str] | None = None, profile_name: str | None = None, out: Path | None = None, resume: bool = False,
         say=_say, show_report: bool = True) -> Path:
     """Convert here, run every cell on the fleet, print the merged report; returns the fleet folder."""
+    if config.until_decided:  # its loop decides after every chunk, on one machine's answers
+        raise EdgebenchError("--until-decided runs on one machine for now: drop --fleet, or run a fixed --limit on the fleet")
     require_dask()
     for name in config.suites:
         if Path(name).suffix:

@@ -86,6 +86,9 @@ def run(model: str, config: PlanConfig, *, adapter: Path | None = None, ladder: 
     if adapter is not None:
         _warn_if_trained_on(adapter, loaded, say)
     targets = ladder_targets(ladder if ladder is not None else list(profile.ladder), say)
+    if config.until_decided and config.suites and "gguf:f16" not in targets:  # the comparisons' reference
+        raise EdgebenchError("--until-decided compares every artifact with the reference, the F16 GGUF: add gguf:f16 "
+                             "to --ladder")
     _check_inputs(model, adapter, targets)  # before the run folder exists: a bad input leaves nothing behind
     out = out or default_out(resume=resume)
     with Store.open(out, write=True, resume=resume) as store:  # refuses a second writer before any work
@@ -170,4 +173,6 @@ def _plan_record(model: str, adapter: Path | None, targets: list[str], config: P
             "limits": {n: config.limit for n in config.suites} if config.limit else config.limits,
             "budgets": list(config.budgets), "seed": config.seed,
             "temperature": config.temperature, "system_prompt": config.system_prompt,
-            "speed": config.speed is not None, "drift": config.drift, "drift_windows": config.drift_windows}
+            "speed": config.speed is not None, "drift": config.drift, "drift_windows": config.drift_windows,
+            # only when set: a run made before the flag existed resumes under the same plan
+            **({"until_decided": True} if config.until_decided else {})}

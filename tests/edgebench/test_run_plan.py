@@ -188,3 +188,41 @@ def test_a_runtime_crash_costs_one_artifact_and_resume_retries_it(tiny, complete
     assert _content(out) == _content(complete_run)
     rows = {r["artifact"]: r for r in json.loads(edgebench("report", str(out), "--format", "json").stdout)}
     assert rows["gguf:q8_0"]["crash"] is None and rows["gguf:q8_0"]["verdict"] != "crashed"
+
+
+DECIDE = ["--ladder", "gguf:f16,gguf:q8_0,gguf:q2_k", "--suite", "bank", "--split", "dev", "--limit", "12",
+          "--budgets", "16", "--drift-windows", "1", "--no-speed", "--until-decided"]
+
+
+def test_until_decided_compares_on_the_bank_and_a_resumed_run_replays_to_the_same_state(tiny, complete_run, tmp_path):
+    """The tiny random model on 12 bank items: every artifact's comparison runs the whole (capped) bank and ends
+    "bank exhausted", every view says so; rows lost to a kill come back on --resume, to the same record."""
+    assert_one_line_error(edgebench("run", "--model", str(tiny), *[a if a != "gguf:f16,gguf:q8_0,gguf:q2_k" else
+                                                                   "gguf:q8_0,gguf:q2_k" for a in DECIDE],
+                                    "--out", str(tmp_path / "never")), "add gguf:f16 to --ladder")
+    out = _seeded(tmp_path / "decided", complete_run)
+    result = edgebench("run", "--model", str(tiny), *DECIDE, "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    with Store.open(out, write=False) as store:
+        record = store.meta("until_decided")
+        counts = dict(store.db.execute("SELECT artifact_hash, COUNT(*) FROM samples GROUP BY artifact_hash").fetchall())
+    assert record["position"] == record["items"] == 12 and record["tests"] == 4  # 2 artifacts x 2 scores
+    assert set(record["artifacts"]) == {"gguf:q8_0", "gguf:q2_k"}
+    for found in record["artifacts"].values():
+        assert found["state"] in ("exhausted", "non-inferior", "worse") and 0 < found["items"] <= 12
+    assert sorted(counts.values()) == [12, 12, 12] or record["artifacts"]["gguf:q2_k"]["state"] != "exhausted"
+    rows = {r["artifact"]: r for r in json.loads(edgebench("report", str(out), "--format", "json").stdout)}
+    assert rows["gguf:f16"]["stopped"] == "reference"
+    assert {rows[a]["stopped"] for a in ("gguf:q8_0", "gguf:q2_k")} <= {"bank exhausted", "settled worse",
+                                                                          "settled non-inferior"}
+    assert "items used" in edgebench("report", str(out), "--format", "md").stdout
+    samples, _ = _content(out)
+    with Store.open(out, write=True, resume=True) as store:  # a kill had lost the last rows of one artifact
+        store.db.execute("DELETE FROM samples WHERE rowid IN (SELECT rowid FROM samples ORDER BY rowid DESC LIMIT 5)")
+        store.db.commit()
+        store.set_meta("until_decided", {**record, "position": 0, "artifacts": {}})
+    resumed = edgebench("run", "--model", str(tiny), *DECIDE, "--out", str(out), "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    with Store.open(out, write=False) as store:
+        assert store.meta("until_decided") == record
+    assert _content(out)[0] == samples
