@@ -19,6 +19,7 @@ from edge.errors import EdgebenchError
 from edgebench.flags import (JUDGE_KEY_ENV, Judge, JudgeEndpoint, JudgeKeyEnv, JudgeModel, Profile, Repack, Threads,
                              check_repack, say, settings_from_flags)
 from edgebench.judge_flags import llm_judge_from_flags
+from edgebench.temper_flags import TemperFrom, TemperLambda, TemperSpec, TemperTop, edits_from_flags
 from edge.speed import SpeedConfig
 
 # Each default lives in its dataclass; the flags below show and use those values.
@@ -176,13 +177,18 @@ def convert_cmd(
     allow_pickle: bool = typer.Option(False, "--allow-pickle", help="Accept pickled .bin weights (they can run code)."),
     threads: Optional[int] = typer.Option(None, min=1, help="Threads for quantization and verification."),
     json_out: bool = typer.Option(False, "--json", help="Print artifacts and verification figures as JSON."),
+    temper: TemperSpec = None,
+    temper_top: TemperTop = None,
+    temper_lambda: TemperLambda = None,
+    temper_from: TemperFrom = None,
 ) -> None:
-    """Export a model (plus adapter) to a verified quant ladder of GGUF, MLX and ONNX artifacts."""
+    """Export a model (plus adapter, plus a head-tempering edit) to a verified quant ladder of GGUF, MLX and ONNX artifacts."""
     from convert.pipeline import convert
     from convert.targets import parse_targets
 
+    (edit,) = edits_from_flags(temper, temper_top, temper_lambda, temper_from, sweep=False)
     options = ConvertOptions(targets=tuple(parse_targets(to)), out=out, adapter=adapter, verify=verify,
-                             allow_pickle=allow_pickle, group_size=group_size,
+                             allow_pickle=allow_pickle, group_size=group_size, temper=edit,
                              **({"threads": threads} if threads else {}))  # else ConvertOptions' default
     from edgebench.progress_view import RichProgress
 
