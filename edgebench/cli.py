@@ -398,6 +398,11 @@ def distill(
         print_tables(*distill_tables(rows))
 
 
+from edgebench.heads_cli import heads  # noqa: E402 (its heavy imports are inside the command)
+
+app.command()(heads)
+
+
 def _add_train() -> None:
     """`edgebench train ...`: imported only if its dependencies are (a device install has no torch)."""
     try:
