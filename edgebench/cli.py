@@ -72,6 +72,11 @@ def run(
     judge_model: JudgeModel = "default",
     judge_endpoint: JudgeEndpoint = None,
     api_key_env: JudgeKeyEnv = JUDGE_KEY_ENV,
+    temper: TemperSpec = None,
+    temper_top: TemperTop = None,
+    temper_lambda: TemperLambda = None,
+    temper_from: TemperFrom = None,
+    probe: bool = typer.Option(False, "--probe", help="After the report, run the h_last probe on the run (edgebench probe RUN_DIR)."),
 ) -> None:
     """Convert a model to a quant ladder, run speed, drift and the suites on this device, and report which level to ship."""
     from edgebench.run_job import run as run_job
@@ -83,11 +88,16 @@ def run(
         suites=suites, splits=splits, budgets=_budgets(budgets), temperature=temperature, seed=seed, system_prompt=system,
         limit=limit, speed=PLAN.speed if speed else None, drift=drift, drift_windows=drift_windows)
     targets = [t.strip() for t in ladder.split(",") if t.strip()] if ladder else None
+    edits = edits_from_flags(temper, temper_top, temper_lambda, temper_from, sweep=True)
     local_judge = judge == "llm" and not judge_endpoint
     with llm_judge_from_flags(judge, judge_model, judge_endpoint, api_key_env,
                               settings_from_flags(profile, threads, repack) if local_judge else None) as llm_judge:
-        run_job(model, config, adapter=adapter, ladder=targets, profile_name=profile, out=out, resume=resume,
-                threads=threads, llm_judge=llm_judge, repack=repack)
+        run_out = run_job(model, config, adapter=adapter, ladder=targets, profile_name=profile, out=out, resume=resume,
+                          threads=threads, llm_judge=llm_judge, repack=repack, edits=edits)
+    if probe:
+        from edgebench.probe_cli import print_probe
+
+        print_probe(run_out, settings_from_flags(profile, threads, repack))
 
 
 @app.command()
@@ -401,6 +411,9 @@ def distill(
 from edgebench.heads_cli import heads  # noqa: E402 (its heavy imports are inside the command)
 
 app.command()(heads)
+from edgebench.probe_cli import probe  # noqa: E402
+
+app.command()(probe)
 
 
 def _add_train() -> None:

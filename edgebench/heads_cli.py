@@ -38,15 +38,16 @@ def heads(
     from convert.verify import probe_ids
     from edge.errors import EdgebenchError
     from edgebench.progress_view import RichProgress
-    from train.heads import attribute
+    from train.heads import attribute, check_suite
 
     if adapter is not None and not adapter.is_dir():
         raise EdgebenchError(f"adapter folder {adapter} does not exist")
+    config = HeadsConfig(suite=suite, split=split, limit=limit, max_tokens=max_tokens, last_tokens=last_tokens,
+                         bootstrap=bootstrap, threads=threads)
+    check_suite(config)
     source = resolve_source(model)
     if adapter is not None:
         check_adapter_base(adapter, source)
-    config = HeadsConfig(suite=suite, split=split, limit=limit, max_tokens=max_tokens, last_tokens=last_tokens,
-                         bootstrap=bootstrap, threads=threads)
     with RichProgress(enabled=not json_out) as progress:
         prepared = prepare(source, adapter, work, probe_ids)
         result = attribute(prepared.folder, config, progress)

@@ -104,6 +104,17 @@ def cohort_of(scores: dict) -> str | None:
     return "right" if scores["correct"] == 1 else "wrong"
 
 
+def check_suite(config: HeadsConfig):
+    """The suite, refused before any model is loaded if it cannot form the two cohorts."""
+    suite = get_suite(config.suite)
+    if config.split not in suite.spec.splits:
+        raise EdgebenchError(f"suite {config.suite} has no split {config.split!r}; it has {', '.join(suite.spec.splits)}")
+    if "correct" not in suite.spec.metrics or "asserts" not in suite.spec.metrics:
+        raise EdgebenchError(f"suite {config.suite} does not score both assertion and correctness; "
+                             "use disposition or bank (cohorts are asserted answers, right or wrong)")
+    return suite
+
+
 def attribute(model_folder, config: HeadsConfig, progress: Progress | None = None) -> dict:
     """Answer, score, measure and rank on the torch model in `model_folder` (fp32, adapter merged)."""
     from edge.backend import Sampling
@@ -111,12 +122,7 @@ def attribute(model_folder, config: HeadsConfig, progress: Progress | None = Non
     from edge.torch_backend import TorchBackend
 
     progress = progress or Progress()
-    suite = get_suite(config.suite)
-    if config.split not in suite.spec.splits:
-        raise EdgebenchError(f"suite {config.suite} has no split {config.split!r}; it has {', '.join(suite.spec.splits)}")
-    if "correct" not in suite.spec.metrics or "asserts" not in suite.spec.metrics:
-        raise EdgebenchError(f"suite {config.suite} does not score both assertion and correctness; "
-                             "use disposition or bank (cohorts are asserted answers, right or wrong)")
+    suite = check_suite(config)
     items = suite_items(suite, (config.split,), config.limit)
     backend = TorchBackend(model_folder, RuntimeSettings(threads=config.threads, n_ctx=4096))
     norms: dict[str, list[np.ndarray]] = {"right": [], "wrong": []}
