@@ -93,6 +93,6 @@ def test_too_few_answers_of_a_class_is_a_cliff(converted, tmp_path):
     folder = tmp_path / "run"
     artifact = identify(result["artifacts"][0]["path"])
     _store_run(folder, artifact, 8)  # 4 right, 4 wrong per split
-    (folder / "artifacts").symlink_to(Path(result["prepared"]).parent.parent)  # where the prepared folder lives
-    out = probe_run(folder, SETTINGS)
-    assert all(r["verdict"] == "capability cliff" and "4 right and 4 wrong" in r["why"] for r in out["rows"])
+    out = probe_run(folder, SETTINGS)  # this run folder holds no prepared fp32 folder: no torch row, and it says so
+    assert [r["states_of"] for r in out["rows"]] == ["gguf:f16"] and "no torch row" in out["note"]
+    assert out["rows"][0]["verdict"] == "capability cliff" and "4 right and 4 wrong" in out["rows"][0]["why"]
