@@ -36,7 +36,7 @@ def print_probe(run_dir: Path, settings, json_out: bool = False) -> dict:
     if json_out:
         print(json.dumps(result, indent=2))
         return result
-    print_tables(probe_table(result))
+    print_tables(probe_table(result), width=180)  # nine columns of intervals: wider than the report tables
     for row in result["rows"]:
         if "verdict" in row:
             say(f"[bold]{row['states_of']}: {row['verdict']}[/] ({row['why']})")
