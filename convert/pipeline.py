@@ -34,6 +34,7 @@ class ConvertOptions:
     group_size: int = 64
     threads: int = max(1, (os.cpu_count() or 2))
     temper: object | None = None  # convert/temper.py:Temper, a head-tempering edit of the merged weights
+    work: Path | None = None  # prepared models; default OUT/.work (a sweep shares one, so the merged model is made once)
 
 
 @dataclass
@@ -69,7 +70,8 @@ def convert(source_spec: str, options: ConvertOptions, progress: Progress | None
 
     progress.start("source", "convert")
     try:
-        prepared = prepare(source, options.adapter, options.out / ".work", probe_ids, options.allow_pickle, options.temper)
+        prepared = prepare(source, options.adapter, options.work or options.out / ".work", probe_ids, options.allow_pickle,
+                           options.temper)
     finally:
         progress.end()
     n_params = safetensors_params(prepared.folder)

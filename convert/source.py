@@ -161,10 +161,18 @@ def prepare(source: Source, adapter: Path | None, work: Path, probe_ids_fn, allo
         return Prepared(folder, source, a_hash, data.get("merge_max_abs_diff"), edit)
     if folder.exists():
         shutil.rmtree(folder)  # an interrupted preparation
-    model, tokenizer = load_model(source)
-    diff = None
-    if adapter is not None:
-        model, diff = merge_adapter(model, adapter, probe_ids_fn(tokenizer))
+    unedited = work / hash_text(source.hash, a_hash or "")[:16]
+    if temper is not None and (unedited / PREPARED).is_file():
+        # a sweep edits one merged model several times: start from it rather than dequantize and merge again
+        from edge.torch_backend import load_hf
+
+        model, tokenizer = load_hf(unedited)
+        diff = json.loads((unedited / PREPARED).read_text()).get("merge_max_abs_diff")
+    else:
+        model, tokenizer = load_model(source)
+        diff = None
+        if adapter is not None:
+            model, diff = merge_adapter(model, adapter, probe_ids_fn(tokenizer))
     if temper is not None:
         from convert.temper import apply
 

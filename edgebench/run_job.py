@@ -75,7 +75,8 @@ def build_artifacts(model: str, adapter: Path | None, targets: list[str], out: P
         for edit in edits:
             folder = out / "artifacts" if edit is None else out / "artifacts" / f"temper-{edit.tag}"
             result = convert(model, ConvertOptions(targets=tuple(parse_targets(",".join(convert_targets))), out=folder,
-                                                   adapter=adapter, threads=threads, temper=edit), progress)
+                                                   adapter=adapter, threads=threads, temper=edit,
+                                                   work=out / "artifacts" / ".work"), progress)
             built = {a["target"]: identify(a["path"]) for a in result["artifacts"]}
             artifacts += [built[t] for t in convert_targets]
             reference = reference or built.get("gguf:f16") or identify(result["prepared"])

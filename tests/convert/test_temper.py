@@ -145,3 +145,16 @@ def test_a_head_the_model_lacks_is_refused(tiny):
 ])
 def test_bad_temper_flags_are_one_line(args, fragment, tiny, tmp_path):
     assert_one_line_error(edgebench("convert", str(tiny), "--to", "gguf:f16", "--out", str(tmp_path / "o"), *args), fragment)
+
+
+def test_an_edit_of_a_prepared_model_equals_the_edit_made_from_the_source(tiny, tmp_path):
+    """A sweep starts each edit from the merged model already prepared: the same weights as from the source."""
+    from convert.source import prepare, resolve_source
+    from convert.verify import probe_ids
+
+    source, edit = resolve_source(str(tiny)), temper.parse_spec("1.2=0.5")
+    alone = prepare(source, None, tmp_path / "alone", probe_ids, temper=edit)
+    base = prepare(source, None, tmp_path / "shared", probe_ids)
+    shared = prepare(source, None, tmp_path / "shared", probe_ids, temper=edit)
+    assert shared.folder != base.folder and shared.temper_hash == alone.temper_hash == edit.hash
+    assert torch.equal(_logits(load_hf(shared.folder)[0]), _logits(load_hf(alone.folder)[0]))
