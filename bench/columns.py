@@ -99,6 +99,31 @@ def _cap_hit(row: ReportRow) -> str:
     return "-" if row.cap_hit is None else f"{row.cap_hit:.0%} @{row.cap_budget}"
 
 
+def _predicted(row: ReportRow) -> str:
+    """The predicted peak and how far it was from the measured one: "268 (+2%)"."""
+    if row.predicted_rss_mib is None:
+        return "-"
+    error = row.prediction_error_pct
+    return f"{row.predicted_rss_mib:.0f}" + ("" if error is None else f" ({error:+.0f}%)")
+
+
+def _sustained(row: ReportRow) -> str:
+    """The last window's tok/s over the first's, with the window: "0.93 (60 s windows)"."""
+    if row.sustained_ratio is None:
+        return "-"
+    return f"{row.sustained_ratio:.2f} ({row.sustain['summary']['window_s']} s windows)"
+
+
+def _throttle(row: ReportRow) -> str:
+    """Seconds to the first throttle; "none" when the device says it did not; "n/a" when it cannot say."""
+    if not row.sustain:
+        return "-"
+    summary = row.sustain["summary"]
+    if summary["first_throttle_s"] is not None:
+        return f"{summary['first_throttle_s']:g}"
+    return "n/a" if summary["throttle_source"].startswith("unavailable") else "none"
+
+
 def speed_tests(group: list[ReportRow]) -> tuple[str | None, str | None, int] | None:
     """(generation test, prompt test, repetitions) the speed columns measured, e.g. ("tg64", "pp64", 2), or None."""
     speed = next((r.speed for r in group if r.speed), None)
@@ -136,8 +161,19 @@ COLUMNS: tuple[Column, ...] = (
     Column("speed_tests", "speed tests", _speed_label, views=_views(RECORD)),
     Column("bits_per_weight", "bits/w", lambda r: r.bits_per_weight, ".2f", 3, _views(RECORD, MD, HTML, SIZE)),
     Column("gen_tok_s", "tok/s", lambda r: r.gen_tps, ".1f", 2, _views(RECORD, HTML, SIZE), "{tg} t/s"),
+    Column("gen_j_per_token", "J/tok", lambda r: r.speed.gen_j_per_token if r.speed else None, ".3f", 4,
+           _views(RECORD, HTML, SIZE)),
+    Column("prompt_j_per_token", "prompt J/tok", lambda r: r.speed.prompt_j_per_token if r.speed else None, ".4f", 5,
+           _views(RECORD, HTML)),
+    Column("energy_method", "energy method", lambda r: r.speed.energy_sampling if r.speed else None, views=_views(RECORD)),
+    Column("sustained_last_over_first", "sustained last/first", lambda r: r.sustained_ratio, _sustained, 3,
+           _views(RECORD, HTML)),
+    Column("first_throttle_s", "first throttle s", lambda r: r.first_throttle_s, _throttle, views=_views(RECORD, HTML)),
     Column("ttft_ms", "TTFT ms", lambda r: r.ttft_ms, ".0f", 1, _views(RECORD, HTML, SIZE)),
     Column("peak_rss_mib", "peak MiB", lambda r: r.peak_rss_mib, ".0f", 1, _views(RECORD, MD, HTML, SIZE)),
+    Column("predicted_rss_mib", "predicted MiB", lambda r: r.predicted_rss_mib, _predicted, 1,
+           _views(RECORD, MD, HTML, SIZE), "predicted"),
+    Column("prediction_error_pct", "prediction error %", lambda r: r.prediction_error_pct, ".1f", 1, _views(RECORD)),
     Column("kl_mean", "KL", _drift("kl_mean"), ".4f", 5, _views(RECORD, MD, HTML, FIDELITY), "KL mean"),
     Column("top1_agreement", "top-1", _drift("top1_agreement"), ".1%", 4, _views(RECORD, FIDELITY)),
     Column("top1_stderr", "± SE", _drift("top1_stderr"), ".1%", 4, _views(RECORD, FIDELITY)),

@@ -1,8 +1,10 @@
 """Execute the plan of `edgebench run`: artifacts x backends x suites x budgets on this
 device, written to the run folder's SQLite store as it goes, resumable at any point.
 
-For each artifact, in ladder order: refuse it if it exceeds the profile's memory budget
-(and say so), measure speed, measure drift against the reference, then run every suite
+For each artifact, in ladder order: predict its peak resident memory (edge/memfit.py: weights, KV
+cache at the run's context and parallel count, compute buffer), skip it with a note if that exceeds
+the profile's memory budget, store the prediction (the report sets it beside the peak the speed child
+measured), measure speed, measure drift against the reference, then run every suite
 item that the store does not hold yet: one generation at the largest budget, cut to each
 budget, scored, and written with all its budgets in one transaction. The runtimes run in
 child processes; a crash there is recorded for that artifact and the run goes on.
@@ -28,11 +30,14 @@ from edge.artifacts import Artifact, artifact_identity
 from edge.backend import Sampling
 from edge.drift import build_reference_isolated, run_drift_isolated
 from edge.errors import EdgebenchError
+from edge.memfit import MemoryPrediction, predict
 from edge.isolation import RuntimeCrash
 from edge.backend_specs import slow_paths
 from edge.speed import SpeedConfig, run_speed
+from edge.sustain import SustainConfig, run_sustain
 
 REFERENCE_FILE = "reference.npz"
+MEMORY = "memory"  # measurement kind: the memory prediction made before the artifact ran (edge/memfit.py)
 CRASH = "crash"  # measurement kind: the artifact's runtime crashed; removed when a resumed run gets through
 
 
@@ -55,6 +60,7 @@ class PlanConfig:
                                             load_repetitions=1)
     drift: bool = True
     drift_windows: int | None = 2  # windows of 512 tokens; None: the whole corpus
+    sustain_s: int = 0  # seconds of sustained generation per artifact after its speed tests (edge/sustain.py); 0: none
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,8 @@ def check_config(config: PlanConfig, settings) -> dict[str, tuple]:
     if max(config.budgets) + 512 > settings.n_ctx:
         raise EdgebenchError(f"the largest budget ({max(config.budgets)}) leaves no room for prompts in a "
                              f"{settings.n_ctx}-token context; lower --budgets")
+    if 0 < config.sustain_s < 3:
+        raise EdgebenchError(f"--sustain needs at least 3 seconds to compare a first and a last window (got {config.sustain_s})")
     return load_items(config)
 
 
@@ -103,6 +111,8 @@ def planned_stages(artifacts: list[Artifact], reference: Artifact | None, config
         slow = SLOW_PATHS.get((artifact.backend, host.get("os")))
         if config.speed:
             stages.append((artifact.label, "speed"))
+        if config.sustain_s and not slow:
+            stages.append((artifact.label, "sustain"))
         if config.drift and reference is not None and (slow.drift_windows if slow else config.drift_windows) != 0:
             stages.append((artifact.label, "drift"))
         if config.suites and (not slow or slow.suites):
@@ -141,7 +151,8 @@ class _Run:
 
 
 def run_plan(store: Store, artifacts: list[Artifact], reference: Artifact | None, config: PlanConfig, settings,
-             host: dict, llm_judge=None, progress: Progress | None = None, loaded: dict | None = None) -> None:
+             host: dict, llm_judge=None, progress: Progress | None = None, loaded: dict | None = None,
+             parallel: int = 1) -> None:
     """Execute the plan; everything already in the store is skipped.
 
     Native work runs in child processes (speed, the drift reference, drift, generation): a
@@ -153,12 +164,14 @@ def run_plan(store: Store, artifacts: list[Artifact], reference: Artifact | None
     specs.update({name: suite.spec.as_dict() for name, (suite, _) in loaded.items()})
     store.set_meta("suites", specs)  # reports and comparisons read the suites' facts from here
     notes = store.meta("notes", {})
-    fitting = [a for a in artifacts if a.size_bytes / 2**30 <= settings.memory_budget_gb]
+    predictions = predict_memory(artifacts, settings, parallel)
+    fitting = [a for a in artifacts if predictions[a.path].fits(settings.memory_budget_gb)]
     if artifacts and not fitting:
-        smallest = min(artifacts, key=lambda a: a.size_bytes)
+        smallest = min(artifacts, key=lambda a: predictions[a.path].total_bytes)
         raise EdgebenchError(f"every artifact exceeds the profile's memory budget: the smallest, {smallest.label}, needs "
-                             f"{smallest.size_bytes / 2**30:.2f} GiB and the profile allows {settings.memory_budget_gb:g} GiB; "
-                             "add smaller quant levels to --ladder or pick another --profile")
+                             f"{predictions[smallest.path].total_bytes / 2**30:.2f} GiB (predicted) and the profile allows "
+                             f"{settings.memory_budget_gb:g} GiB; add smaller quant levels to --ladder, lower the context "
+                             "or pick another --profile")
     stages = planned_stages(artifacts, reference, config, host)
     progress.plan(stages)
     ref_path = None
@@ -168,9 +181,12 @@ def run_plan(store: Store, artifacts: list[Artifact], reference: Artifact | None
     for artifact in artifacts:
         digest = artifact_identity(artifact)
         store.add_artifact(digest, artifact, is_reference=reference is not None and artifact.path == reference.path)
-        need_gb = artifact.size_bytes / 2**30
-        if need_gb > settings.memory_budget_gb:
-            notes[artifact.label] = (f"skipped: needs {need_gb:.2f} GiB, the profile allows {settings.memory_budget_gb:g} GiB")
+        prediction = predictions[artifact.path]
+        store.add_measurement(digest, artifact.backend, MEMORY, prediction.to_dict())
+        if not prediction.fits(settings.memory_budget_gb):
+            notes[artifact.label] = (f"skipped: predicted to need {prediction.total_bytes / 2**30:.2f} GiB "
+                                     f"(weights, KV cache at {prediction.n_ctx} x {prediction.parallel}, compute), "
+                                     f"the profile allows {settings.memory_budget_gb:g} GiB")
             store.set_meta("notes", notes)
             _skip_rest(progress, stages, artifact.label)
             progress.say(f"{artifact.label}: {notes[artifact.label]}", "yellow")
@@ -195,6 +211,17 @@ def run_plan(store: Store, artifacts: list[Artifact], reference: Artifact | None
         store.set_meta("seconds", seconds)
 
 
+def predict_memory(artifacts: list[Artifact], settings, parallel: int = 1) -> dict[Path, MemoryPrediction]:
+    """Each artifact's predicted peak resident memory at the run's context and `parallel` sequences."""
+    repack = settings.repack
+    if repack is None and any(a.format == "gguf" for a in artifacts):  # not resolved against a profile
+        from edge.repack import choose_for_this_host
+
+        repack = choose_for_this_host().enabled
+    return {a.path: predict(a, settings.n_ctx, parallel, repack=bool(repack), gpu_offload=settings.gpu_layers != 0)
+            for a in artifacts}
+
+
 def _skip_rest(progress: Progress, stages: list[tuple[str, str]], label: str) -> None:
     for artifact, stage in stages:
         if artifact == label:
@@ -213,6 +240,14 @@ def _measure_artifact(run: _Run, digest: str, artifact: Artifact, slow: SlowPath
                 result = run_speed(artifact, settings, speed,
                                    on_progress=lambda done, total, test: stage.update(done, total))
             store.add_measurement(digest, artifact.backend, "speed", result)
+    if config.sustain_s and not slow:
+        if store.has_measurement(digest, artifact.backend, "sustain"):
+            progress.skip(artifact.label, "sustain")
+        else:
+            with _Stage(progress, artifact.label, "sustain", config.sustain_s) as stage:
+                result = run_sustain(artifact, settings, SustainConfig(seconds=config.sustain_s),
+                                     on_progress=lambda done, total, _: stage.update(done, total))
+            store.add_measurement(digest, artifact.backend, "sustain", result)
     windows = slow.drift_windows if slow else config.drift_windows
     if run.ref_path is not None and windows != 0:
         if store.has_measurement(digest, artifact.backend, "drift"):
@@ -247,14 +282,24 @@ def _reference(store: Store, reference: Artifact, settings, progress: Progress, 
     return path
 
 
-def _run_suites(run: _Run, digest: str, artifact: Artifact) -> None:
-    store, config, loaded, progress, llm_judge = run.store, run.config, run.loaded, run.progress, run.llm_judge
+def sample_params(config: PlanConfig) -> tuple[Sampling, dict, str]:
+    """The suites' sampling, its record in every sample row, and that record's hash (part of a row's key)."""
     sampling = Sampling(max_tokens=max(config.budgets), temperature=config.temperature, seed=config.seed)
     params = {"temperature": config.temperature, "top_k": sampling.top_k, "top_p": sampling.top_p,
               "max_tokens": sampling.max_tokens, "system_prompt": config.system_prompt}
-    p_hash = params_hash(params)
-    todo = [i for _, items in loaded.values() for i in items
-            if not store.has_item(digest, artifact.backend, i.id, config.budgets, config.seed, p_hash)]
+    return sampling, params, params_hash(params)
+
+
+def missing_items(store: Store, digest: str, backend: str, items, config: PlanConfig) -> list:
+    """The items whose rows (every budget) the store does not hold yet for this artifact."""
+    p_hash = sample_params(config)[2]
+    return [i for i in items if not store.has_item(digest, backend, i.id, config.budgets, config.seed, p_hash)]
+
+
+def _run_suites(run: _Run, digest: str, artifact: Artifact) -> None:
+    store, config, loaded, progress, llm_judge = run.store, run.config, run.loaded, run.progress, run.llm_judge
+    sampling, params, p_hash = sample_params(config)
+    todo = missing_items(store, digest, artifact.backend, [i for _, items in loaded.values() for i in items], config)
     total = sum(len(items) for _, items in loaded.values())
     if not todo:
         progress.skip(artifact.label, "suites")

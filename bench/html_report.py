@@ -61,6 +61,20 @@ def _empty(plot_id: str, title: str, why: str) -> str:
     return f'<p class="empty" id="{plot_id}">{html.escape(title)}: {html.escape(why)}</p>'
 
 
+STYLE = """body { font-family: system-ui, sans-serif; margin: 24px; color: #222; }
+table.artifacts { border-collapse: collapse; font-size: 13px; }
+table.artifacts td, table.artifacts th { border: 1px solid #ccc; padding: 3px 6px; text-align: right; }
+table.artifacts td:first-child, table.artifacts td:last-child { text-align: left; }
+tr.recommended { background: #e6f4ea; font-weight: bold; }
+p.answer { font-size: 16px; font-weight: bold; }
+p.note, .caption { font-size: 12px; color: #555; }
+p.finding { font-size: 14px; color: #8a5a00; }
+figure.plot { margin: 16px 0; }
+figure.plot figcaption { font-weight: bold; margin-bottom: 4px; }
+figure.plot svg { max-width: 100%; height: auto; }
+"""
+
+
 class Colours:
     """One colour per artifact, the same in every plot."""
 
@@ -216,6 +230,46 @@ def device_plot(rows: list[ReportRow]) -> str:
     return _svg(fig, "plot-devices", title)
 
 
+def sustain_plot(runs: list[tuple[str, dict]], colours: Colours | None = None) -> str:
+    """tok/s against time (left axis) with the CPU temperature (right axis, dashed) of each sustained run;
+    the first throttle marked; the summary in the caption."""
+    if not runs:
+        return ""
+    from edge.sustain import summary_lines
+
+    colours = colours or Colours([name for name, _ in runs])
+    fig, axes = _figure(1)
+    ax, heat = axes[0], None
+    for name, result in runs:
+        rows = result["timeline"]
+        ax.plot([r["t"] for r in rows], [r["tok_s"] for r in rows], "-", color=colours.of[name], label=name)
+        temps = [(r["t"], r["temp_c"]) for r in rows if r["temp_c"] is not None]
+        if temps:
+            heat = heat or ax.twinx()
+            heat.plot(*zip(*temps), "--", color=colours.of[name], alpha=0.6, label=f"{name} temperature")
+        throttle = result["summary"]["first_throttle_s"]
+        if throttle is not None:
+            ax.axvline(throttle, color=colours.of[name], linestyle=":", label=f"{name}: first throttle")
+    ax.set_xlabel("seconds of continuous generation")
+    ax.set_ylabel("generated tok/s (per second)")
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    if heat is not None:
+        heat.set_ylabel("hottest thermal zone, C (dashed)")
+    else:  # say it on the plot: a flat absence of a line could read as a flat temperature
+        ax.set_title("no thermal zone readable on this host: tok/s only", fontsize=8)
+    _legend(fig, [ax] + ([heat] if heat is not None else []))
+    said = "; ".join(f"{name}: " + "; ".join(summary_lines(result["summary"])) for name, result in runs)
+    return _svg(fig, "plot-sustain", f"Sustained generation: tok/s and temperature against time ({said})")
+
+
+def write_sustain_html(result: dict, path: Path) -> None:
+    """A page with one sustained run's plot (edgebench speed --sustain --html), written atomically."""
+    body = sustain_plot([(result["model_type"], result)])
+    _write(path, f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>edgebench sustained run</title>"
+                 f"<style>{STYLE}</style></head><body>\n<h1>{html.escape(result['model_filename'])}</h1>\n{body}\n</body></html>\n")
+
+
 def loss_plot(rows: list[ReportRow]) -> str:
     """The training loss of each run's adapter (SFT and DPO), when a run was made with one from edgebench train."""
     from bench.results import training_curves
@@ -263,22 +317,11 @@ def render(rows: list[ReportRow]) -> str:
     colours = Colours([name(r) for r in rows])
     tables = "".join(group_html(run, device, group) for (run, device), group in groups(rows).items())
     plots = [drift_plot(rows, name, colours), quality_plot(rows, name, colours), budget_plot(rows, name, colours),
-             device_plot(rows), loss_plot(rows)]
+             device_plot(rows), sustain_plot([(name(r), r.sustain) for r in rows if r.sustain], colours), loss_plot(rows)]
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>edgebench report</title>
 <style>
-body {{ font-family: system-ui, sans-serif; margin: 24px; color: #222; }}
-table.artifacts {{ border-collapse: collapse; font-size: 13px; }}
-table.artifacts td, table.artifacts th {{ border: 1px solid #ccc; padding: 3px 6px; text-align: right; }}
-table.artifacts td:first-child, table.artifacts td:last-child {{ text-align: left; }}
-tr.recommended {{ background: #e6f4ea; font-weight: bold; }}
-p.answer {{ font-size: 16px; font-weight: bold; }}
-p.note, .caption {{ font-size: 12px; color: #555; }}
-p.finding {{ font-size: 14px; color: #8a5a00; }}
-figure.plot {{ margin: 16px 0; }}
-figure.plot figcaption {{ font-weight: bold; margin-bottom: 4px; }}
-figure.plot svg {{ max-width: 100%; height: auto; }}
-</style></head><body>
+{STYLE}</style></head><body>
 <h1>edgebench report</h1>
 {tables}
 {''.join(plots)}
@@ -288,7 +331,10 @@ figure.plot svg {{ max-width: 100%; height: auto; }}
 
 def write_html(rows: list[ReportRow], path: Path) -> None:
     """Write the page atomically (a temporary name, then a rename): never a half-written report."""
-    page = render(rows)
+    _write(path, render(rows))
+
+
+def _write(path: Path, page: str) -> None:
     tmp = path.with_name(path.name + ".tmp")
     try:
         tmp.write_text(page, encoding="utf-8")

@@ -64,6 +64,9 @@ def footnote(group: list[ReportRow]) -> str:
     parts.append("scores at the largest budget with 95% CIs; KL and top-1 against the reference on the shipped corpus"
                  + (f"; n = {'/'.join(map(str, sizes))} items per score: only large differences are detectable, "
                     "raise --limit for a stronger test" if sizes and max(sizes) < 30 else ""))
+    energy = next((r.speed.energy_sampling for r in group if r.speed and r.speed.energy_method), None)
+    if energy:
+        parts.append(f"J/tok: energy per generated (and prompt) token over the speed tests' repetitions, by {energy}")
     if any(r.flips for r in group):
         parts.append("flips: the share of items an artifact scores unlike the reference, pooled over the splits run, "
                      "with a Wilson 95% CI (equal accuracy can hide many)")
@@ -80,13 +83,16 @@ def _md_table(head: list[str], rows: list[list[str]], right_from: int = 1) -> li
 
 
 def speed_markdown(group: list[ReportRow]) -> list[str]:
-    """llama-bench's table: one row per artifact and test."""
+    """llama-bench's table: one row per artifact and test; J/token beside t/s where a device measured energy."""
+    metered = any(r.speed and r.speed.energy_method for r in group)
     rows = [[display_name(r), f"{r.size_bytes / 2**20:.2f} MiB", f"{r.n_params / 1e6:.2f} M" if r.n_params else "-",
              r.backend or "-", str(r.threads or "-"), t.test, f"{t.avg_ts:.2f} ± {num(t.stddev_ts, '.2f')}"]
+            + ([num(r.speed.j_per_token(t), ".4f")] if metered else [])
             for r in group if r.speed for t in r.speed.rates]
     if not rows:
         return []
-    return _md_table(["model", "size", "params", "backend", "threads", "test", "t/s"], rows, right_from=1)
+    return _md_table(["model", "size", "params", "backend", "threads", "test", "t/s"] + (["J/tok"] if metered else []),
+                     rows, right_from=1)
 
 
 def quality_markdown(group: list[ReportRow]) -> list[str]:
@@ -131,5 +137,6 @@ def to_csv(rows: list[ReportRow]) -> str:
 
 def to_json(rows: list[ReportRow]) -> str:
     return json.dumps([{**record(r), "by_budget": r.by_budget, "cap_hit_by_budget": r.cap_hit_by_budget,
-                        "speed": r.speed.raw if r.speed else None, "drift": r.drift.raw if r.drift else None}
+                        "speed": r.speed.raw if r.speed else None, "drift": r.drift.raw if r.drift else None,
+                        "memory": r.memory, "sustain": r.sustain}
                        for r in rows], indent=2)

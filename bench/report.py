@@ -21,6 +21,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench.compare import compare_runs, paired_test
+from bench.fleet_folder import expand
 from bench.recommend import CEILING, FLOOR, MARGIN, TOO_SMALL, Candidate, SplitSize, recommend
 from bench.report_model import Decision, Measured, PairKey, ReportRow
 from bench.results import RunScores, read_rows
@@ -28,14 +29,15 @@ from bench.stats import equal_but_flipped, flip_finding, flips
 from edge.errors import EdgebenchError
 
 ALPHA = 0.05
+THIN_RUNG = 0.10  # a rung saving less than this share of the next one up's size, while drifting further, is not worth it
 Pairs = dict[PairKey, list[tuple[float, float]]]
 
 
 def load_report(folders: list[Path]) -> list[ReportRow]:
     """Every artifact of every run folder, with its verdict and the run's recommendation."""
     rows = []
-    for folder in folders:
-        rows += decide_run(*read_rows(Path(folder)))
+    for folder in expand([Path(f) for f in folders]):  # a fleet run's folder: each of its devices' runs
+        rows += decide_run(*read_rows(folder))
     if not rows:
         raise EdgebenchError("the run folders hold no artifacts yet; run edgebench run first (or --resume it)")
     return rows
@@ -54,12 +56,31 @@ def decide_run(rows: list[Measured], scored: dict[str, RunScores], reference: st
             fields.update(_flips(row, ref, scored[row.label]))
         if row.crash:
             fields.update(verdict="crashed", differs=None)  # partial results are not a basis for a recommendation
+    for label, finding in thin_rungs(rows).items():
+        decided[label]["findings"] = (*decided[label].get("findings", ()), finding)
     if ref is not None:
         levels = _floor_ceiling(next(r for r in rows if r.label == reference))
         for fields in decided.values():
             fields["floor_ceiling"] = dict(levels)
         _recommend(rows, ref, scored, decided)
     return [ReportRow(row, Decision(**decided[row.label])) for row in rows]
+
+
+def thin_rungs(rows: list[Measured]) -> dict[str, str]:
+    """Rungs that save less than 10 % in size over the next one up the ladder (the next larger artifact of the
+    same format) while drifting further from the reference: {label: the sentence that says so}. For small models
+    the embedding tensor dominates, so Q3_K and Q2_K files are hardly smaller than Q4_K_M."""
+    found = {}
+    for fmt in dict.fromkeys(r.label.split(":")[0] for r in rows):
+        rungs = sorted((r for r in rows if r.label.split(":")[0] == fmt and not r.crash), key=lambda r: r.size_bytes)
+        for low, high in zip(rungs, rungs[1:]):
+            saving = 1 - low.size_bytes / high.size_bytes if high.size_bytes else 0.0
+            low_kl, high_kl = (r.drift.kl_mean if r.drift else None for r in (low, high))
+            if saving < THIN_RUNG and low_kl is not None and high_kl is not None and low_kl > high_kl:
+                name, up = (r.label.split(":", 1)[-1] for r in (low, high))
+                found[low.label] = (f"{name} saves {saving * 100:.0f} % over {up} and loses fidelity (KL {low_kl:.2g} "
+                                    f"against {high_kl:.2g}): ship {up}")
+    return found
 
 
 def _verdict(ref: RunScores, mine: RunScores) -> dict:

@@ -54,11 +54,12 @@ class SpeedTest:
     stddev_ts: float | None
     avg_ns: float
     samples_ts: tuple[float, ...]
+    energy: dict = field(default_factory=dict)  # method -> {joules, j_per_token, sampling_hz, covers} (edge/energy)
 
     @classmethod
     def from_dict(cls, t: dict) -> "SpeedTest":
         return cls(t["test"], t.get("n_depth", 0) or 0, t.get("avg_ts", 0.0), t.get("stddev_ts"), t.get("avg_ns", 0.0),
-                   tuple(t.get("samples_ts") or ()))
+                   tuple(t.get("samples_ts") or ()), t.get("energy") or {})
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,35 @@ class SpeedResult:
     @property
     def ttft(self) -> SpeedTest | None:
         return self._first(lambda t: t.test == "ttft")
+
+    @property
+    def energy_method(self) -> str | None:
+        """The energy reader behind the J/token figures (the first that measured), None where none could."""
+        return (self.raw.get("energy") or {}).get("method")
+
+    def j_per_token(self, test: SpeedTest | None) -> float | None:
+        found = test.energy.get(self.energy_method) if test and self.energy_method else None
+        return found.get("j_per_token") if found else None
+
+    @property
+    def gen_j_per_token(self) -> float | None:
+        return self.j_per_token(self.generation)
+
+    @property
+    def prompt_j_per_token(self) -> float | None:
+        return self.j_per_token(self.prompt)
+
+    @property
+    def energy_sampling(self) -> str | None:
+        """The method and its sampling, e.g. "rapl (counter)" or "pi-pmic (5 Hz)"; why not, where no reader could."""
+        energy = self.raw.get("energy") or {}
+        method = energy.get("method")
+        if method:
+            test = self.generation or self.prompt
+            hz = ((test.energy.get(method) or {}).get("sampling_hz") if test else None)
+            return f"{method} ({'counter' if hz is None else f'{hz:g} Hz'})"
+        reasons = energy.get("methods") or {}
+        return "; ".join(f"{m}: {why}" for m, why in reasons.items()) or None
 
     @property
     def rates(self) -> tuple[SpeedTest, ...]:
@@ -141,6 +171,8 @@ class Measured:
     cap_budget: int | None = None
     note: str = ""
     crash: str | None = None  # the runtime crashed on this artifact; --resume retries it
+    sustain: dict | None = None  # a sustained run's timeline and summary (edge/sustain.py), when the run had --sustain
+    memory: dict | None = None  # the memory prediction made before it ran (edge/memfit.py MemoryPrediction.to_dict)
 
     @property
     def gen_tps(self) -> float | None:
@@ -155,6 +187,25 @@ class Measured:
     @property
     def peak_rss_mib(self) -> float | None:
         return self.speed.peak_rss_bytes / 2**20 if self.speed and self.speed.peak_rss_bytes is not None else None
+
+    @property
+    def sustained_ratio(self) -> float | None:
+        """A sustained run's last window tok/s over its first (edge/sustain.py); None without one."""
+        return self.sustain["summary"]["last_over_first"] if self.sustain else None
+
+    @property
+    def first_throttle_s(self) -> float | None:
+        return self.sustain["summary"]["first_throttle_s"] if self.sustain else None
+
+    @property
+    def predicted_rss_mib(self) -> float | None:
+        return self.memory["total_bytes"] / 2**20 if self.memory else None
+
+    @property
+    def prediction_error_pct(self) -> float | None:
+        """The prediction against the measured peak, signed: +5 means predicted 5 % above the measurement."""
+        measured, predicted = self.peak_rss_mib, self.predicted_rss_mib
+        return None if not measured or predicted is None else 100.0 * (predicted - measured) / measured
 
 
 @dataclass(frozen=True)

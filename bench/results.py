@@ -204,7 +204,9 @@ def read_rows(folder: Path) -> tuple[list[Measured], dict[str, RunScores], str |
                 str(folder), device, a["label"], a["hash"], bool(a["is_reference"]), a["size_bytes"],
                 a["bits_per_weight"], SpeedResult.parse(store.measurement(a["hash"], backend, "speed")),
                 DriftResult.parse(store.measurement(a["hash"], backend, "drift")), n_params=a["n_params"],
-                backend=backend, threads=threads, note=note, crash=crash, **score_fields(scored[a["label"]])))
+                backend=backend, threads=threads, note=note, crash=crash,
+                memory=store.measurement(a["hash"], backend, "memory"), sustain=store.measurement(a["hash"], backend, "sustain"),
+                **score_fields(scored[a["label"]])))
             if a["is_reference"]:
                 reference = a["label"]
     return rows, scored, reference

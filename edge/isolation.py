@@ -36,11 +36,13 @@ class RuntimeCrash(EdgebenchError):
 
 
 def run_isolated(target: Callable, args: tuple, on_event: Callable[[dict], None] | None = None,
-                 runtime: str = "the runtime", timeout_s: float | None = None) -> Any:
-    """target(*args, emit) in a child process; events go to on_event as they arrive."""
+                 runtime: str = "the runtime", timeout_s: float | None = None, daemon: bool = True) -> Any:
+    """target(*args, emit) in a child process; events go to on_event as they arrive. daemon=False for a
+    child that isolates work of its own (a fleet cell runs the plan, which starts runtime children): a
+    daemonic process may not have children."""
     context = multiprocessing.get_context("spawn")
     receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_child_main, args=(sender, target, args), daemon=True)
+    child = context.Process(target=_child_main, args=(sender, target, args), daemon=daemon)
     child.start()
     sender.close()  # the parent keeps only the reading end, so the child's exit is seen as EOF
     doing, outcome = None, None

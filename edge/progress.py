@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-STAGES = ("convert", "speed", "drift reference", "drift", "suites")  # in the order a run does them
+STAGES = ("convert", "speed", "sustain", "drift reference", "drift", "suites")  # in the order a run does them
 
 
 class Progress:

@@ -7,6 +7,8 @@ Tests, named as llama-bench names them:
 - load: time to load the artifact.
 Each test runs warm-up rounds, then repetitions, and reports avg/stddev and every sample
 (`samples_ts`, `samples_ns`). Prompts are real text (the drift corpus), not random ids.
+Where the device can tell (edge/energy/: RAPL, NVML, a Pi 5's PMIC, powermetrics), the energy of
+each test's repetitions is measured too and given as J/token beside its tok/s, with its method.
 
 The model runs in a child process (`python -m edge.speed`), so the peak resident memory
 that getrusage reports there is this artifact's alone, native allocations included. The
@@ -49,10 +51,20 @@ class TestResult:
     n_depth: int
     samples_ns: list[int] = field(default_factory=list)
     samples_ts: list[float] = field(default_factory=list)
+    energy: dict = field(default_factory=dict)  # method -> joules, seconds, j_per_token, covers, sampling_hz
 
     def to_dict(self) -> dict:
-        return {**asdict(self), "avg_ns": _mean(self.samples_ns), "stddev_ns": _stdev(self.samples_ns),
-                "avg_ts": _mean(self.samples_ts), "stddev_ts": _stdev(self.samples_ts)}
+        out = {**asdict(self), "avg_ns": _mean(self.samples_ns), "stddev_ns": _stdev(self.samples_ns),
+               "avg_ts": _mean(self.samples_ts), "stddev_ts": _stdev(self.samples_ts)}
+        if not self.energy:
+            out.pop("energy")
+        return out
+
+
+def energy_per_token(readings: dict, tokens: int) -> dict:
+    """{method: the reading with its J/token} for the tokens of one test's repetitions."""
+    return {method: {**e.to_dict(), "j_per_token": e.joules / tokens if tokens else None}
+            for method, e in readings.items()}
 
 
 def _mean(values) -> float:
@@ -82,12 +94,25 @@ def speed_tests(config: SpeedConfig) -> list[tuple[str, int, int, int]]:
     return tests
 
 
-def measure(artifact_path: str, backend_name: str, settings: RuntimeSettings, config: SpeedConfig, report=print) -> dict:
-    """Run every test in this process. `report(done, total, test)` is called as tests finish."""
+def _run_test(backend, tokens: list[int], n_prompt: int, n_gen: int, n_depth: int) -> tuple[float, int]:
+    """One repetition: (seconds, tokens) of n_gen decode steps after n_depth tokens, or of an n_prompt prompt."""
+    if n_gen:
+        _, steps = backend.timed_decode(tokens[: max(n_depth, 1)], n_gen)
+        return sum(steps), n_gen
+    seconds, _ = backend.timed_decode(tokens[:n_prompt], 0)
+    return seconds, n_prompt
+
+
+def measure(artifact_path: str, backend_name: str, settings: RuntimeSettings, config: SpeedConfig, report=print,
+            meters=None) -> dict:
+    """Run every test in this process. `report(done, total, test)` is called as tests finish; `meters` (an
+    edge/energy Meters) measure each test's energy, None: every reader that works on this device."""
     from edge.backend import open_backend
+    from edge.energy import Meters
 
     tests = speed_tests(config)
     total = len(tests) + 1
+    meters = Meters.detect() if meters is None else meters
     load = TestResult("load", 0, 0, 0)
     backend = None
     for _ in range(config.load_repetitions):
@@ -100,16 +125,16 @@ def measure(artifact_path: str, backend_name: str, settings: RuntimeSettings, co
     results = []
     for done, (name, n_prompt, n_gen, n_depth) in enumerate(tests, start=2):
         result = TestResult(name, n_prompt, n_gen, n_depth)
-        for rep in range(config.warmup + config.repetitions):
-            if n_gen:
-                _, steps = backend.timed_decode(tokens[: max(n_depth, 1)], n_gen)
-                seconds, count = sum(steps), n_gen
-            else:
-                seconds, _ = backend.timed_decode(tokens[:n_prompt], 0)
-                count = n_prompt
-            if rep >= config.warmup:
-                result.samples_ns.append(int(seconds * 1e9))
-                result.samples_ts.append(count / seconds)
+        for _ in range(config.warmup):
+            _run_test(backend, tokens, n_prompt, n_gen, n_depth)
+        meters.start()
+        for _ in range(config.repetitions):
+            seconds, count = _run_test(backend, tokens, n_prompt, n_gen, n_depth)
+            result.samples_ns.append(int(seconds * 1e9))
+            result.samples_ts.append(count / seconds)
+        readings = meters.stop()
+        if not n_depth:  # a tg test at a depth evaluates its prefix first, untimed, but the meters count it
+            result.energy = energy_per_token(readings, (n_gen or n_prompt) * config.repetitions)
         results.append(result)
         report(done, total, name)
         if config.cooldown_s:
@@ -123,6 +148,7 @@ def measure(artifact_path: str, backend_name: str, settings: RuntimeSettings, co
         "n_gpu_layers": settings.gpu_layers,
         "tests": [r.to_dict() for r in [*results, ttft, load]],
         "peak_rss_bytes": peak_rss_bytes(),
+        "energy": meters.describe(),
     }
     if hasattr(backend, "repack"):  # llama.cpp: weight repacking (llama-bench's "repack" field) and why
         out["repack"], out["repack_why"] = backend.repack, backend.repack_why
@@ -144,16 +170,41 @@ def run_speed(artifact_spec: "str | Artifact", settings: RuntimeSettings, config
     request = {"artifact": str(artifact.path), "backend": backend_name, "settings": asdict(settings), "config": asdict(config)}
     before = thermal.snapshot()
     started = time.time()
-    child = subprocess.Popen([sys.executable, "-m", "edge.speed", json.dumps(request)], stdout=subprocess.PIPE,
+    result = run_child("edge.speed", request, backend_name, "speed", on_progress, timeout_s)
+    out = {
+        "model_filename": str(artifact.path),
+        "model_type": artifact.label,
+        "model_size": artifact.size_bytes,
+        "model_n_params": artifact.n_params,
+        "bits_per_weight": round(artifact.bits_per_weight, 3),
+        **result,
+        "config": asdict(config),
+        "test_time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+        "thermal_before": before,
+        "thermal_after": thermal.snapshot(),
+    }
+    tg = next((t for t in out["tests"] if t["test"].startswith("tg") and not t["n_depth"]), None)
+    if tg:
+        out["roofline"] = bandwidth.roofline(tg["avg_ts"], artifact.size_bytes, bandwidth.measure_bandwidth_gbs())
+    return out
+
+
+def run_child(module: str, request: dict, backend_name: str, what: str, on_progress=None,
+              timeout_s: float | None = None) -> dict:
+    """Run `python -m MODULE REQUEST_JSON`, pass its progress lines on, and return its result.
+
+    The child prints JSON lines: {"progress", "total", "test"} as it goes, then {"result"} or {"error"}.
+    A child killed by a signal is a RuntimeCrash (edge/isolation.py); any other failure one EdgebenchError."""
+    child = subprocess.Popen([sys.executable, "-m", module, json.dumps(request)], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
-    result, doing = None, "loading the model for speed"
+    result, now = None, f"loading the model for {what}"
     try:
         for line in child.stdout:
             if not line.startswith("{"):  # a runtime that prints to stdout
                 continue
             message = json.loads(line)
             if "progress" in message:
-                doing = f"measuring speed (after {message['test']})"
+                now = f"measuring {what} (after {message['test']})"
                 if on_progress:
                     on_progress(message["progress"], message["total"], message["test"])
             elif "result" in message or "error" in message:
@@ -166,26 +217,11 @@ def run_speed(artifact_spec: "str | Artifact", settings: RuntimeSettings, config
     if result is None and child.returncode is not None and child.returncode < 0:
         from edge.isolation import crash, runtime_name
 
-        raise crash(runtime_name(backend_name), child.returncode, doing)
+        raise crash(runtime_name(backend_name), child.returncode, now)
     if result is None or "error" in result:
         detail = result["error"] if result else (stderr.splitlines()[-1] if stderr else f"exit code {child.returncode}")
-        raise EdgebenchError(f"speed measurement of {artifact.path} failed: {detail}")
-    out = {
-        "model_filename": str(artifact.path),
-        "model_type": artifact.label,
-        "model_size": artifact.size_bytes,
-        "model_n_params": artifact.n_params,
-        "bits_per_weight": round(artifact.bits_per_weight, 3),
-        **result["result"],
-        "config": asdict(config),
-        "test_time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
-        "thermal_before": before,
-        "thermal_after": thermal.snapshot(),
-    }
-    tg = next((t for t in out["tests"] if t["test"].startswith("tg") and not t["n_depth"]), None)
-    if tg:
-        out["roofline"] = bandwidth.roofline(tg["avg_ts"], artifact.size_bytes, bandwidth.measure_bandwidth_gbs())
-    return out
+        raise EdgebenchError(f"{what} measurement of {request['artifact']} failed: {detail}")
+    return result["result"]
 
 
 def _child_main(request_json: str) -> int:

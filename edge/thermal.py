@@ -1,10 +1,12 @@
-"""Temperature and clock readings, taken before and after a measurement so that thermal
-throttling shows up beside the numbers it spoiled.
+"""Temperature, clock and throttle readings, taken before and after a measurement (and every second of
+a sustained run, edge/sustain.py) so that thermal throttling shows up beside the numbers it spoiled.
 
-Linux exposes them in sysfs: /sys/class/thermal/thermal_zone*/temp (millidegrees C) and
-/sys/devices/system/cpu/cpu*/cpufreq/scaling_cur_freq (kHz). Where a reading does not
-exist (containers, VMs, macOS without privileges) it is reported as "unavailable",
-never guessed.
+Linux exposes them in sysfs: /sys/class/thermal/thermal_zone*/temp (millidegrees C),
+/sys/devices/system/cpu/cpu*/cpufreq/scaling_cur_freq (kHz) and, on x86, the kernel's throttle
+event counters (cpu*/thermal_throttle/*_throttle_count). A Raspberry Pi's firmware says whether it
+throttles now and since boot (`vcgencmd get_throttled`, decoded by THROTTLE_BITS). Where a reading
+does not exist (containers, VMs, macOS without privileges) it is reported as "unavailable", never
+guessed. Every root and command is a parameter, so tests run on fake trees and fake commands.
 """
 
 from __future__ import annotations
@@ -46,3 +48,57 @@ def clocks_mhz(root: Path = CPU_ROOT) -> dict[str, float] | str:
 
 def snapshot() -> dict:
     return {"temperature_c": temperatures_c(), "clock_mhz": clocks_mhz()}
+
+
+# vcgencmd get_throttled bits (Raspberry Pi firmware): bit -> what it says. Bits 0-3 hold now, 16-19 since boot.
+THROTTLE_BITS = {0: "under-voltage", 1: "arm frequency capped", 2: "throttled", 3: "soft temperature limit",
+                 16: "under-voltage occurred", 17: "arm frequency capping occurred", 18: "throttling occurred",
+                 19: "soft temperature limit occurred"}
+NOW_MASK = 0xF  # the bits that describe this moment
+THROTTLED_COMMAND = ("vcgencmd", "get_throttled")
+
+
+def decode_throttled(text: str) -> dict | None:
+    """`throttled=0x50005` -> {"value": 0x50005, "now": [...], "since_boot": [...]}; None if it is not that line."""
+    _, sep, value = text.strip().partition("throttled=")
+    try:
+        bits = int(value, 16) if sep else None
+    except ValueError:
+        bits = None
+    if bits is None:
+        return None
+    named = [name for bit, name in THROTTLE_BITS.items() if bits >> bit & 1]
+    return {"value": bits, "now": [n for n in named if "occurred" not in n],
+            "since_boot": [n for n in named if "occurred" in n]}
+
+
+def pi_throttled(command: tuple[str, ...] = THROTTLED_COMMAND) -> dict | str:
+    """The Pi firmware's throttle flags, decoded, or "unavailable: why"."""
+    import shutil
+    import subprocess
+
+    if shutil.which(command[0]) is None:
+        return f"{UNAVAILABLE}: {command[0]} not found (Raspberry Pi OS only)"
+    try:
+        output = subprocess.run(command, capture_output=True, text=True, timeout=5).stdout
+    except (OSError, subprocess.SubprocessError) as exc:
+        return f"{UNAVAILABLE}: {' '.join(command)} failed ({exc.__class__.__name__})"
+    return decode_throttled(output) or f"{UNAVAILABLE}: {' '.join(command)} printed {output.strip()[:40]!r}"
+
+
+def throttle_counts(root: Path = CPU_ROOT) -> int | str:
+    """Linux x86's thermal throttle events since boot, summed over CPUs (core and package counters)."""
+    total, found = 0, False
+    for counter in root.glob("cpu[0-9]*/thermal_throttle/*_throttle_count"):
+        value = _read_int(counter)
+        if value is not None:
+            total, found = total + value, True
+    return total if found else f"{UNAVAILABLE}: no thermal_throttle counters under {root}"
+
+
+def hottest_c(readings: dict | str) -> float | None:
+    return max(readings.values()) if isinstance(readings, dict) and readings else None
+
+
+def mean_mhz(readings: dict | str) -> float | None:
+    return sum(readings.values()) / len(readings) if isinstance(readings, dict) and readings else None

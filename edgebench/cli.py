@@ -18,6 +18,7 @@ from convert.pipeline import ConvertOptions
 from edge.errors import EdgebenchError
 from edgebench.flags import (JUDGE_KEY_ENV, Judge, JudgeEndpoint, JudgeKeyEnv, JudgeModel, Profile, Repack, Threads,
                              check_repack, say, settings_from_flags)
+from edgebench.fleet_cli import worker
 from edgebench.judge_flags import llm_judge_from_flags
 from edgebench.temper_flags import TemperFrom, TemperLambda, TemperSpec, TemperTop, edits_from_flags
 from edge.speed import SpeedConfig
@@ -62,6 +63,9 @@ def run(
     speed: bool = typer.Option(True, "--speed/--no-speed", help="Measure speed and peak memory of every artifact."),
     drift: bool = typer.Option(True, "--drift/--no-drift", help="Measure drift from the reference (the F16 GGUF, else fp32)."),
     drift_windows: int = typer.Option(PLAN.drift_windows, min=1, help="Drift on the first N windows of 512 tokens of the shipped corpus."),
+    sustain: int = typer.Option(PLAN.sustain_s, min=0, help="Seconds of continuous generation per artifact after its speed "
+                                                            "tests: tok/s, temperature and throttling against time in the "
+                                                            "report (0: off; at least 3)."),
     profile: Profile = None,
     threads: Threads = None,
     repack: Repack = None,
@@ -72,6 +76,8 @@ def run(
     judge_model: JudgeModel = "default",
     judge_endpoint: JudgeEndpoint = None,
     api_key_env: JudgeKeyEnv = JUDGE_KEY_ENV,
+    fleet: Optional[str] = typer.Option(None, help="Run the plan on a Dask fleet instead of here: the scheduler's address (tcp://HOST:8786); devices join with edgebench worker."),
+    devices: Optional[str] = typer.Option(None, help="With --fleet: device kinds (profile names of the workers), comma-separated; default: every kind with a worker joined."),
     temper: TemperSpec = None,
     temper_top: TemperTop = None,
     temper_lambda: TemperLambda = None,
@@ -86,9 +92,17 @@ def run(
     splits = tuple(s.strip() for s in split.split(",") if s.strip()) if split else None
     config = PlanConfig(
         suites=suites, splits=splits, budgets=_budgets(budgets), temperature=temperature, seed=seed, system_prompt=system,
-        limit=limit, speed=PLAN.speed if speed else None, drift=drift, drift_windows=drift_windows)
+        limit=limit, speed=PLAN.speed if speed else None, drift=drift, drift_windows=drift_windows, sustain_s=sustain)
     targets = [t.strip() for t in ladder.split(",") if t.strip()] if ladder else None
     edits = edits_from_flags(temper, temper_top, temper_lambda, temper_from, sweep=True)
+    if fleet is not None or devices is not None:
+        if edits != [None] or probe:
+            raise EdgebenchError("--temper and --probe run on this host only, not with --fleet")
+        from edgebench.fleet_run import fleet_from_flags, run as run_fleet
+
+        run_fleet(model, config, fleet_from_flags(fleet, devices, judge, threads, repack), adapter=adapter, ladder=targets,
+                  profile_name=profile, out=out, resume=resume)
+        return
     local_judge = judge == "llm" and not judge_endpoint
     with llm_judge_from_flags(judge, judge_model, judge_endpoint, api_key_env,
                               settings_from_flags(profile, threads, repack) if local_judge else None) as llm_judge:
@@ -311,6 +325,10 @@ def speed(
     repetitions: int = typer.Option(SPEED.repetitions, "--reps", min=1, help="Repetitions per test (llama-bench -r)."),
     warmup: int = typer.Option(SPEED.warmup, min=0, help="Warm-up runs per test, not counted."),
     cooldown: float = typer.Option(SPEED.cooldown_s, min=0.0, help="Seconds to pause between tests (llama-bench --delay)."),
+    sustain: int = typer.Option(0, min=0, help="Seconds of continuous generation instead of the tests: tok/s, temperature, "
+                                               "clock and throttle flags every second (0: off; e.g. 300)."),
+    html_out: Optional[Path] = typer.Option(None, "--html", help="With --sustain: also write the plot of tok/s and "
+                                                                 "temperature against time to this HTML file."),
     profile: Profile = None,
     threads: Threads = None,
     repack: Repack = None,
@@ -321,6 +339,11 @@ def speed(
 
     from edgebench.console import print_tables, speed_table
     from edge.speed import SpeedConfig, run_speed
+
+    if html_out is not None and not sustain:
+        raise EdgebenchError("--html draws a sustained run: give --sustain SECONDS too")
+    if sustain:
+        return _sustained(artifact, backend, sustain, settings_from_flags(profile, threads, repack), html_out, json_out)
 
     config = SpeedConfig(prompt_sizes=_ints(prompt_sizes, "--pp"), gen_tokens=gen_tokens, depths=_ints(depths, "--depths"),
                          repetitions=repetitions, warmup=warmup, cooldown_s=cooldown)
@@ -337,6 +360,59 @@ def speed(
         print(json.dumps(result, indent=2))
     else:
         print_tables(speed_table(result))
+
+
+def _sustained(artifact: str, backend: str | None, seconds: int, settings, html_out: Path | None, json_out: bool) -> None:
+    from rich.progress import Progress
+
+    from edge.sustain import SustainConfig, run_sustain
+    from edgebench.console import print_tables, sustain_table
+
+    with Progress(transient=True, disable=json_out) as progress:
+        task = progress.add_task("sustained generation", total=seconds)
+        result = run_sustain(artifact, settings, SustainConfig(seconds=seconds), backend,
+                             on_progress=lambda done, total, _: progress.update(task, completed=done))
+    if html_out is not None:
+        from bench.html_report import write_sustain_html
+
+        write_sustain_html(result, html_out)
+    if json_out:
+        print(json.dumps(result, indent=2))
+    else:
+        print_tables(sustain_table(result))
+
+
+@app.command()
+def fit(
+    artifacts: list[str] = typer.Argument(..., help="Artifacts: .gguf files, MLX / ONNX folders, or 'default'."),
+    parallel: int = typer.Option(1, min=1, help="Sequences decoded side by side; each gets the whole context (KV cache x N)."),
+    measure: bool = typer.Option(False, "--measure", help="Also run each artifact's speed tests (tg64, pp64) in a child "
+                                                          "process and compare its measured peak with the prediction."),
+    profile: Profile = None,
+    threads: Threads = None,
+    repack: Repack = None,
+    json_out: bool = typer.Option(False, "--json", help="Print the predictions (and measurements) as JSON."),
+) -> None:
+    """Predict each artifact's peak resident memory (weights, KV cache, compute buffer) against the profile's budget."""
+    from bench.execute import predict_memory
+    from edge.artifacts import identify
+    from edge.speed import run_speed
+    from edgebench.console import fit_table, print_tables
+
+    settings = settings_from_flags(profile, threads, repack)
+    found = [identify(a) for a in artifacts]
+    predictions = predict_memory(found, settings, parallel)
+    rows = []
+    for artifact in found:
+        row = {"artifact": str(artifact.path), "label": artifact.label, **predictions[artifact.path].to_dict(),
+               "budget_gb": settings.memory_budget_gb, "fits": predictions[artifact.path].fits(settings.memory_budget_gb)}
+        if measure:
+            row["measured_peak_bytes"] = run_speed(artifact, settings, PLAN.speed)["peak_rss_bytes"]
+        rows.append(row)
+    if json_out:
+        print(json.dumps(rows, indent=2))
+    else:
+        print_tables(fit_table(rows))
 
 
 @app.command()
@@ -408,6 +484,7 @@ def distill(
         print_tables(*distill_tables(rows))
 
 
+app.command()(worker)
 from edgebench.heads_cli import heads  # noqa: E402 (its heavy imports are inside the command)
 
 app.command()(heads)

@@ -202,14 +202,18 @@ def _thermal_text(snapshot: dict) -> str:
 def speed_table(result: dict) -> Table:
     """llama-bench's columns: model, size, params, backend, threads, test, t/s (avg ± stddev)."""
     table = Table(title=f"Speed: {result['model_filename']}", title_justify="left")
-    for col in ("model", "size", "params", "backend", "threads", "test", "t/s", "ms"):
+    energy = result.get("energy") or {}
+    method = energy.get("method")
+    for col in ("model", "size", "params", "backend", "threads", "test", "t/s", "ms") + (("J/tok",) if method else ()):
         table.add_column(col, justify="left" if col in ("model", "backend", "test") else "right")
     for t in result["tests"]:
         rate = f"{t['avg_ts']:.2f} ± {t['stddev_ts']:.2f}" if t["test"] not in ("load", "ttft") else "-"
+        joules = (t.get("energy") or {}).get(method, {}).get("j_per_token") if method else None
         table.add_row(result["model_type"], f"{result['model_size'] / 2**20:.2f} MiB", f"{result['model_n_params'] / 1e6:.2f} M",
                       result["backend"], str(result["n_threads"]), t["test"], rate,
-                      f"{t['avg_ns'] / 1e6:.1f} ± {t['stddev_ns'] / 1e6:.1f}")
-    lines = [f"peak resident memory {result['peak_rss_bytes'] / 2**20:.0f} MiB"
+                      f"{t['avg_ns'] / 1e6:.1f} ± {t['stddev_ns'] / 1e6:.1f}", *((f"{joules:.4f}" if joules else "-",) if method else ()))
+    lines = [energy_line(energy, result["tests"])] if energy else []
+    lines += [f"peak resident memory {result['peak_rss_bytes'] / 2**20:.0f} MiB"
              + (f" (MLX's own peak {result['mlx_peak_bytes'] / 2**20:.0f} MiB)" if "mlx_peak_bytes" in result else "")]
     roof = result.get("roofline")
     if roof:
@@ -217,6 +221,58 @@ def speed_table(result: dict) -> Table:
                      f"for {roof['bytes_per_token'] / 2**20:.0f} MiB per token; generation efficiency {roof['efficiency']:.0%}")
     lines.append("before: " + _thermal_text(result["thermal_before"]) + " | after: " + _thermal_text(result["thermal_after"]))
     table.caption = "\n".join(lines)
+    table.caption_justify = "left"
+    return table
+
+
+def sustain_table(result: dict) -> Table:
+    """A sustained run: one row per 10 s (every second when shorter than a minute), then the summary."""
+    from bench.columns import num
+    from edge.sustain import summary_lines
+
+    table = Table(title=f"Sustained generation: {result['model_filename']}", title_justify="left")
+    for col in ("t (s)", "tok/s", "temp C", "clock MHz", "throttle now"):
+        table.add_column(col, justify="right")
+    rows = result["timeline"]
+    step = 1 if len(rows) <= 60 else 10
+    for row in rows[step - 1::step]:
+        flags = row["throttle_now"]
+        table.add_row(str(row["t"]), f"{row['tok_s']:.0f}", num(row["temp_c"], ".1f"), num(row["clock_mhz"], ".0f"),
+                      "-" if flags is None else ", ".join(flags) or "no")
+    table.caption = "\n".join(summary_lines(result["summary"]) + [f"peak resident memory {result['peak_rss_bytes'] / 2**20:.0f} MiB"])
+    table.caption_justify = "left"
+    return table
+
+
+def energy_line(energy: dict, tests: list[dict]) -> str:
+    """Which reader gave J/tok (what it covers, its sampling), and why the others could not."""
+    method = energy.get("method")
+    reading = next(((t.get("energy") or {}).get(method) for t in tests if (t.get("energy") or {}).get(method)), None)
+    if reading:
+        hz = reading["sampling_hz"]
+        said = f"energy ({method}): {reading['covers']}, " + ("a counter" if hz is None else f"sampled at {hz:g} Hz")
+    else:
+        said = "energy: not measured"
+    others = [f"{m} {why}" for m, why in energy.get("methods", {}).items() if why != "measured"]
+    return said + ("; " + "; ".join(others) if others else "")
+
+
+def fit_table(rows: list[dict]) -> Table:
+    """edgebench fit: the predicted peak by part, the budget, and the measured peak where it was measured."""
+    table = Table(title="Memory fit (MiB, predicted peak resident memory of the model's process)", title_justify="left")
+    parts = ("runtime", "weights", "repack", "kv", "vocab", "compute")
+    for col in ("artifact", *parts, "predicted", "measured", "error", "fits"):
+        table.add_column(col, justify="left" if col == "artifact" else "right")
+    for r in rows:
+        measured = r.get("measured_peak_bytes")
+        error = f"{100 * (r['total_bytes'] - measured) / measured:+.1f}%" if measured else "-"
+        table.add_row(r["label"], *(f"{r[p + '_bytes'] / 2**20:.1f}" for p in parts), f"{r['total_bytes'] / 2**20:.1f}",
+                      f"{measured / 2**20:.1f}" if measured else "-", error,
+                      "yes" if r["fits"] else f"no (budget {r['budget_gb']:g} GiB)")
+    first = rows[0] if rows else {}
+    table.caption = (f"context {first.get('n_ctx')} x {first.get('parallel')} sequence(s), KV cache "
+                     f"{first.get('cache_type')}; basis: {', '.join(sorted({r['basis'] for r in rows}))}; compute is the part "
+                     "a prompt batch touches (llama.cpp reserves more, resident only where every position's logits are kept)")
     table.caption_justify = "left"
     return table
 

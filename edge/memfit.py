@@ -1,0 +1,175 @@
+"""Memory fit: predict an artifact's peak resident memory before it runs, from its GGUF header.
+
+`edgebench run` skips an artifact whose prediction exceeds the profile's `memory_budget_gb` (a
+Pi with 4 GB must not be asked to swap), and the report shows the prediction beside the peak the
+speed child measured (edge/memory.py), so the prediction can be checked on every device.
+`edgebench fit ARTIFACT...` prints the prediction (and, with --measure, the measurement).
+
+The parts, as llama.cpp allocates them (llama-cpp-python, flash attention on, as edge/llamacpp_backend.py
+loads):
+- runtime: the child process before it loads anything (interpreter, llama.cpp's library), measured once
+  per process by starting one (`runtime_baseline_bytes`); it differs between hosts, so it is not a constant;
+- weights: every tensor's data, mmap'd and all touched by a decode step; tensors repacked into
+  CPU_REPACK buffers (Q4_0, Q4_K, IQ4_NL) are copied, and the mapped pages stay resident too;
+- KV cache: layers x cells x kv heads x (key + value length) x the cache type's bytes, with cells =
+  context x parallel sequences (each sequence gets the plan's whole context);
+- vocabulary: llama.cpp's token and merge tables, about 180 bytes per entry (fitted on this machine:
+  a vocab-only load of the embedded model's 49152 tokens and 48900 merges adds 17 MiB);
+- compute: the part of llama.cpp's compute buffer a prompt batch touches: a ubatch of activations
+  (gate, up and their product per token, and two embedding rows) plus one row of logits per sequence.
+  llama.cpp reserves more (`compute_reserved_bytes`: logits for every position of a ubatch) and the
+  untouched pages are never resident; only a pass that keeps every position's logits (drift) fills it.
+Artifacts that are not GGUF files are predicted from their size alone (the basis says so).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from edge.errors import EdgebenchError
+
+MIB = 2**20
+N_UBATCH = 512  # llama-cpp-python's default n_batch and llama.cpp's n_ubatch
+VOCAB_ENTRY_BYTES = 180  # see the module docstring: fitted on the embedded model
+# bytes per element of the KV cache types llama.cpp offers (type_k / type_v)
+CACHE_TYPE_BYTES = {"f32": 4.0, "f16": 2.0, "bf16": 2.0, "q8_0": 34 / 32, "q5_1": 24 / 32, "q5_0": 22 / 32,
+                    "q4_1": 20 / 32, "q4_0": 18 / 32, "iq4_nl": 18 / 32}
+# ggml types that llama.cpp's CPU backend repacks (ggml-cpu/repack.cpp), by GGMLQuantizationType name
+REPACKED_TYPES = ("Q4_0", "Q4_K", "IQ4_NL")
+
+
+@dataclass(frozen=True)
+class MemoryPrediction:
+    """Predicted peak resident memory of one artifact in its own child process, by part."""
+
+    basis: str  # "gguf header" or why only the size was used
+    n_ctx: int
+    parallel: int
+    cache_type: str
+    runtime_bytes: int
+    weights_bytes: int
+    repack_bytes: int
+    kv_bytes: int
+    vocab_bytes: int
+    compute_bytes: int
+    compute_reserved_bytes: int  # llama.cpp's compute buffer as it reserves it (not all resident)
+
+    @property
+    def total_bytes(self) -> int:
+        return (self.runtime_bytes + self.weights_bytes + self.repack_bytes + self.kv_bytes + self.vocab_bytes
+                + self.compute_bytes)
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "total_bytes": self.total_bytes}
+
+    def fits(self, budget_gb: float) -> bool:
+        return self.total_bytes <= budget_gb * 2**30
+
+
+def _field(fields: dict, arch: str, key: str, default=None):
+    value = fields.get(f"{arch}.{key}", default)
+    if value is None:
+        raise EdgebenchError(f"the GGUF header has no {arch}.{key}; cannot predict its KV cache")
+    return int(value)
+
+
+def kv_cache_bytes(fields: dict, cells: int, cache_type: str = "f16") -> int:
+    """The KV cache llama.cpp allocates for `cells` positions, from the header's layers, heads and head sizes."""
+    if cache_type not in CACHE_TYPE_BYTES:
+        raise EdgebenchError(f"unknown KV cache type {cache_type!r}; one of {', '.join(CACHE_TYPE_BYTES)}")
+    arch = fields.get("general.architecture", "llama")
+    n_layer = _field(fields, arch, "block_count")
+    n_head = _field(fields, arch, "attention.head_count")
+    n_head_kv = _field(fields, arch, "attention.head_count_kv", n_head)
+    head_dim = _field(fields, arch, "embedding_length") // n_head
+    k_len = _field(fields, arch, "attention.key_length", head_dim)
+    v_len = _field(fields, arch, "attention.value_length", head_dim)
+    return int(n_layer * cells * n_head_kv * (k_len + v_len) * CACHE_TYPE_BYTES[cache_type])
+
+
+def compute_bytes(fields: dict, n_ctx: int, parallel: int) -> tuple[int, int]:
+    """(touched by a prompt batch, reserved by llama.cpp) compute buffer bytes, float32 activations."""
+    arch = fields.get("general.architecture", "llama")
+    n_embd = _field(fields, arch, "embedding_length")
+    n_ff = _field(fields, arch, "feed_forward_length", 4 * n_embd)
+    n_vocab = int(fields.get(f"{arch}.vocab_size") or fields.get("tokenizer.ggml.tokens") or 0)
+    n_ub = min(N_UBATCH, n_ctx)
+    touched = 4 * n_ub * (3 * n_ff + 2 * n_embd) + 4 * n_vocab * parallel
+    reserved = 4 * n_ub * (n_vocab + 2 * n_embd)  # what llama.cpp's sched_reserve printed for the embedded model
+    return touched, reserved
+
+
+def weight_bytes(header) -> tuple[int, int]:
+    """(all tensor data, the part of it in types the CPU backend repacks)."""
+    from gguf.constants import GGML_QUANT_SIZES, GGMLQuantizationType
+
+    total = repackable = 0
+    for tensor in header.tensors:
+        kind = GGMLQuantizationType(tensor.ggml_type)
+        block, type_size = GGML_QUANT_SIZES[kind]
+        size = tensor.n_elements // block * type_size
+        total += size
+        # the token embedding is only read row by row (get_rows): llama.cpp never repacks it
+        if kind.name in REPACKED_TYPES and tensor.name != "token_embd.weight":
+            repackable += size
+    return total, repackable
+
+
+def predict(artifact, n_ctx: int, parallel: int = 1, cache_type: str = "f16", repack: bool = False,
+            runtime_bytes: int | None = None, gpu_offload: bool = False) -> MemoryPrediction:
+    """The prediction for one artifact (an edge/artifacts.py Artifact) at this context and parallel count.
+    `runtime_bytes` None: measured here once (`runtime_baseline_bytes`). With layers offloaded to a GPU the
+    same total is given, as an upper bound of what the host holds (the basis says so)."""
+    if parallel < 1:
+        raise EdgebenchError(f"the parallel count must be at least 1 (got {parallel})")
+    runtime = runtime_baseline_bytes(artifact.backend) if runtime_bytes is None else runtime_bytes
+    if artifact.format != "gguf":
+        return MemoryPrediction(f"size only ({artifact.format} is not a GGUF: no KV or compute estimate)", n_ctx,
+                                parallel, cache_type, runtime, artifact.size_bytes, 0, 0, 0, 0, 0)
+    from edge.gguf_header import read_header
+
+    header = read_header(Path(artifact.path))
+    weights, repackable = weight_bytes(header)
+    touched, reserved = compute_bytes(header.fields, n_ctx, parallel)
+    vocab = VOCAB_ENTRY_BYTES * (int(header.fields.get("tokenizer.ggml.tokens", 0))
+                                 + int(header.fields.get("tokenizer.ggml.merges", 0)))
+    basis = "gguf header" + (", all on the host: an upper bound where layers are offloaded to a GPU" if gpu_offload else "")
+    return MemoryPrediction(basis, n_ctx, parallel, cache_type, runtime, weights, repackable if repack else 0,
+                            kv_cache_bytes(header.fields, n_ctx * parallel, cache_type), vocab, touched, reserved)
+
+
+# what the speed child imports before it loads a model: its resident memory then is the runtime's baseline
+_BASELINE_CHILD = """
+import importlib, json, sys
+import edge.speed
+from edge.backend_specs import BACKENDS
+from edge.memory import peak_rss_bytes
+try:
+    importlib.import_module(BACKENDS[sys.argv[1]].module)
+except ImportError:  # the runtime is missing: opening the backend will say so
+    pass
+print(json.dumps(peak_rss_bytes()))
+"""
+
+
+@lru_cache(maxsize=None)
+def runtime_baseline_bytes(backend: str) -> int:
+    """Peak resident memory of a fresh child that imports what the speed child imports, and the runtime."""
+    result = subprocess.run([sys.executable, "-c", _BASELINE_CHILD, backend], capture_output=True, text=True,
+                            timeout=120, cwd=Path(__file__).resolve().parent.parent)
+    if result.returncode != 0:
+        raise EdgebenchError(f"could not measure the {backend} runtime's baseline memory: "
+                             f"{(result.stderr.strip().splitlines() or ['no output'])[-1]}")
+    return int(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+def error_pct(prediction_bytes: int, measured_bytes: int | None) -> float | None:
+    """Prediction over measurement, as a signed percentage (+10: predicted 10 % more than measured)."""
+    if not measured_bytes:
+        return None
+    return 100.0 * (prediction_bytes - measured_bytes) / measured_bytes

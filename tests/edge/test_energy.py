@@ -1,0 +1,247 @@
+"""Energy readers (edge/energy/) against fake sysfs trees, a fake NVML and fake command output: no hardware needed."""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+from pathlib import Path
+
+import pytest
+
+from edge.energy import Energy, Meters, SampledMeter, integrate
+from edge.energy.nvml import NvmlMeter
+from edge.energy.pi_pmic import PiPmicMeter, rail_power_w
+from edge.energy.powermetrics import PowermetricsMeter, blocks
+from edge.energy.rapl import RaplMeter, delta
+
+PMIC_OUTPUT = """\
+     3V7_WL_SW_A current(0)=0.00000000A
+       3V3_SYS_A current(1)=0.05000000A
+      VDD_CORE_A current(7)=2.00000000A
+          HDMI_A current(22)=0.02003880A
+     3V7_WL_SW_V volt(8)=3.71876400V
+       3V3_SYS_V volt(9)=3.30000000V
+      VDD_CORE_V volt(15)=0.90000000V
+       EXT5V_V volt(24)=5.14970000V
+        BATT_V volt(25)=0.00000000V
+"""
+
+POWERMETRICS_OUTPUT = """\
+Machine model: Mac14,2
+*** Sampled system activity (Tue Dec  1 22:00:00 2026 +0000) (100.00ms elapsed) ***
+**** Processor usage ****
+CPU Power: 1800 mW
+GPU Power: 200 mW
+ANE Power: 0 mW
+Combined Power (CPU + GPU + ANE): 2000 mW
+*** Sampled system activity (Tue Dec  1 22:00:00 2026 +0000) (200.00ms elapsed) ***
+Combined Power (CPU + GPU + ANE): 3000 mW
+"""
+
+
+class Clock:
+    def __init__(self, *times: float) -> None:
+        self.times = list(times)
+
+    def __call__(self) -> float:
+        return self.times.pop(0)
+
+
+def rapl_zone(root: Path, name: str, zone: str, energy_uj: int, max_uj: int = 262143328850) -> Path:
+    path = root / zone
+    path.mkdir(parents=True)
+    (path / "name").write_text(name + "\n")
+    (path / "energy_uj").write_text(f"{energy_uj}\n")
+    (path / "max_energy_range_uj").write_text(f"{max_uj}\n")
+    return path
+
+
+def test_rapl_adds_packages_not_their_subzones(tmp_path):
+    p0 = rapl_zone(tmp_path, "package-0", "intel-rapl:0", 1_000_000)
+    rapl_zone(tmp_path, "core", "intel-rapl:0:0", 500_000)
+    p1 = rapl_zone(tmp_path, "package-1", "intel-rapl:1", 2_000_000)
+    meter = RaplMeter(tmp_path, clock=Clock(10.0, 12.0))
+    assert meter.unavailable() is None
+    meter.start()
+    (p0 / "energy_uj").write_text("4000000\n")
+    (p1 / "energy_uj").write_text("3000000\n")
+    (tmp_path / "intel-rapl:0:0" / "energy_uj").write_text("99000000\n")  # inside package-0: not added again
+    energy = meter.stop()
+    assert energy.joules == pytest.approx(4.0) and energy.seconds == 2.0
+    assert energy.sampling_hz is None and "package-0 + package-1" in energy.covers
+
+
+def test_rapl_counter_wraps_at_its_max_range(tmp_path):
+    zone = rapl_zone(tmp_path, "package-0", "intel-rapl:0", 9_000_000, max_uj=10_000_000)
+    meter = RaplMeter(tmp_path, clock=Clock(0.0, 1.0))
+    meter.start()
+    (zone / "energy_uj").write_text("2000000\n")  # past 10 J back to 0, then 2 J more
+    assert meter.stop().joules == pytest.approx(3.0)
+    assert delta(5, 8, 10) == 3 and delta(8, 1, 10) == 3
+
+
+def test_rapl_psys_is_used_alone(tmp_path):
+    rapl_zone(tmp_path, "package-0", "intel-rapl:0", 0)
+    rapl_zone(tmp_path, "psys", "intel-rapl:1", 0)
+    assert [z.name for z in RaplMeter(tmp_path).zones()] == ["intel-rapl:1"]
+
+
+def test_rapl_without_zones_or_permission_is_unavailable_with_the_reason(tmp_path):
+    assert "no RAPL zones" in RaplMeter(tmp_path / "missing").unavailable()
+    zone = rapl_zone(tmp_path, "package-0", "intel-rapl:0", 1)
+    (zone / "energy_uj").chmod(0)
+    if os.geteuid() == 0:  # root reads a mode-0 file: stand in a reader that is refused as a user would be
+        original = Path.read_text
+
+        def refused(self, *args, **kwargs):
+            if self.name == "energy_uj":
+                raise PermissionError(13, "Permission denied")
+            return original(self, *args, **kwargs)
+
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(Path, "read_text", refused)
+            reason = RaplMeter(tmp_path).unavailable()
+    else:
+        reason = RaplMeter(tmp_path).unavailable()
+    assert "root only" in reason
+
+
+class FakeNvml:
+    """pynvml's functions that NvmlMeter calls, with counters that advance by `step` mJ per read."""
+
+    def __init__(self, gpus: int = 2, step: int = 1500, fail: Exception | None = None) -> None:
+        self.gpus, self.step, self.fail, self.reads = gpus, step, fail, {}
+
+    def nvmlInit(self):
+        if self.fail:
+            raise self.fail
+
+    def nvmlDeviceGetCount(self):
+        return self.gpus
+
+    def nvmlDeviceGetHandleByIndex(self, i):
+        return i
+
+    def nvmlDeviceGetTotalEnergyConsumption(self, handle):
+        self.reads[handle] = self.reads.get(handle, 0) + self.step
+        return self.reads[handle]
+
+
+def test_nvml_sums_every_gpu_counter():
+    meter = NvmlMeter(FakeNvml(gpus=2, step=1500), clock=Clock(0.0, 0.5))
+    assert meter.unavailable() is None
+    meter.start()
+    energy = meter.stop()
+    assert energy.joules == pytest.approx(3.0)  # 1.5 J on each of two GPUs
+    assert "2 GPU" in energy.covers
+
+
+def test_nvml_unavailable_reasons(monkeypatch):
+    assert "NVML cannot read" in NvmlMeter(FakeNvml(fail=RuntimeError("Driver Not Loaded"))).unavailable()
+    assert "no NVIDIA GPU" in NvmlMeter(FakeNvml(gpus=0)).unavailable()
+    monkeypatch.setitem(sys.modules, "pynvml", None)  # an import of it fails
+    assert "pip install nvidia-ml-py" in NvmlMeter().unavailable()
+
+
+def test_pmic_power_is_current_times_voltage_over_paired_rails():
+    watts, rails = rail_power_w(PMIC_OUTPUT)
+    assert rails == 3  # HDMI has no voltage line, EXT5V and BATT no current line
+    assert watts == pytest.approx(0.05 * 3.3 + 2.0 * 0.9)
+
+
+def fake_command(tmp_path: Path, name: str, output: str) -> str:
+    script = tmp_path / name
+    (tmp_path / f"{name}.out").write_text(output)
+    script.write_text(f"#!/bin/sh\ncat '{tmp_path / (name + '.out')}'\n")
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    return str(script)
+
+
+def test_pmic_meter_samples_a_fake_vcgencmd(tmp_path):
+    meter = PiPmicMeter((fake_command(tmp_path, "vcgencmd", PMIC_OUTPUT), "pmic_read_adc"), sampling_hz=50)
+    assert meter.unavailable() is None
+    meter.start()
+    import time
+
+    time.sleep(0.15)
+    energy = meter.stop()
+    assert energy.samples >= 3 and energy.sampling_hz == 50
+    assert energy.joules == pytest.approx(1.965 * energy.seconds, rel=1e-6)  # constant power x time
+    assert "3 rails" in energy.covers
+
+
+def test_pmic_unavailable_without_vcgencmd_or_rails(tmp_path):
+    assert "not found" in PiPmicMeter(("no-such-vcgencmd-here", "pmic_read_adc")).unavailable()
+    old_pi = fake_command(tmp_path, "vcgencmd", "error=1 error_msg=\"Command not registered\"\n")
+    assert "no rail readings" in PiPmicMeter((old_pi, "pmic_read_adc")).unavailable()
+
+
+def test_powermetrics_blocks_and_energy(tmp_path):
+    assert blocks(POWERMETRICS_OUTPUT, 100) == [(0.1, 2.0), (0.2, 3.0)]
+    assert blocks("Intel energy model derived package power (CPUs+GT+SA): 3.50W\n", 100) == [(0.1, 3.5)]
+    command = (fake_command(tmp_path, "powermetrics", POWERMETRICS_OUTPUT),)
+    meter = PowermetricsMeter(command, platform="darwin", is_root=lambda: True, clock=Clock(0.0, 0.3))
+    assert meter.unavailable() is None
+    meter.start()
+    energy = meter.stop()
+    assert energy.joules == pytest.approx(0.1 * 2.0 + 0.2 * 3.0) and energy.sampling_hz == 10.0
+
+
+def test_powermetrics_needs_macos_and_root():
+    assert "macOS only" in PowermetricsMeter(platform="linux").unavailable()
+    assert "needs root" in PowermetricsMeter(platform="darwin", is_root=lambda: False).unavailable()
+
+
+def test_integration_by_trapezoids():
+    assert integrate([(0.0, 1.0), (1.0, 3.0), (3.0, 3.0)]) == pytest.approx(2.0 + 6.0)
+    assert integrate([(0.0, 5.0)]) == 0.0
+
+
+class Fixed(SampledMeter):
+    method = "fixed"
+
+    def unavailable(self) -> None:
+        return None
+
+    def power_w(self) -> float:
+        return 2.0
+
+
+def test_meters_name_the_first_working_method_and_every_reason(tmp_path):
+    meters = Meters.detect([RaplMeter(tmp_path / "none"), Fixed(sampling_hz=100),
+                            PowermetricsMeter(platform="linux")])
+    described = meters.describe()
+    assert described["method"] == "fixed"
+    assert described["methods"]["fixed"] == "measured"
+    assert described["methods"]["rapl"].startswith("unavailable: no RAPL zones")
+    assert described["methods"]["powermetrics"] == "unavailable: powermetrics is macOS only"
+    meters.start()
+    readings = meters.stop()
+    assert set(readings) == {"fixed"} and isinstance(readings["fixed"], Energy)
+
+
+def test_this_host_says_what_it_can_measure():
+    described = Meters.detect().describe()
+    assert set(described["methods"]) == {"rapl", "nvml", "pi-pmic", "powermetrics"}
+    for status in described["methods"].values():
+        assert status == "measured" or status.startswith("unavailable: ")
+
+
+@pytest.mark.embedded
+def test_the_speed_child_meters_every_test(default_gguf):
+    """A real speed run says which reader measured (or why none could) and, where one did, J/token per test."""
+    pytest.importorskip("llama_cpp")
+    from edge.profiles import RuntimeSettings
+    from edge.speed import SpeedConfig, run_speed
+
+    config = SpeedConfig(prompt_sizes=(16,), gen_tokens=8, depths=(0, 16), repetitions=1, warmup=0, load_repetitions=1)
+    result = run_speed(default_gguf, RuntimeSettings(threads=1, n_ctx=512, repack=False), config)
+    energy = result["energy"]
+    assert set(energy["methods"]) == {"rapl", "nvml", "pi-pmic", "powermetrics"}
+    tests = {t["test"]: t for t in result["tests"]}
+    if energy["method"] is None:
+        assert all("energy" not in t for t in tests.values())
+    else:
+        assert tests["tg8"]["energy"][energy["method"]]["j_per_token"] > 0
+        assert "energy" not in tests["tg8 @ d16"]  # its untimed prefix would count in the joules
