@@ -155,7 +155,8 @@ def _check_inputs(model: str, adapter: Path | None, targets: list[str]) -> None:
             raise EdgebenchError(f"adapter folder {adapter} does not exist")
 
 
-def _plan_record(model: str, adapter: Path | None, targets: list[str], config: PlanConfig, edits: list | None) -> dict:
+def _plan_record(model: str, adapter: Path | None, targets: list[str], config: PlanConfig,
+                 edits: list | None = None) -> dict:
     # an unedited run's plan keeps the record it always had (a stored run resumes with the same options)
     tempered = {"temper": [e.as_dict() if e else None for e in edits]} if edits and edits != [None] else {}
     return {**tempered, "model": model, "adapter": str(adapter) if adapter else None, "ladder": targets, "suites": list(config.suites),
