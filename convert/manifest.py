@@ -26,12 +26,19 @@ class Manifest:
     files: list[str]
     tool_versions: dict[str, str]
     created: str = field(default_factory=lambda: time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+    temper_hash: str | None = None  # the head-tempering edit (convert/temper.py), part of the identity like the adapter
+    temper: dict | None = None  # its heads, lambdas, origin and label tag
 
     @property
     def key(self) -> dict:
         """What must match for an existing artifact to be reused."""
-        return {"target": self.target, "source_hash": self.source_hash, "adapter_hash": self.adapter_hash,
-                "options": self.options}
+        return key_of(self.target, self.source_hash, self.adapter_hash, self.options, self.temper_hash)
+
+
+def key_of(target: str, source_hash: str, adapter_hash: str | None, options: dict, temper_hash: str | None) -> dict:
+    """An unedited artifact's key has no temper entry, so artifacts built before tempering existed are reused."""
+    key = {"target": target, "source_hash": source_hash, "adapter_hash": adapter_hash, "options": options}
+    return {**key, "temper_hash": temper_hash} if temper_hash else key
 
 
 def write_manifest(folder: Path, manifest: Manifest) -> None:

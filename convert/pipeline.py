@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from convert import exporters
-from convert.manifest import Manifest, read_manifest, write_manifest
+from convert.manifest import Manifest, key_of, read_manifest, write_manifest
 from convert.source import check_adapter_base, prepare, resolve_source
 from convert.targets import TARGETS, Target
 from edge.artifacts import safetensors_params, weight_files
@@ -33,6 +33,8 @@ class ConvertOptions:
     allow_pickle: bool = False
     group_size: int = 64
     threads: int = max(1, (os.cpu_count() or 2))
+    temper: object | None = None  # convert/temper.py:Temper, a head-tempering edit of the merged weights
+    work: Path | None = None  # prepared models; default OUT/.work (a sweep shares one, so the merged model is made once)
 
 
 @dataclass
@@ -68,7 +70,8 @@ def convert(source_spec: str, options: ConvertOptions, progress: Progress | None
 
     progress.start("source", "convert")
     try:
-        prepared = prepare(source, options.adapter, options.out / ".work", probe_ids, options.allow_pickle)
+        prepared = prepare(source, options.adapter, options.work or options.out / ".work", probe_ids, options.allow_pickle,
+                           options.temper)
     finally:
         progress.end()
     n_params = safetensors_params(prepared.folder)
@@ -92,7 +95,7 @@ def convert(source_spec: str, options: ConvertOptions, progress: Progress | None
             progress.end()
     return {
         "source": source_spec, "source_hash": source.hash, "adapter": str(options.adapter) if options.adapter else None,
-        "adapter_hash": prepared.adapter_hash, "prepared": str(prepared.folder),
+        "adapter_hash": prepared.adapter_hash, "temper": prepared.temper, "prepared": str(prepared.folder),
         "artifacts": [asdict(r) for r in results], "checks": checks,
     }
 
@@ -112,8 +115,7 @@ def _build(target: Target, prepared, options: ConvertOptions, f16_path: Path | N
     final = options.out / target.name.replace(":", "-")
     opts = {"group_size": options.group_size} if target.format == "mlx" else {}
     existing = read_manifest(final)
-    wanted = {"target": target.name, "source_hash": prepared.source.hash, "adapter_hash": prepared.adapter_hash,
-              "options": opts}
+    wanted = key_of(target.name, prepared.source.hash, prepared.adapter_hash, opts, prepared.temper_hash)
     if existing is not None and existing.key == wanted:
         return ArtifactResult(target.name, str(_artifact_path(target, final)), existing.size_bytes,
                               existing.bits_per_weight, True, True, 0.0)
@@ -137,7 +139,7 @@ def _build(target: Target, prepared, options: ConvertOptions, f16_path: Path | N
         target=target.name, format=target.format, quant=target.quant, source=prepared.source.spec,
         source_hash=prepared.source.hash, adapter_hash=prepared.adapter_hash, options=opts, bits_per_weight=bits,
         size_bytes=size, files=sorted(str(f.relative_to(final)) for f in final.rglob("*") if f.is_file()),
-        tool_versions=exporters.tool_versions(target),
+        tool_versions=exporters.tool_versions(target), temper_hash=prepared.temper_hash, temper=prepared.temper,
     ))
     return ArtifactResult(target.name, str(path), size, bits, False, True, seconds)
 

@@ -31,6 +31,11 @@ class Prepared:
     source: Source
     adapter_hash: str | None
     merge_max_abs_diff: float | None  # merged vs base-plus-adapter logits, fp32
+    temper: dict | None = None  # the head-tempering edit applied after the merge (convert/temper.py), as_dict()
+
+    @property
+    def temper_hash(self) -> str | None:
+        return self.temper["hash"] if self.temper else None
 
 
 def resolve_source(spec: str, allow_pickle: bool = False) -> Source:
@@ -143,25 +148,40 @@ def merge_adapter(model, adapter: Path, probe_ids: list[int]) -> tuple[object, f
     return merged_model, float((merged - unmerged).abs().max())
 
 
-def prepare(source: Source, adapter: Path | None, work: Path, probe_ids_fn, allow_pickle: bool = False) -> Prepared:
-    """The fp32 Hugging Face folder for (source, adapter), reused when already prepared."""
+def prepare(source: Source, adapter: Path | None, work: Path, probe_ids_fn, allow_pickle: bool = False,
+            temper=None) -> Prepared:
+    """The fp32 Hugging Face folder for (source, adapter, head-tempering edit), reused when already prepared."""
     a_hash = adapter_hash(adapter, allow_pickle)
-    folder = work / hash_text(source.hash, a_hash or "")[:16]
+    edit = temper.as_dict() if temper is not None else None
+    # an unedited model keeps the folder name it always had; an edit adds its hash
+    folder = work / hash_text(source.hash, a_hash or "", *([temper.hash] if temper is not None else []))[:16]
     marker = folder / PREPARED
     if marker.is_file():
         data = json.loads(marker.read_text())
-        return Prepared(folder, source, a_hash, data.get("merge_max_abs_diff"))
+        return Prepared(folder, source, a_hash, data.get("merge_max_abs_diff"), edit)
     if folder.exists():
         shutil.rmtree(folder)  # an interrupted preparation
-    model, tokenizer = load_model(source)
-    diff = None
-    if adapter is not None:
-        model, diff = merge_adapter(model, adapter, probe_ids_fn(tokenizer))
+    unedited = work / hash_text(source.hash, a_hash or "")[:16]
+    if temper is not None and (unedited / PREPARED).is_file():
+        # a sweep edits one merged model several times: start from it rather than dequantize and merge again
+        from edge.torch_backend import load_hf
+
+        model, tokenizer = load_hf(unedited)
+        diff = json.loads((unedited / PREPARED).read_text()).get("merge_max_abs_diff")
+    else:
+        model, tokenizer = load_model(source)
+        diff = None
+        if adapter is not None:
+            model, diff = merge_adapter(model, adapter, probe_ids_fn(tokenizer))
+    if temper is not None:
+        from convert.temper import apply
+
+        apply(model, temper)  # on the merged weights, so the adapter's heads are the ones scaled
     staging = folder.with_name(folder.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
     model.save_pretrained(staging, safe_serialization=True)
     tokenizer.save_pretrained(staging)
     staging.rename(folder)
     marker.write_text(json.dumps({"source": source.spec, "source_hash": source.hash, "adapter_hash": a_hash,
-                                  "merge_max_abs_diff": diff}))
-    return Prepared(folder, source, a_hash, diff)
+                                  "merge_max_abs_diff": diff, "temper": edit}))
+    return Prepared(folder, source, a_hash, diff, edit)

@@ -28,6 +28,8 @@ class Artifact:
     size_bytes: int  # the weight files on disk
     n_params: int  # 0 when it cannot be known without loading
     name: str
+    variant: str = ""  # a weight edit's tag from the manifest (head tempering: "t0.8x5"); "" for none
+
 
     @property
     def backend(self) -> str:
@@ -39,7 +41,7 @@ class Artifact:
 
     @property
     def label(self) -> str:
-        return f"{self.format}:{self.quant}"
+        return f"{self.format}:{self.quant}" + (f"+{self.variant}" if self.variant else "")
 
     def to_dict(self) -> dict:
         return {**asdict(self), "path": str(self.path), "backend": self.backend, "bits_per_weight": self.bits_per_weight}
@@ -59,7 +61,12 @@ def identify(spec: "str | Path | Artifact | None") -> Artifact:
         return _identify_folder(path.parent)
     info = inspect_gguf(path)
     return Artifact(path=path, format="gguf", quant=info.file_type.lower(), size_bytes=info.size_bytes,
-                    n_params=info.n_params, name=info.name)
+                    n_params=info.n_params, name=info.name, variant=_variant(_read_json(path.parent / "manifest.json")))
+
+
+def _variant(manifest: dict | None) -> str:
+    temper = (manifest or {}).get("temper")
+    return str(temper.get("tag", "")) if isinstance(temper, dict) else ""
 
 
 def _identify_folder(folder: Path) -> Artifact:
@@ -87,7 +94,8 @@ def _identify_folder(folder: Path) -> Artifact:
         n_params = round(8 * int(manifest["size_bytes"]) / float(manifest["bits_per_weight"]))
     else:
         n_params = safetensors_params(folder) if fmt == "hf" else 0
-    return Artifact(path=folder, format=fmt, quant=quant, size_bytes=size, n_params=n_params, name=folder.name)
+    return Artifact(path=folder, format=fmt, quant=quant, size_bytes=size, n_params=n_params, name=folder.name,
+                    variant=_variant(manifest))
 
 
 def _read_json(path: Path) -> dict | None:
@@ -130,5 +138,7 @@ def artifact_identity(artifact: Artifact) -> str:
     if manifest.is_file():
         data = json.loads(manifest.read_text())
         key = {k: data.get(k) for k in ("target", "source_hash", "adapter_hash", "options")}
+        if data.get("temper_hash"):  # an edit is part of the identity; unedited artifacts keep theirs
+            key["temper_hash"] = data["temper_hash"]
         return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
     return hash_path(artifact.path)[:16]

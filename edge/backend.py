@@ -4,7 +4,9 @@ A backend loads one model artifact with `RuntimeSettings` and turns chat message
 `Generation`: the text, the token ids, why it stopped, and timings (load, prompt
 evaluation, and every generated token). For measurement every backend also gives the
 full-vocabulary logits of a token sequence (drift) and a timed greedy decode from a
-given prefix (speed). Backends are addressed by short names ("llamacpp", "mlx",
+given prefix (speed). The llamacpp and torch backends also give `last_hidden(token_ids)`, the
+final-layer hidden state at the last position (the h_last probe, bench/probe.py); a backend
+without it is refused there by name. Backends are addressed by short names ("llamacpp", "mlx",
 "onnx", "torch"); edge/backend_specs.py says where each lives and what to install for it.
 """
 

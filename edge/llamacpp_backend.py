@@ -144,6 +144,29 @@ class LlamaCppBackend:
         self.llm.reset()
         return np.concatenate(rows)
 
+    def last_hidden(self, token_ids: list[int]) -> np.ndarray:
+        """The final-layer hidden state (after the output norm) at the last position, [n_embd] float32.
+        llama.cpp's embeddings output with pooling "none" (a generative model's default) is that state;
+        it is switched on for this decode only, so the same loaded context generates as before."""
+        self._check_context(len(token_ids))
+        self.llm.reset()
+        self.llm._ctx.kv_cache_seq_rm(-1, 0, -1)
+        if llama_cpp.llama_pooling_type(self.llm._ctx.ctx) != llama_cpp.LLAMA_POOLING_TYPE_NONE:
+            raise EdgebenchError("this GGUF pools its embeddings; the hidden state of one token needs pooling 'none'")
+        llama_cpp.llama_set_embeddings(self.llm._ctx.ctx, True)
+        try:
+            for start in range(0, len(token_ids), self.llm.n_batch):
+                chunk = token_ids[start : start + self.llm.n_batch]
+                self.llm._batch.set_batch(batch=chunk, n_past=start, logits_all=True)  # embeddings need every output
+                self.llm._ctx.decode(self.llm._batch)
+            width = self.llm.n_embd()
+            rows = np.ctypeslib.as_array(llama_cpp.llama_get_embeddings(self.llm._ctx.ctx), shape=(len(chunk) * width,))
+            state = rows[(len(chunk) - 1) * width:].copy()
+        finally:
+            llama_cpp.llama_set_embeddings(self.llm._ctx.ctx, False)
+            self.llm.reset()
+        return state
+
     def timed_decode(self, prefix: list[int], n_steps: int) -> tuple[float, list[float]]:
         """The measured path is the one generate() uses: Llama.eval plus llama.cpp's own sampler."""
         self._check_context(len(prefix) + n_steps)

@@ -133,6 +133,11 @@ class TorchBackend:
     def logits(self, token_ids: list[int]) -> np.ndarray:
         return self.model(torch.tensor([token_ids])).logits[0].float().numpy()
 
+    @torch.inference_mode()
+    def last_hidden(self, token_ids: list[int]) -> np.ndarray:
+        """The final-layer hidden state (after the final norm, as llama.cpp's embeddings) at the last position."""
+        return self.model.base_model(torch.tensor([token_ids])).last_hidden_state[0, -1].float().numpy()
+
     def timed_decode(self, prefix: list[int], n_steps: int) -> tuple[float, list[float]]:
         cache = DynamicCache()
         start = time.perf_counter()

@@ -17,8 +17,9 @@ import typer
 
 from edge.errors import EdgebenchError
 
-# `run`'s flags that a bundle does not take: where this machine's results go, running a bundle itself, a fleet
-RUN_ONLY = ("out", "resume", "bundle", "fleet", "devices")
+# `run`'s flags that a bundle does not take: where this machine's results go, running a bundle itself, a fleet,
+# head tempering and the probe (both need torch and the source model, which a bundle's device has not)
+RUN_ONLY = ("out", "resume", "bundle", "fleet", "devices", "temper", "temper_top", "temper_lambda", "temper_from", "probe")
 # `run`'s flags that belong to the plan (the bundle carries them): given with --bundle, they are refused
 DEVICE_FLAGS = ("out", "resume", "bundle", "profile", "threads", "repack")
 

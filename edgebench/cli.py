@@ -21,6 +21,7 @@ from edgebench.flags import (JUDGE_KEY_ENV, Judge, JudgeEndpoint, JudgeKeyEnv, J
                              check_repack, say, settings_from_flags)
 from edgebench.fleet_cli import worker
 from edgebench.judge_flags import llm_judge_from_flags
+from edgebench.temper_flags import TemperFrom, TemperLambda, TemperSpec, TemperTop, edits_from_flags
 from edge.speed import SpeedConfig
 
 # Each default lives in its dataclass; the flags below show and use those values.
@@ -92,6 +93,11 @@ def run(
     fleet: Optional[str] = typer.Option(None, help="Run the plan on a Dask fleet instead of here: the scheduler's address (tcp://HOST:8786); devices join with edgebench worker."),
     devices: Optional[str] = typer.Option(None, help="With --fleet: device kinds (profile names of the workers), comma-separated; default: every kind with a worker joined."),
     bundle: Optional[Path] = typer.Option(None, "--bundle", help="Run the plan of a bundle (made by edgebench bundle) with this device's profile; the plan's options come from it."),
+    temper: TemperSpec = None,
+    temper_top: TemperTop = None,
+    temper_lambda: TemperLambda = None,
+    temper_from: TemperFrom = None,
+    probe: bool = typer.Option(False, "--probe", help="After the report, run the h_last probe on the run (edgebench probe RUN_DIR)."),
 ) -> None:
     """Convert a model to a quant ladder, run speed, drift and the suites on this device, and report which level to ship."""
     from edgebench.run_job import run as run_job
@@ -106,7 +112,10 @@ def run(
         return
     config = plan_config(suite, split, budgets, limit, speed, drift, drift_windows, seed, temperature, system, sustain, until_decided)
     targets = [t.strip() for t in ladder.split(",") if t.strip()] if ladder else None
+    edits = edits_from_flags(temper, temper_top, temper_lambda, temper_from, sweep=True)
     if fleet is not None or devices is not None:
+        if edits != [None] or probe:
+            raise EdgebenchError("--temper and --probe run on this host only, not with --fleet")
         from edgebench.fleet_run import fleet_from_flags, run as run_fleet
 
         run_fleet(model, config, fleet_from_flags(fleet, devices, judge, threads, repack), adapter=adapter, ladder=targets,
@@ -115,8 +124,12 @@ def run(
     local_judge = judge == "llm" and not judge_endpoint
     with llm_judge_from_flags(judge, judge_model, judge_endpoint, api_key_env,
                               settings_from_flags(profile, threads, repack) if local_judge else None) as llm_judge:
-        run_job(model, config, adapter=adapter, ladder=targets, profile_name=profile, out=out, resume=resume,
-                threads=threads, llm_judge=llm_judge, repack=repack)
+        run_out = run_job(model, config, adapter=adapter, ladder=targets, profile_name=profile, out=out, resume=resume,
+                          threads=threads, llm_judge=llm_judge, repack=repack, edits=edits)
+    if probe:
+        from edgebench.probe_cli import print_probe
+
+        print_probe(run_out, settings_from_flags(profile, threads, repack))
 
 
 @app.command()
@@ -206,13 +219,18 @@ def convert_cmd(
     allow_pickle: bool = typer.Option(False, "--allow-pickle", help="Accept pickled .bin weights (they can run code)."),
     threads: Optional[int] = typer.Option(None, min=1, help="Threads for quantization and verification."),
     json_out: bool = typer.Option(False, "--json", help="Print artifacts and verification figures as JSON."),
+    temper: TemperSpec = None,
+    temper_top: TemperTop = None,
+    temper_lambda: TemperLambda = None,
+    temper_from: TemperFrom = None,
 ) -> None:
-    """Export a model (plus adapter) to a verified quant ladder of GGUF, MLX and ONNX artifacts."""
+    """Export a model (plus adapter, plus a head-tempering edit) to a verified quant ladder of GGUF, MLX and ONNX artifacts."""
     from convert.pipeline import convert
     from convert.targets import parse_targets
 
+    (edit,) = edits_from_flags(temper, temper_top, temper_lambda, temper_from, sweep=False)
     options = ConvertOptions(targets=tuple(parse_targets(to)), out=out, adapter=adapter, verify=verify,
-                             allow_pickle=allow_pickle, group_size=group_size,
+                             allow_pickle=allow_pickle, group_size=group_size, temper=edit,
                              **({"threads": threads} if threads else {}))  # else ConvertOptions' default
     from edgebench.progress_view import RichProgress
 
@@ -486,6 +504,12 @@ def distill(
 
 app.command()(worker)
 app.command("bundle")(bundle_command(run, plan_config))  # run's flags, plus --out and --reference
+from edgebench.heads_cli import heads  # noqa: E402 (its heavy imports are inside the command)
+
+app.command()(heads)
+from edgebench.probe_cli import probe  # noqa: E402
+
+app.command()(probe)
 
 
 def _add_train() -> None:

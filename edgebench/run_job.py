@@ -55,31 +55,37 @@ def ladder_targets(ladder: list[str], say) -> list[str]:
 
 
 def build_artifacts(model: str, adapter: Path | None, targets: list[str], out: Path, threads: int,
-                    progress=None) -> tuple[list[Artifact], Artifact | None]:
+                    progress=None, edits: list | None = None) -> tuple[list[Artifact], Artifact | None]:
     """(artifacts in ladder order, the drift reference). The reference is the F16 GGUF when the
-    ladder has one (the embedded model's reference, see DESIGN), else the prepared fp32 folder."""
+    ladder has one (the embedded model's reference, see DESIGN), else the prepared fp32 folder.
+    `edits` (convert/temper.py, None = unedited) give one ladder each, in their order, each in a folder
+    of its own; the reference is the first ladder's (a sweep that lists lambda 1 first: the unedited model's)."""
     artifacts: list[Artifact] = []
     convert_targets = [t for t in targets if t != SOURCE]
     reference = None
+    edits = edits or [None]
     if SOURCE in targets:
-        if adapter is not None:
-            raise EdgebenchError("--adapter needs conversion: the 'source' ladder entry runs the model as given")
+        if adapter is not None or edits != [None]:
+            raise EdgebenchError("--adapter and --temper need conversion: the 'source' ladder entry runs the model as given")
         artifacts.append(identify(model))
     if convert_targets:
         from convert.pipeline import ConvertOptions, convert
         from convert.targets import parse_targets
 
-        result = convert(model, ConvertOptions(targets=tuple(parse_targets(",".join(convert_targets))), out=out / "artifacts",
-                                               adapter=adapter, threads=threads), progress)
-        built = {a["target"]: identify(a["path"]) for a in result["artifacts"]}
-        artifacts += [built[t] for t in convert_targets]
-        reference = built.get("gguf:f16") or identify(result["prepared"])
+        for edit in edits:
+            folder = out / "artifacts" if edit is None else out / "artifacts" / f"temper-{edit.tag}"
+            result = convert(model, ConvertOptions(targets=tuple(parse_targets(",".join(convert_targets))), out=folder,
+                                                   adapter=adapter, threads=threads, temper=edit,
+                                                   work=out / "artifacts" / ".work"), progress)
+            built = {a["target"]: identify(a["path"]) for a in result["artifacts"]}
+            artifacts += [built[t] for t in convert_targets]
+            reference = reference or built.get("gguf:f16") or identify(result["prepared"])
     return artifacts, reference
 
 
 def run(model: str, config: PlanConfig, *, adapter: Path | None = None, ladder: list[str] | None = None,
         profile_name: str | None = None, out: Path | None = None, resume: bool = False, threads: int | None = None,
-        llm_judge=None, say=_say, repack: str | None = None, show_report: bool = True) -> Path:
+        llm_judge=None, say=_say, repack: str | None = None, show_report: bool = True, edits: list | None = None) -> Path:
     """Convert the ladder, run the plan into the run folder (`out`, default a new one under runs/), print the report."""
     host, profile, settings = device_settings(profile_name, threads, repack)  # edge/profiles.py:Device
     loaded = check_config(config, settings)  # every option is checked before any work or any folder
@@ -92,12 +98,12 @@ def run(model: str, config: PlanConfig, *, adapter: Path | None = None, ladder: 
     _check_inputs(model, adapter, targets)  # before the run folder exists: a bad input leaves nothing behind
     out = out or default_out(resume=resume)
     with Store.open(out, write=True, resume=resume) as store:  # refuses a second writer before any work
-        if resume and store.meta("plan") not in (None, _plan_record(model, adapter, targets, config)):
+        if resume and store.meta("plan") not in (None, _plan_record(model, adapter, targets, config, edits)):
             raise EdgebenchError(f"{out} holds a run with another plan; resume it with the same options or choose another --out")
-        store.set_meta("plan", _plan_record(model, adapter, targets, config))
+        store.set_meta("plan", _plan_record(model, adapter, targets, config, edits))
         record_device(store, host, profile, settings)
         with RichProgress() as progress:
-            artifacts, reference = build_artifacts(model, adapter, targets, out, settings.threads, progress)
+            artifacts, reference = build_artifacts(model, adapter, targets, out, settings.threads, progress, edits)
             run_plan(store, artifacts, reference, config, settings, host, llm_judge, progress, loaded)
         record_finish(store, progress)
     closing_report(out, progress, say, show_report)
@@ -167,8 +173,11 @@ def _check_inputs(model: str, adapter: Path | None, targets: list[str]) -> None:
             raise EdgebenchError(f"adapter folder {adapter} does not exist")
 
 
-def _plan_record(model: str, adapter: Path | None, targets: list[str], config: PlanConfig) -> dict:
-    return {"model": model, "adapter": str(adapter) if adapter else None, "ladder": targets, "suites": list(config.suites),
+def _plan_record(model: str, adapter: Path | None, targets: list[str], config: PlanConfig,
+                 edits: list | None = None) -> dict:
+    # an unedited run's plan keeps the record it always had (a stored run resumes with the same options)
+    tempered = {"temper": [e.as_dict() if e else None for e in edits]} if edits and edits != [None] else {}
+    return {**tempered, "model": model, "adapter": str(adapter) if adapter else None, "ladder": targets, "suites": list(config.suites),
             "splits": list(config.splits) if config.splits else None,
             "limits": {n: config.limit for n in config.suites} if config.limit else config.limits,
             "budgets": list(config.budgets), "seed": config.seed,
