@@ -1,4 +1,5 @@
-# `make run`: set up .venv and run the main job. `make test`: set up .venv and run the tests.
+# `make run`: set up .venv and run the main job. `make test`: set up .venv and run the tests (the fast tier);
+# `make test-slow`: the end-to-end tier (tests/conftest.py says which); `make test-all`: both.
 # The venv is built once and reused (llama-cpp-python compiles from source, ~6 min on 2 cores);
 # it is rebuilt only when pyproject.toml changes.
 PY ?= $(shell command -v python3.11 || command -v python3)
@@ -6,7 +7,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed-stamp
 LLAMA_CPP := llama-cpp-python==0.3.36
 
-.PHONY: run test clean
+.PHONY: run test test-slow test-all clean
 
 $(STAMP): pyproject.toml
 	@# bubblewrap is the sandbox for model-written code; without it scoring falls back to rlimits only.
@@ -27,10 +28,15 @@ run: $(STAMP)
 	$(VENV)/bin/edgebench run
 
 test: $(STAMP)
-	@# chromium renders the HTML report in one test (headless); only the tests need it, and without it that test is skipped.
+	$(VENV)/bin/python -m pytest -q -m "not slow"
+
+test-slow: $(STAMP)
+	@# chromium renders the HTML report in one slow test (headless); only the tests need it, and without it that test is skipped.
 	command -v chromium >/dev/null || [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null || \
 		apt-get install -y -q chromium || (apt-get update -q && apt-get install -y -q chromium) || true
-	$(VENV)/bin/python -m pytest -q
+	$(VENV)/bin/python -m pytest -q -m slow
+
+test-all: test test-slow
 
 clean:
 	rm -rf $(VENV) runs

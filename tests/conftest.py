@@ -1,4 +1,10 @@
-"""Shared fixtures: a fake backend that follows the interface, and the embedded model."""
+"""Shared fixtures (a fake backend that follows the interface, the embedded model) and the two test tiers.
+
+`make test` runs the fast tier: everything but the tests marked `slow` here, to end within 10 minutes on 2
+cores. `make test-slow` runs the slow tier: the end-to-end tests that convert the embedded model, train,
+install edgebench into a fresh environment, start a Dask cluster or run `edgebench run` on a real model
+through the CLI. Each runtime, the sandbox, the scorers and the reports keep tests in the fast tier.
+"""
 
 from __future__ import annotations
 
@@ -34,6 +40,35 @@ class FakeBackend:
 
     def close(self) -> None:
         pass
+
+
+# A test is slow when it needs one of these fixtures (each converts, trains, installs or starts a cluster) ...
+SLOW_FIXTURES = {
+    "embedded_ladder",  # the embedded model converted to f16, q8_0, q4_k_m (tests/conftest.py)
+    "installed",  # edgebench installed from its sdist into a fresh venv (tests/edge_install/conftest.py)
+    "complete_run",  # a whole run on the embedded model (tests/edgebench/test_run_plan.py)
+    "cluster", "local_run",  # a Dask scheduler and workers, and the local run they are compared with (test_fleet.py)
+    "converted",  # the embedded model prepared and converted for the probe (tests/bench/test_probe.py)
+}
+# ... or is one of these: a real model through a whole command, or training.
+SLOW_TESTS = {
+    "tests/edgebench/test_cli.py::test_run_on_the_model_as_given",
+    "tests/edgebench/test_cli.py::test_run_with_suites_scores_every_budget",
+    "tests/edgebench/test_cli.py::test_compare_two_real_runs_with_different_system_prompts",
+    "tests/edgebench/test_device_readings.py::test_a_run_with_sustain_reports_memory_and_plots_the_run",
+    "tests/edge/test_llamacpp.py::test_local_llm_judge_through_llamacpp",
+    "tests/edge/test_measure.py::test_drift_cli_json",
+    "tests/train/test_train.py::test_distill_end_to_end_on_a_tiny_model",
+    "tests/train/test_train.py::test_dpo_raises_the_margin_and_the_adapter_converts",
+    "tests/train/test_train.py::test_sigkill_then_resume_gives_the_same_adapter",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = item.nodeid.split("[")[0]
+        if path in SLOW_TESTS or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture
