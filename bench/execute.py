@@ -8,6 +8,11 @@ budget, scored, and written with all its budgets in one transaction. The runtime
 child processes; a crash there is recorded for that artifact and the run goes on.
 Progress goes to a `bench.progress.Progress` listener; nothing here draws.
 
+The suites of a backend that batches (llama.cpp) run `settings.parallel` items at a time in
+one context (bench/generate.py); the count each artifact really ran with is kept in the
+store's "parallel" meta (compare refuses to pair different counts), and an artifact whose
+backend cannot batch runs one at a time with a note saying so.
+
 Some runtimes are far slower on some hosts than where they are meant to run (MLX on a
 Linux CPU: about 8 tok/s generating and 9 tok/s on prompts for the 135M model at 4-bit, against
 100-500 for llama.cpp). SLOW_PATHS gives those a reduced plan, printed and recorded.
@@ -29,7 +34,7 @@ from edge.backend import Sampling
 from edge.drift import build_reference_isolated, run_drift_isolated
 from edge.errors import EdgebenchError
 from edge.isolation import RuntimeCrash
-from edge.backend_specs import slow_paths
+from edge.backend_specs import batches, slow_paths
 from edge.speed import SpeedConfig, run_speed
 
 REFERENCE_FILE = "reference.npz"
@@ -180,6 +185,8 @@ def run_plan(store: Store, artifacts: list[Artifact], reference: Artifact | None
             notes[artifact.label] = slow.why
             store.set_meta("notes", notes)
             progress.say(f"{artifact.label}: {slow.why}", "yellow")
+        elif config.suites:
+            _record_parallel(store, notes, artifact, settings, progress)
         started = time.perf_counter()
         try:
             _measure_artifact(run, digest, artifact, slow)
@@ -193,6 +200,22 @@ def run_plan(store: Store, artifacts: list[Artifact], reference: Artifact | None
         seconds = store.meta("seconds", {})  # wall time per artifact in this session (a resumed one adds)
         seconds[artifact.label] = round(seconds.get(artifact.label, 0) + time.perf_counter() - started, 1)
         store.set_meta("seconds", seconds)
+
+
+def suite_parallel(settings, backend: str) -> int:
+    """The sequences per batch an artifact's suites really run with: the settings' count where the backend batches."""
+    return settings.parallel if batches(backend) else 1
+
+
+def _record_parallel(store: Store, notes: dict, artifact: Artifact, settings, progress: Progress) -> None:
+    """Keep the parallel count of the artifact's suites; say so where --parallel cannot apply."""
+    parallel = store.meta("parallel", {})
+    parallel[artifact.label] = suite_parallel(settings, artifact.backend)
+    store.set_meta("parallel", parallel)
+    if settings.parallel > 1 and parallel[artifact.label] == 1:
+        notes[artifact.label] = f"sequential: {artifact.backend} has no batched path here"
+        store.set_meta("notes", notes)
+        progress.say(f"{artifact.label}: {notes[artifact.label]}", "yellow")
 
 
 def _skip_rest(progress: Progress, stages: list[tuple[str, str]], label: str) -> None:

@@ -38,7 +38,7 @@ import ctypes
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Hashable, Iterable, Iterator
+from typing import Callable, Hashable, Iterable, Iterator
 
 import llama_cpp
 from llama_cpp import _internals
@@ -167,10 +167,13 @@ class BatchedGenerator:
 
     # -- the queue -------------------------------------------------------------------------
 
-    def run(self, items: Iterable[BatchItem], ignore_eog: bool = False) -> Iterator[BatchResult]:
+    def run(self, items: Iterable[BatchItem], ignore_eog: bool = False,
+            on_start: Callable[[Hashable], None] | None = None) -> Iterator[BatchResult]:
         """Generate every item, `parallel` at a time; yields each result as its sequence ends
         (so in completion order, not queue order). `ignore_eog` keeps generating past
         end-of-generation tokens (benchmarks only: every item then runs to its budget).
+        `on_start(item id)` is called as an item takes a slot, before its prompt is decoded
+        (a caller that reports what is in flight, e.g. for a crash message, needs it).
         `self.stats` holds this run's totals once the iterator is exhausted."""
         self.stats = stats = BatchStats(self.parallel)
         queue = deque(items)
@@ -182,6 +185,8 @@ class BatchedGenerator:
                     while slots[slot] is None and queue:
                         item = queue.popleft()
                         stats.items += 1
+                        if on_start is not None:
+                            on_start(item.id)
                         seq, done = self._start(item, slot, ignore_eog)
                         if done is not None:
                             yield done
@@ -299,11 +304,11 @@ class BatchedGenerator:
         self.ctx.close()
 
 
-def generate_batched(backend, items: Iterable[BatchItem], parallel: int,
-                     n_ctx_seq: int | None = None, ignore_eog: bool = False) -> Iterator[BatchResult]:
+def generate_batched(backend, items: Iterable[BatchItem], parallel: int, n_ctx_seq: int | None = None,
+                     ignore_eog: bool = False, on_start: Callable[[Hashable], None] | None = None) -> Iterator[BatchResult]:
     """Run `items` through a fresh BatchedGenerator of `parallel` slots and close it at the end."""
     generator = BatchedGenerator(backend, parallel, n_ctx_seq)
     try:
-        yield from generator.run(items, ignore_eog=ignore_eog)
+        yield from generator.run(items, ignore_eog=ignore_eog, on_start=on_start)
     finally:
         generator.close()

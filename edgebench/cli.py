@@ -16,8 +16,8 @@ from bench.execute import PlanConfig
 from bench.sandbox import Limits
 from convert.pipeline import ConvertOptions
 from edge.errors import EdgebenchError
-from edgebench.flags import (JUDGE_KEY_ENV, Judge, JudgeEndpoint, JudgeKeyEnv, JudgeModel, Profile, Repack, Threads,
-                             check_repack, say, settings_from_flags)
+from edgebench.flags import (JUDGE_KEY_ENV, Judge, JudgeEndpoint, JudgeKeyEnv, JudgeModel, Parallel, Profile, Repack,
+                             Threads, check_repack, say, settings_from_flags)
 from edgebench.judge_flags import llm_judge_from_flags
 from edge.speed import SpeedConfig
 
@@ -64,6 +64,7 @@ def run(
     profile: Profile = None,
     threads: Threads = None,
     repack: Repack = None,
+    parallel: Parallel = None,
     seed: int = typer.Option(PLAN.seed, help="Sampling seed (used when --temperature > 0)."),
     temperature: float = typer.Option(PLAN.temperature, min=0.0, help="Sampling temperature; 0 = greedy."),
     system: Optional[str] = typer.Option(None, help="System prompt put before every chat (e.g. to compare two prompts)."),
@@ -73,6 +74,7 @@ def run(
     api_key_env: JudgeKeyEnv = JUDGE_KEY_ENV,
 ) -> None:
     """Convert a model to a quant ladder, run speed, drift and the suites on this device, and report which level to ship."""
+    from edgebench import STARTED
     from edgebench.run_job import run as run_job
 
     suites = tuple(s.strip() for s in suite.split(",") if s.strip() and s.strip() != "none")
@@ -86,7 +88,7 @@ def run(
     with llm_judge_from_flags(judge, judge_model, judge_endpoint, api_key_env,
                               settings_from_flags(profile, threads, repack) if local_judge else None) as llm_judge:
         run_job(model, config, adapter=adapter, ladder=targets, profile_name=profile, out=out, resume=resume,
-                threads=threads, llm_judge=llm_judge, repack=repack)
+                threads=threads, llm_judge=llm_judge, repack=repack, parallel=parallel, started=STARTED)
 
 
 @app.command()
@@ -206,6 +208,7 @@ def compare(
     metric: Optional[str] = typer.Option(None, help="Score to test; default: 'disposition' (pooled traits) or 'pass@1'."),
     alpha: float = typer.Option(0.05, min=0.0001, max=0.5, help="Significance level of each paired test."),
     negligible_cap: float = typer.Option(0.05, min=0.0, max=1.0, help="Cap-hit rate at or below which a budget counts as untruncated."),
+    allow_mixed_batching: bool = typer.Option(False, "--allow-mixed-batching", help="Pair runs whose suites were generated with different --parallel counts (batched greedy answers can differ from sequential ones)."),
     json_out: bool = typer.Option(False, "--json", help="Print the cells and the verdict as JSON."),
 ) -> None:
     """Test "B is better than A" item by item at every budget; print the falsification verdict."""
@@ -214,7 +217,7 @@ def compare(
     from edgebench.console import comparison_table, print_tables
 
     result = compare_runs(load_run(run_a), load_run(run_b), suite=suite, metric=metric, alpha=alpha,
-                          negligible_cap=negligible_cap)
+                          negligible_cap=negligible_cap, allow_mixed_batching=allow_mixed_batching)
     if json_out:
         print(json.dumps(result.as_dict(), indent=2, default=str))
     else:
@@ -369,6 +372,7 @@ def distill(
     profile: Profile = None,
     threads: Threads = None,
     repack: Repack = None,
+    parallel: Parallel = None,
     json_out: bool = typer.Option(False, "--json", help="Print the final rows as JSON."),
 ) -> None:
     """Teach, filter, SFT, DPO, then run base and trained over a ladder: does the trained disposition survive, and is it real?"""
@@ -378,7 +382,7 @@ def distill(
     from edgebench.distill_job import DistillOptions, distill as distill_job, distill_tables
     check_repack(repack)
     options = DistillOptions(model=model, teacher=teacher, teacher_endpoint=teacher_endpoint, api_key_env=api_key_env,
-                             train_limit=train_limit, profile=profile, threads=threads, repack=repack)
+                             train_limit=train_limit, profile=profile, threads=threads, repack=repack, parallel=parallel)
     options = replace(options, sft=replace(options.sft, kd_alpha=kd_alpha, **({"steps": sft_steps} if sft_steps else {})),
                       dpo=replace(options.dpo, **({"steps": dpo_steps} if dpo_steps else {})),
                       teach=replace(options.teach, **({"samples": samples} if samples else {})),
