@@ -23,7 +23,7 @@ from typing import Callable
 
 from bench.budgets import BudgetView, at_budget
 from bench.suites.base import Item
-from edge.backend import Backend, Generation, Sampling, open_backend
+from edge.backend import Backend, BatchItem, Generation, Sampling, open_backend
 from edge.backend_specs import batches
 from edge.errors import EdgebenchError
 from edge.isolation import run_isolated, runtime_name
@@ -62,13 +62,12 @@ def generate_batched(backend, items: list[Item], sampling: Sampling, budgets: tu
                      parallel: int, emit) -> None:
     """Every item through backend.generate_many, `parallel` at a time; emits each result as it ends and, as the
     set in flight changes, which items a crash would have cut short."""
-    from edge.llamacpp_batch import BatchItem
-
     by_id = {item.id: item for item in items}
     live: list = []
 
     def doing() -> None:
-        emit({"doing": f"generating items {', '.join(map(str, live))} ({len(live)} in one batch, parallel {parallel}) "
+        noun = "item" if len(live) == 1 else "items"
+        emit({"doing": f"generating {noun} {', '.join(map(str, live))} ({len(live)} in one batch, parallel {parallel}) "
                        f"at budget {sampling.max_tokens}"})
 
     def started(item_id) -> None:

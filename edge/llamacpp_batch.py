@@ -44,38 +44,8 @@ import llama_cpp
 from llama_cpp import _internals
 from llama_cpp.llama_grammar import LlamaGrammar
 
-from edge.backend import Generation, Sampling, Timings, check_context
+from edge.backend import BatchItem, BatchResult, Generation, Sampling, Timings, check_context  # noqa: F401 (re-exported)
 from edge.errors import EdgebenchError
-
-
-@dataclass(frozen=True)
-class BatchItem:
-    """One queued request: chat `messages` (templated like the sequential path) or
-    ready `prompt_tokens`, and its own sampling (budget, temperature, seed, schema)."""
-
-    id: Hashable
-    messages: list[dict] | None = None
-    sampling: Sampling = field(default_factory=Sampling)
-    prompt_tokens: list[int] | None = None
-
-    def __post_init__(self) -> None:
-        if (self.messages is None) == (self.prompt_tokens is None):
-            raise ValueError("a BatchItem takes either messages or prompt_tokens")
-
-
-@dataclass
-class BatchResult:
-    """What came of one item: its generation, or why it failed (the batch went on)."""
-
-    id: Hashable
-    generation: Generation | None
-    error: str | None = None
-    slot: int = -1  # the sequence slot (seq_id) it ran in
-    latency_s: float = 0.0  # wall time from its prompt decode to its last token
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
 
 
 @dataclass
