@@ -123,7 +123,7 @@ def report(
 def devices(
     json_out: bool = typer.Option(False, "--json", help="Print the host facts and profiles as JSON."),
 ) -> None:
-    """Show the device profiles of devices.toml and mark the one that matches this host."""
+    """Show the device profiles of devices.toml (parallel: suite items batched together) and mark the one that matches this host."""
     from dataclasses import asdict
 
     from edgebench.console import devices_table, print_tables
@@ -136,6 +136,7 @@ def devices(
     settings = resolve_settings(profiles[detected], host)
     if json_out:
         data = {"host": host, "detected": detected, "repack": {"enabled": settings.repack, "why": settings.repack_why},
+                "parallel": settings.parallel,  # what a run here gets: the detected profile's, or $EDGEBENCH_PARALLEL
                 "profiles": {n: asdict(p) for n, p in profiles.items()}}
         print(json.dumps(data, indent=2))
     else:
