@@ -204,7 +204,7 @@ def run_plan(store: Store, artifacts: list[Artifact], reference: Artifact | None
 
 def suite_parallel(settings, backend: str) -> int:
     """The sequences per batch an artifact's suites really run with: the settings' count where the backend batches."""
-    return settings.parallel if batches(backend) else 1
+    return getattr(settings, "parallel", 1) if batches(backend) else 1
 
 
 def _record_parallel(store: Store, notes: dict, artifact: Artifact, settings, progress: Progress) -> None:
@@ -212,7 +212,7 @@ def _record_parallel(store: Store, notes: dict, artifact: Artifact, settings, pr
     parallel = store.meta("parallel", {})
     parallel[artifact.label] = suite_parallel(settings, artifact.backend)
     store.set_meta("parallel", parallel)
-    if settings.parallel > 1 and parallel[artifact.label] == 1:
+    if getattr(settings, "parallel", 1) > 1 and parallel[artifact.label] == 1:
         notes[artifact.label] = f"sequential: {artifact.backend} has no batched path here"
         store.set_meta("notes", notes)
         progress.say(f"{artifact.label}: {notes[artifact.label]}", "yellow")

@@ -17,6 +17,9 @@ suites tax = suites / runtime - 1; run tax = (run - measured) / runtime - 1: eve
 spends outside the runtime's generation calls and outside the measuring stages (start-up, store,
 scoring, judging, the report), as a share of the runtime's time. Kept in the store's
 "harness_tax" meta and printed as one line at the end of every run.
+
+A session that is killed keeps its rows but not its wall times (they are written as a session
+ends), so the tax of a run resumed after a kill reads low; an uninterrupted run's is exact.
 """
 
 from __future__ import annotations

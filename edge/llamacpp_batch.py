@@ -26,7 +26,7 @@ With parallel = 1 the batches are the sequential path's batches (same chunks, sa
 cells, same sampler), so the tokens are identical to `LlamaCppBackend.generate`.
 With parallel > 1 a step's matrix products have several rows, and llama.cpp may pick
 other kernels for them: greedy answers can then differ in the last bits of the logits
-(`python -m edge.batch_bench identity` measures how often).
+(`python -m bench.batch_identity` measures how often).
 
 An item whose prompt plus budget does not fit the per-sequence context fails alone: its
 result carries the error message and no generation; the other items go on.
