@@ -51,7 +51,7 @@ SOURCE_TYPES = {"humaneval.Problem": ("bench.suites.humaneval", "Problem")}
 # Runtime settings (edge/profiles.py:RuntimeSettings) that belong to the plan, not to the device: carried from the
 # machine that bundles and applied over the device's profile. Threads, GPU layers and memory stay the device's.
 # A plan setting kept in PlanConfig needs no entry: the plan travels whole.
-PLAN_SETTINGS: tuple[str, ...] = ()
+PLAN_SETTINGS: tuple[str, ...] = ("parallel",)  # the count the bundle was made with; --parallel on the device wins
 
 
 @dataclass(frozen=True)
@@ -204,7 +204,7 @@ def write_bundle(dest: Path, artifacts: list[Artifact], reference: Artifact | No
         judge = _bundle_judge(judge, tmp)
         plan = {"config": plan_dict(config), "artifacts": [dataclasses.asdict(b) for b in bundled], "reference": ref,
                 "judge": dataclasses.asdict(judge), "suites": suites,
-                "settings": {name: getattr(settings, name) for name in PLAN_SETTINGS},
+                "settings": {name: getattr(settings, name) for name in PLAN_SETTINGS} if settings is not None else {},
                 "origin": {**origin, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "edgebench": _version()}}
         (tmp / PLAN_FILE).write_text(json.dumps(plan, indent=2), encoding="utf-8")
         files = {str(p.relative_to(tmp)): {"sha256": file_sha256(p), "size": p.stat().st_size}

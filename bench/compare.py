@@ -65,8 +65,14 @@ def paired_test(a: list[float], b: list[float], seed: int = 0) -> PairedResult:
 
 
 def compare_runs(run_a: RunScores, run_b: RunScores, suite: str | None = None, metric: str | None = None,
-                 alpha: float = 0.05, negligible_cap: float = 0.05) -> Comparison:
-    """Paired cells for every shared (split, budget), then the verdict."""
+                 alpha: float = 0.05, negligible_cap: float = 0.05, allow_mixed_batching: bool = False) -> Comparison:
+    """Paired cells for every shared (split, budget), then the verdict. Runs generated with different parallel
+    counts are refused unless `allow_mixed_batching`: a batched greedy answer can differ from the sequential one
+    (bench/batch_identity.py measures how often), and that difference would be read as the artifacts'."""
+    if run_a.parallel != run_b.parallel and not allow_mixed_batching:
+        raise EdgebenchError(f"the runs were generated with different parallel counts (A: {run_a.parallel}, B: "
+                             f"{run_b.parallel} sequences per batch); run both with one --parallel, or pass "
+                             "--allow-mixed-batching to pair them anyway")
     suite = suite or _shared_suite(run_a, run_b)
     spec = run_a.specs.get(suite) or run_b.specs.get(suite)
     if spec is None:

@@ -12,6 +12,11 @@ Progress goes to a `bench.progress.Progress` listener; nothing here draws. With 
 run after every artifact's speed and drift, all artifacts together, chunk by chunk, until each comparison with
 the reference is settled (bench/until_decided.py decides; `_until_decided` here generates and reads).
 
+The suites of a backend that batches (llama.cpp) run `settings.parallel` items at a time in
+one context (bench/generate.py); the count each artifact really ran with is kept in the
+store's "parallel" meta (compare refuses to pair different counts), and an artifact whose
+backend cannot batch runs one at a time with a note saying so.
+
 Some runtimes are far slower on some hosts than where they are meant to run (MLX on a
 Linux CPU: about 8 tok/s generating and 9 tok/s on prompts for the 135M model at 4-bit, against
 100-500 for llama.cpp). SLOW_PATHS gives those a reduced plan, printed and recorded.
@@ -35,7 +40,7 @@ from edge.drift import build_reference_isolated, run_drift_isolated
 from edge.errors import EdgebenchError
 from edge.memfit import MemoryPrediction, predict
 from edge.isolation import RuntimeCrash
-from edge.backend_specs import slow_paths
+from edge.backend_specs import batches, slow_paths
 from edge.speed import SpeedConfig, run_speed
 from edge.sustain import SustainConfig, run_sustain
 
@@ -164,8 +169,7 @@ class _Run:
 
 
 def run_plan(store: Store, artifacts: list[Artifact], reference: Artifact | None, config: PlanConfig, settings,
-             host: dict, llm_judge=None, progress: Progress | None = None, loaded: dict | None = None,
-             parallel: int = 1) -> None:
+             host: dict, llm_judge=None, progress: Progress | None = None, loaded: dict | None = None) -> None:
     """Execute the plan; everything already in the store is skipped.
 
     Native work runs in child processes (speed, the drift reference, drift, generation): a
@@ -177,7 +181,7 @@ def run_plan(store: Store, artifacts: list[Artifact], reference: Artifact | None
     specs.update({name: suite.spec.as_dict() for name, (suite, _) in loaded.items()})
     store.set_meta("suites", specs)  # reports and comparisons read the suites' facts from here
     notes = store.meta("notes", {})
-    predictions = predict_memory(artifacts, settings, parallel)
+    predictions = predict_memory(artifacts, settings)  # KV cache at each artifact's own parallel count
     fitting = [a for a in artifacts if predictions[a.path].fits(settings.memory_budget_gb)]
     if artifacts and not fitting:
         smallest = min(artifacts, key=lambda a: predictions[a.path].total_bytes)
@@ -210,6 +214,8 @@ def run_plan(store: Store, artifacts: list[Artifact], reference: Artifact | None
             notes[artifact.label] = slow.why
             store.set_meta("notes", notes)
             progress.say(f"{artifact.label}: {slow.why}", "yellow")
+        elif config.suites:
+            _record_parallel(store, notes, artifact, settings, progress)
         started = time.perf_counter()
         try:
             _measure_artifact(run, digest, artifact, slow)
@@ -260,15 +266,33 @@ def _until_decided(run: _Run, measured: list[tuple[str, Artifact]], reference: A
                       lambda record: run.store.set_meta(META_KEY, record), run.config.seed)
 
 
-def predict_memory(artifacts: list[Artifact], settings, parallel: int = 1) -> dict[Path, MemoryPrediction]:
-    """Each artifact's predicted peak resident memory at the run's context and `parallel` sequences."""
+def predict_memory(artifacts: list[Artifact], settings, parallel: int | None = None) -> dict[Path, MemoryPrediction]:
+    """Each artifact's predicted peak resident memory at the run's context and `parallel` sequences (default: the
+    count its suites run with, suite_parallel)."""
     repack = settings.repack
     if repack is None and any(a.format == "gguf" for a in artifacts):  # not resolved against a profile
         from edge.repack import choose_for_this_host
 
         repack = choose_for_this_host().enabled
-    return {a.path: predict(a, settings.n_ctx, parallel, repack=bool(repack), gpu_offload=settings.gpu_layers != 0)
+    return {a.path: predict(a, settings.n_ctx, parallel if parallel is not None else suite_parallel(settings, a.backend),
+                            repack=bool(repack), gpu_offload=settings.gpu_layers != 0)
             for a in artifacts}
+
+
+def suite_parallel(settings, backend: str) -> int:
+    """The sequences per batch an artifact's suites really run with: the settings' count where the backend batches."""
+    return getattr(settings, "parallel", 1) if batches(backend) else 1
+
+
+def _record_parallel(store: Store, notes: dict, artifact: Artifact, settings, progress: Progress) -> None:
+    """Keep the parallel count of the artifact's suites; say so where --parallel cannot apply."""
+    parallel = store.meta("parallel", {})
+    parallel[artifact.label] = suite_parallel(settings, artifact.backend)
+    store.set_meta("parallel", parallel)
+    if getattr(settings, "parallel", 1) > 1 and parallel[artifact.label] == 1:
+        notes[artifact.label] = f"sequential: {artifact.backend} has no batched path here"
+        store.set_meta("notes", notes)
+        progress.say(f"{artifact.label}: {notes[artifact.label]}", "yellow")
 
 
 def _skip_rest(progress: Progress, stages: list[tuple[str, str]], label: str) -> None:

@@ -7,6 +7,12 @@ answer at the largest). The executor (bench/execute.py) stores and scores the vi
 `generate_isolated` does the generating in a child process (edge/isolation.py): each
 finished item comes back at once, so a runtime that crashes on item X loses item X only,
 and the crash names the item and budget it was on.
+
+With `settings.parallel` > 1 and a backend that batches (edge/backend_specs.py `batched`:
+llama.cpp), the child hands the whole queue to `backend.generate_many` (continuous
+batching, edge/llamacpp_batch.py) and each item comes back as its sequence ends, in
+completion order. A crash then names every item that was in flight, since one decode step
+carried them all. Other backends stay one item at a time.
 """
 
 from __future__ import annotations
@@ -17,7 +23,9 @@ from typing import Callable
 
 from bench.budgets import BudgetView, at_budget
 from bench.suites.base import Item
-from edge.backend import Backend, Generation, Sampling, open_backend
+from edge.backend import Backend, BatchItem, Generation, Sampling, open_backend
+from edge.backend_specs import batches
+from edge.errors import EdgebenchError
 from edge.isolation import run_isolated, runtime_name
 
 
@@ -41,15 +49,46 @@ def generate_item(backend: Backend, item: Item, sampling: Sampling, budgets: tup
                   system_prompt: str | None = None) -> tuple[ItemResult, Generation]:
     """Generate at sampling.max_tokens (the largest budget) and cut a view for every budget."""
     generation = backend.generate(with_system(item.messages, system_prompt), sampling)
+    return cut(backend, item, generation, budgets), generation
+
+
+def cut(backend: Backend, item: Item, generation: Generation, budgets: tuple[int, ...]) -> ItemResult:
+    """The item's one generation (at the largest budget) as a view per budget."""
     views = [at_budget(generation, b, backend.detokenize) for b in sorted(budgets)]
-    result = ItemResult(item, views, generation.prompt_tokens, generation.timings.prompt_eval_s, generation.timings.ttft_s)
-    return result, generation
+    return ItemResult(item, views, generation.prompt_tokens, generation.timings.prompt_eval_s, generation.timings.ttft_s)
+
+
+def generate_batched(backend, items: list[Item], sampling: Sampling, budgets: tuple[int, ...], system_prompt: str | None,
+                     parallel: int, emit) -> None:
+    """Every item through backend.generate_many, `parallel` at a time; emits each result as it ends and, as the
+    set in flight changes, which items a crash would have cut short."""
+    by_id = {item.id: item for item in items}
+    live: list = []
+
+    def doing() -> None:
+        noun = "item" if len(live) == 1 else "items"
+        emit({"doing": f"generating {noun} {', '.join(map(str, live))} ({len(live)} in one batch, parallel {parallel}) "
+                       f"at budget {sampling.max_tokens}"})
+
+    def started(item_id) -> None:
+        live.append(item_id)
+        doing()
+
+    queue = [BatchItem(item.id, with_system(item.messages, system_prompt), sampling) for item in items]
+    for result in backend.generate_many(queue, parallel=parallel, on_start=started):
+        live.remove(result.id)
+        if not result.ok:  # as generate() would raise it for this item (the prompt does not fit the context)
+            raise EdgebenchError(result.error)
+        emit({"result": cut(backend, by_id[result.id], result.generation, budgets), "generation": result.generation})
+        if live:
+            doing()
 
 
 def generate_isolated(backend_name: str, model_path: Path, settings, items: list[Item], sampling: Sampling,
                       budgets: tuple[int, ...], system_prompt: str | None,
                       on_item: Callable[[ItemResult, Generation], None]) -> None:
-    """generate_item for every item in one child process; on_item(result, generation) as each finishes."""
+    """generate_item for every item in one child process (batched where settings.parallel > 1 and the backend
+    batches); on_item(result, generation) as each finishes, in the order they finish."""
     def handle(event: dict) -> None:
         if "result" in event:
             on_item(event["result"], event["generation"])
@@ -62,7 +101,11 @@ def _generate_worker(backend_name: str, model_path: str, settings, items: list[I
                      budgets: tuple[int, ...], system_prompt: str | None, emit) -> None:
     emit({"doing": f"loading {Path(model_path).name}"})
     backend = open_backend(backend_name, Path(model_path), settings)
+    parallel = getattr(settings, "parallel", 1)
     try:
+        if parallel > 1 and batches(backend_name):
+            generate_batched(backend, items, sampling, budgets, system_prompt, parallel, emit)
+            return
         for item in items:
             emit({"doing": f"generating item {item.id} at budget {sampling.max_tokens}"})
             result, generation = generate_item(backend, item, sampling, budgets, system_prompt)

@@ -37,6 +37,7 @@ class RunScores:
     stops: dict[StopKey, str]  # stop reason of each sample
     judges: dict[str, str]  # suite -> judge name
     specs: dict[str, SuiteSpec] = field(default_factory=dict)  # suite -> its facts
+    parallel: int = 1  # sequences per batch its suites were generated with (runs before batching: 1)
 
     def suites(self) -> set[str]:
         return {k.suite for k in self.scores}
@@ -93,7 +94,9 @@ def read_scores(store: Store, digest: str, specs: dict[str, SuiteSpec] | None = 
         scores[ScoreKey(row["suite"], row["split"], row["item_id"], row["budget"])] = row["scores"]
         stops[StopKey(row["suite"], row["item_id"], row["budget"])] = row["stop_reason"]
         judges[row["suite"]] = row["judge"]
-    return RunScores(store.folder, scores, stops, judges, specs if specs is not None else suite_specs(store))
+    label = next((a["label"] for a in store.artifacts() if a["hash"] == digest), "")
+    return RunScores(store.folder, scores, stops, judges, specs if specs is not None else suite_specs(store),
+                     parallel_of(store, label))
 
 
 def load_run(path: Path) -> RunScores:
@@ -184,10 +187,17 @@ def device_name(store: Store) -> str:
     return f"{store.meta('profile', '?')}" + (f" on {hostname}" if hostname else "")
 
 
+def parallel_of(store: Store, label: str) -> int:
+    """The parallel count an artifact's suites ran with (bench/execute.py records it; older runs were sequential)."""
+    return int(store.meta("parallel", {}).get(label, 1))
+
+
 def device_line(store: Store) -> str:
     host, settings = store.meta("host", {}), store.meta("settings", {})
     repack = {True: "", False: ", llama.cpp repacking off"}.get(settings.get("repack"), "")  # see edge/repack.py
-    return f"{device_name(store)}: {host.get('cpu', '?')}, {settings.get('threads', '?')} threads{repack}"
+    # runs recorded before batching existed have no count: their line stays as it was
+    parallel = f", parallel {settings['parallel']}" if "parallel" in settings else ""
+    return f"{device_name(store)}: {host.get('cpu', '?')}, {settings.get('threads', '?')} threads{repack}{parallel}"
 
 
 def read_rows(folder: Path) -> tuple[list[Measured], dict[str, RunScores], str | None]:

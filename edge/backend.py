@@ -8,6 +8,10 @@ given prefix (speed). The llamacpp and torch backends also give `last_hidden(tok
 final-layer hidden state at the last position (the h_last probe, bench/probe.py); a backend
 without it is refused there by name. Backends are addressed by short names ("llamacpp", "mlx",
 "onnx", "torch"); edge/backend_specs.py says where each lives and what to install for it.
+
+A backend that batches (its spec says `batched`) also has `generate_many(items, parallel,
+on_start=None)`: a queue of `BatchItem`s in, a `BatchResult` per item out as each ends, in
+any order, each with its own Generation (edge/llamacpp_batch.py for llama.cpp).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import importlib.util
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Protocol
+from typing import TYPE_CHECKING, Callable, Hashable, Protocol
 
 from edge.backend_specs import BACKENDS, BackendSpec  # noqa: F401 (the registry, re-exported)
 from edge.errors import EdgebenchError, MissingRuntime
@@ -78,6 +82,36 @@ class Generation:
     def __post_init__(self) -> None:
         if self.stop_reason not in STOP_REASONS:
             raise ValueError(f"stop_reason must be one of {STOP_REASONS}, got {self.stop_reason!r}")
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    """One queued request of a batched backend (`generate_many`, edge/llamacpp_batch.py): chat `messages` (templated like the sequential path) or
+    ready `prompt_tokens`, and its own sampling (budget, temperature, seed, schema)."""
+
+    id: Hashable
+    messages: list[dict] | None = None
+    sampling: Sampling = field(default_factory=Sampling)
+    prompt_tokens: list[int] | None = None
+
+    def __post_init__(self) -> None:
+        if (self.messages is None) == (self.prompt_tokens is None):
+            raise ValueError("a BatchItem takes either messages or prompt_tokens")
+
+
+@dataclass
+class BatchResult:
+    """What came of one item: its generation, or why it failed (the batch went on)."""
+
+    id: Hashable
+    generation: Generation | None
+    error: str | None = None
+    slot: int = -1  # the sequence slot (seq_id) it ran in
+    latency_s: float = 0.0  # wall time from its prompt decode to its last token
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
 
 
 class Backend(Protocol):

@@ -28,11 +28,16 @@ class BackendSpec:
     distributions: tuple[str, ...]  # installed versions recorded with every result (edge/host.py)
     slow_on: tuple[tuple[str, str], ...] = ()  # (os, why) where it is a slow correctness path, not a fast one
     exporter: str = ""  # convert/exporters.py's function that makes artifacts of its formats ("": none)
+    # Its class has `generate_many(items, parallel, on_start=...)`: several sequences in one context. A backend without
+    # it generates suite items one at a time whatever --parallel says (mlx-lm 0.32 has a BatchGenerator and
+    # onnxruntime-genai a batch size, neither driven here yet).
+    batched: bool = False
 
 
 SPECS: tuple[BackendSpec, ...] = (
     BackendSpec("llamacpp", "edge.llamacpp_backend", "LlamaCppBackend", ("gguf",), "llama_cpp",
-                "pip install 'edgebench[edge]'", "llama.cpp", ("llama-cpp-python", "gguf"), exporter="export_gguf"),
+                "pip install 'edgebench[edge]'", "llama.cpp", ("llama-cpp-python", "gguf"), exporter="export_gguf",
+                batched=True),
     BackendSpec("mlx", "edge.mlx_backend", "MlxBackend", ("mlx",), "mlx_lm", "pip install 'edgebench[mlx]'", "MLX",
                 ("mlx", "mlx-lm"),
                 slow_on=(("linux", "MLX on a Linux CPU is a slow correctness path (the fast path is Apple Silicon): "
@@ -75,6 +80,12 @@ def runtime_name(backend: str) -> str:
     """What users call a backend's runtime ("llama.cpp"); an unknown name as it is."""
     spec = BACKENDS.get(backend)
     return spec.display if spec else backend
+
+
+def batches(backend: str) -> bool:
+    """Whether the backend has a batched generation path (`generate_many`)."""
+    spec = BACKENDS.get(backend)
+    return bool(spec and spec.batched)
 
 
 def slow_paths() -> dict[tuple[str, str], str]:

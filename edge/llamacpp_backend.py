@@ -115,13 +115,14 @@ class LlamaCppBackend:
             prompt_tokens=len(prompt), timings=timings,
         )
 
-    def generate_many(self, items, parallel: int = 1, n_ctx_seq: int | None = None):
+    def generate_many(self, items, parallel: int = 1, n_ctx_seq: int | None = None, on_start=None):
         """Batched generation (edge/llamacpp_batch.py): `items` are `BatchItem`s (id, messages or
         prompt tokens, sampling); yields a `BatchResult` (id, Generation or error) per item as
-        each ends, `parallel` sequences at a time in one context. parallel=1 gives generate()'s tokens."""
+        each ends, `parallel` sequences at a time in one context; `on_start(id)` as each takes a
+        slot. parallel=1 gives generate()'s tokens."""
         from edge.llamacpp_batch import generate_batched
 
-        return generate_batched(self, items, parallel, n_ctx_seq)
+        return generate_batched(self, items, parallel, n_ctx_seq, on_start=on_start)
 
     def detokenize(self, token_ids: list[int]) -> str:
         return self.llm.detokenize(token_ids).decode("utf-8", errors="replace")

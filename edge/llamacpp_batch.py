@@ -26,7 +26,7 @@ With parallel = 1 the batches are the sequential path's batches (same chunks, sa
 cells, same sampler), so the tokens are identical to `LlamaCppBackend.generate`.
 With parallel > 1 a step's matrix products have several rows, and llama.cpp may pick
 other kernels for them: greedy answers can then differ in the last bits of the logits
-(`python -m edge.batch_bench identity` measures how often).
+(`python -m bench.batch_identity` measures how often).
 
 An item whose prompt plus budget does not fit the per-sequence context fails alone: its
 result carries the error message and no generation; the other items go on.
@@ -38,44 +38,14 @@ import ctypes
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Hashable, Iterable, Iterator
+from typing import Callable, Hashable, Iterable, Iterator
 
 import llama_cpp
 from llama_cpp import _internals
 from llama_cpp.llama_grammar import LlamaGrammar
 
-from edge.backend import Generation, Sampling, Timings, check_context
+from edge.backend import BatchItem, BatchResult, Generation, Sampling, Timings, check_context  # noqa: F401 (re-exported)
 from edge.errors import EdgebenchError
-
-
-@dataclass(frozen=True)
-class BatchItem:
-    """One queued request: chat `messages` (templated like the sequential path) or
-    ready `prompt_tokens`, and its own sampling (budget, temperature, seed, schema)."""
-
-    id: Hashable
-    messages: list[dict] | None = None
-    sampling: Sampling = field(default_factory=Sampling)
-    prompt_tokens: list[int] | None = None
-
-    def __post_init__(self) -> None:
-        if (self.messages is None) == (self.prompt_tokens is None):
-            raise ValueError("a BatchItem takes either messages or prompt_tokens")
-
-
-@dataclass
-class BatchResult:
-    """What came of one item: its generation, or why it failed (the batch went on)."""
-
-    id: Hashable
-    generation: Generation | None
-    error: str | None = None
-    slot: int = -1  # the sequence slot (seq_id) it ran in
-    latency_s: float = 0.0  # wall time from its prompt decode to its last token
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
 
 
 @dataclass
@@ -167,10 +137,13 @@ class BatchedGenerator:
 
     # -- the queue -------------------------------------------------------------------------
 
-    def run(self, items: Iterable[BatchItem], ignore_eog: bool = False) -> Iterator[BatchResult]:
+    def run(self, items: Iterable[BatchItem], ignore_eog: bool = False,
+            on_start: Callable[[Hashable], None] | None = None) -> Iterator[BatchResult]:
         """Generate every item, `parallel` at a time; yields each result as its sequence ends
         (so in completion order, not queue order). `ignore_eog` keeps generating past
         end-of-generation tokens (benchmarks only: every item then runs to its budget).
+        `on_start(item id)` is called as an item takes a slot, before its prompt is decoded
+        (a caller that reports what is in flight, e.g. for a crash message, needs it).
         `self.stats` holds this run's totals once the iterator is exhausted."""
         self.stats = stats = BatchStats(self.parallel)
         queue = deque(items)
@@ -182,6 +155,8 @@ class BatchedGenerator:
                     while slots[slot] is None and queue:
                         item = queue.popleft()
                         stats.items += 1
+                        if on_start is not None:
+                            on_start(item.id)
                         seq, done = self._start(item, slot, ignore_eog)
                         if done is not None:
                             yield done
@@ -299,11 +274,11 @@ class BatchedGenerator:
         self.ctx.close()
 
 
-def generate_batched(backend, items: Iterable[BatchItem], parallel: int,
-                     n_ctx_seq: int | None = None, ignore_eog: bool = False) -> Iterator[BatchResult]:
+def generate_batched(backend, items: Iterable[BatchItem], parallel: int, n_ctx_seq: int | None = None,
+                     ignore_eog: bool = False, on_start: Callable[[Hashable], None] | None = None) -> Iterator[BatchResult]:
     """Run `items` through a fresh BatchedGenerator of `parallel` slots and close it at the end."""
     generator = BatchedGenerator(backend, parallel, n_ctx_seq)
     try:
-        yield from generator.run(items, ignore_eog=ignore_eog)
+        yield from generator.run(items, ignore_eog=ignore_eog, on_start=on_start)
     finally:
         generator.close()

@@ -2,7 +2,10 @@
 matches the detected host.
 
 Precedence of settings (resolved in `resolve_settings`): CLI flag > profile > the
-defaults of `RuntimeSettings`.
+defaults of `RuntimeSettings`. One exception: the parallel count (how many suite items
+llama.cpp generates together, edge/llamacpp_batch.py) reads $EDGEBENCH_PARALLEL between the
+flag and the profile, so a whole test session (or a script) can run at another count
+without editing devices.toml: CLI --parallel > $EDGEBENCH_PARALLEL > profile > 1.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from edge.repack import choose_repack
 PACKAGED_DEVICES_TOML = Path(__file__).resolve().parent / "data" / "devices.toml"
 MATCH_KEYS = ("os", "arch", "gpu", "board")
 REQUIRED_KEYS = ("description", "backends", "threads", "gpu_layers", "memory_budget_gb", "ladder")
+PARALLEL_ENV = "EDGEBENCH_PARALLEL"  # overrides every profile's parallel count (tests run the suite at 1 and at the default)
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,7 @@ class Profile:
     ladder: tuple[str, ...]
     tested: str = "untested"
     repack: str = "auto"  # llama.cpp weight repacking: auto, on, off (see edge/repack.py)
+    parallel: int = 1  # suite items generated together in one context where the backend can batch; 1: one at a time
     match: dict[str, str] = field(default_factory=dict)
 
     def matches(self, host: dict) -> bool:
@@ -61,6 +66,7 @@ class RuntimeSettings:
     memory_budget_gb: float = 8.0
     repack: bool | None = None  # llama.cpp weight repacking; None: decided for this host at load (edge/repack.py)
     repack_why: str = ""
+    parallel: int = 1  # sequences per batch for suite generation (backends with a batched path); 1: sequential
 
 
 def devices_toml_path() -> Path:
@@ -108,6 +114,7 @@ def _profile_from_table(path: Path, name: str, table: dict) -> Profile:
             ladder=tuple(_str_list(table["ladder"])),
             tested=str(table.get("tested", "untested")),
             repack=str(table.get("repack", "auto")),
+            parallel=_int(table.get("parallel", 1), minimum=1),
             match={k: str(v) for k, v in match.items()},
         )
     except (TypeError, ValueError) as exc:
@@ -150,7 +157,8 @@ def get_profile(profiles: dict[str, Profile], name: str | None, host: dict) -> P
 
 def resolve_settings(profile: Profile, host: dict, repack: str | None = None, **overrides) -> RuntimeSettings:
     """Merge CLI overrides (None = not given) over the profile over the defaults. `repack` is a
-    mode (auto/on/off), decided here against the host's facts (edge/repack.py)."""
+    mode (auto/on/off), decided here against the host's facts (edge/repack.py); the parallel
+    count takes $EDGEBENCH_PARALLEL over the profile's."""
     choice = choose_repack(repack or profile.repack, host.get("llama_system_info"), bool(host.get("amx")))
     settings = RuntimeSettings(
         threads=profile.threads or int(host.get("physical_cores") or host.get("logical_cores") or 1),
@@ -158,9 +166,20 @@ def resolve_settings(profile: Profile, host: dict, repack: str | None = None, **
         memory_budget_gb=profile.memory_budget_gb,
         repack=choice.enabled,
         repack_why=choice.why,
+        parallel=parallel_from_env() or profile.parallel,
     )
     given = {k: v for k, v in overrides.items() if v is not None}
     return replace(settings, **given)
+
+
+def parallel_from_env() -> int | None:
+    """$EDGEBENCH_PARALLEL as a count, None when unset; anything but a positive integer is refused."""
+    text = os.environ.get(PARALLEL_ENV, "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or int(text) < 1:
+        raise EdgebenchError(f"{PARALLEL_ENV} must be a positive integer (sequences per batch), got {text!r}")
+    return int(text)
 
 
 class Device(NamedTuple):
@@ -172,11 +191,11 @@ class Device(NamedTuple):
 
 
 def device_settings(profile_name: str | None = None, threads: int | None = None, repack: str | None = None,
-                    host: dict | None = None) -> Device:
-    """The host's facts, the named profile (or the detected one) and the settings, with the CLI's --threads
-    and --repack over the profile. Every command that runs a model resolves its settings here."""
+                    host: dict | None = None, parallel: int | None = None) -> Device:
+    """The host's facts, the named profile (or the detected one) and the settings, with the CLI's --threads,
+    --repack and --parallel over the profile. Every command that runs a model resolves its settings here."""
     from edge.host import detect_host
 
     host = host or detect_host()  # with llama.cpp's system info: it decides repacking (edge/repack.py)
     profile = get_profile(load_profiles(), profile_name, host)
-    return Device(host, profile, resolve_settings(profile, host, repack=repack, threads=threads))
+    return Device(host, profile, resolve_settings(profile, host, repack=repack, threads=threads, parallel=parallel))

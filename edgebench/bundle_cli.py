@@ -21,7 +21,7 @@ from edge.errors import EdgebenchError
 # head tempering and the probe (both need torch and the source model, which a bundle's device has not)
 RUN_ONLY = ("out", "resume", "bundle", "fleet", "devices", "temper", "temper_top", "temper_lambda", "temper_from", "probe")
 # `run`'s flags that belong to the plan (the bundle carries them): given with --bundle, they are refused
-DEVICE_FLAGS = ("out", "resume", "bundle", "profile", "threads", "repack")
+DEVICE_FLAGS = ("out", "resume", "bundle", "profile", "threads", "repack", "parallel")
 
 # `run`'s flags that mean more here
 HELP = {"ladder": "Targets, comma-separated (gguf:q4_k_m,mlx:4bit,onnx:int4...), 'source' (the model as given), or "
@@ -53,7 +53,7 @@ def bundle_command(run, plan_config):
         judge = JudgeSettings(flags["judge"], flags["judge_model"], flags["judge_endpoint"], flags["api_key_env"])
         make_bundle(flags["model"], config, judge, out=flags["out"], adapter=flags["adapter"], ladder=ladder,
                     reference=flags["reference"], profile_name=flags["profile"], threads=flags["threads"],
-                    repack=flags["repack"])
+                    repack=flags["repack"], parallel=flags["parallel"])
 
     bundle.__signature__ = inspect.Signature(params)
     bundle.__annotations__ = {p.name: p.annotation for p in params}
@@ -77,8 +77,8 @@ def refuse_plan_flags(flags: dict, run) -> None:
              if name not in DEVICE_FLAGS and name in flags and flags[name] != _default(p)]
     if given:
         names = ", ".join("--" + name.replace("_", "-") for name in given)
-        raise EdgebenchError(f"--bundle carries the plan: drop {names} (only --out, --resume, --profile, --threads "
-                             "and --repack go with it)")
+        raise EdgebenchError(f"--bundle carries the plan: drop {names} (only --out, --resume, --profile, --threads, "
+                             "--repack and --parallel go with it)")
 
 
 def _default(param: inspect.Parameter):

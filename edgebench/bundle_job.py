@@ -30,10 +30,10 @@ REFERENCE_QUANTS = ("f32", "f16", "bf16")  # a given file at one of these is the
 
 def make_bundle(model: str, config: PlanConfig, judge: JudgeSettings, *, out: Path, adapter: Path | None = None,
                 ladder: list[str] | None = None, reference: str | None = None, profile_name: str | None = None,
-                threads: int | None = None, repack: str | None = None, say=_say) -> Bundle:
+                threads: int | None = None, repack: str | None = None, parallel: int | None = None, say=_say) -> Bundle:
     """Convert (or take) the ladder and write its bundle at `out`. A ladder entry is a target (gguf:q4_k_m),
     'source' (the model as given), or the path of a .gguf file or an artifact folder, taken as it is."""
-    host, profile, settings = device_settings(profile_name, threads, repack)
+    host, profile, settings = device_settings(profile_name, threads, repack, parallel=parallel)
     check_config(config, settings)  # suites, splits and budgets, before any work
     if judge.judge not in ("lexical", "llm"):
         raise EdgebenchError(f"unknown judge '{judge.judge}'; choose lexical or llm")
@@ -77,7 +77,7 @@ def _is_path(entry: str) -> bool:
 
 def run_bundle(bundle: Path | Bundle, *, out: Path | None = None, resume: bool = False, profile_name: str | None = None,
                threads: int | None = None, repack: str | None = None, labels: list[str] | None = None, say=_say,
-               show_report: bool = True) -> Path:
+               show_report: bool = True, parallel: int | None = None) -> Path:
     """Run a bundle's plan on this device into a run folder (`out`, default a new one under runs/); `labels`
     runs only those artifacts. A path is read and every file checked against its hash first."""
     from edgebench.judge_flags import llm_judge_from_flags
@@ -85,6 +85,8 @@ def run_bundle(bundle: Path | Bundle, *, out: Path | None = None, resume: bool =
     bundle = bundle if isinstance(bundle, Bundle) else read_bundle(Path(bundle))
     host, profile, settings = device_settings(profile_name, threads, repack)
     settings = bundle.device_settings(settings)  # the plan's own runtime settings (bench/bundle.py:PLAN_SETTINGS)
+    if parallel is not None:  # this device's --parallel over the plan's count
+        settings = dataclasses.replace(settings, parallel=parallel)
     check_budgets(bundle.config, settings)
     loaded = bundle.loaded()
     artifacts = _runnable(_chosen(bundle.artifact_list(), labels), say)

@@ -17,8 +17,8 @@ from bench.sandbox import Limits
 from convert.pipeline import ConvertOptions
 from edge.errors import EdgebenchError
 from edgebench.bundle_cli import bundle_command
-from edgebench.flags import (JUDGE_KEY_ENV, Judge, JudgeEndpoint, JudgeKeyEnv, JudgeModel, Profile, Repack, Threads,
-                             check_repack, say, settings_from_flags)
+from edgebench.flags import (JUDGE_KEY_ENV, Judge, JudgeEndpoint, JudgeKeyEnv, JudgeModel, Parallel, Profile, Repack,
+                             Threads, check_repack, say, settings_from_flags)
 from edgebench.fleet_cli import worker
 from edgebench.judge_flags import llm_judge_from_flags
 from edgebench.temper_flags import TemperFrom, TemperLambda, TemperSpec, TemperTop, edits_from_flags
@@ -83,6 +83,7 @@ def run(
     profile: Profile = None,
     threads: Threads = None,
     repack: Repack = None,
+    parallel: Parallel = None,
     seed: int = typer.Option(PLAN.seed, help="Sampling seed (used when --temperature > 0)."),
     temperature: float = typer.Option(PLAN.temperature, min=0.0, help="Sampling temperature; 0 = greedy."),
     system: Optional[str] = typer.Option(None, help="System prompt put before every chat (e.g. to compare two prompts)."),
@@ -100,6 +101,7 @@ def run(
     probe: bool = typer.Option(False, "--probe", help="After the report, run the h_last probe on the run (edgebench probe RUN_DIR)."),
 ) -> None:
     """Convert a model to a quant ladder, run speed, drift and the suites on this device, and report which level to ship."""
+    from edgebench import STARTED
     from edgebench.run_job import run as run_job
 
     check_repack(repack)
@@ -108,7 +110,7 @@ def run(
         from edgebench.bundle_job import run_bundle
 
         refuse_plan_flags(locals(), run)
-        run_bundle(bundle, out=out, resume=resume, profile_name=profile, threads=threads, repack=repack)
+        run_bundle(bundle, out=out, resume=resume, profile_name=profile, threads=threads, repack=repack, parallel=parallel)
         return
     config = plan_config(suite, split, budgets, limit, speed, drift, drift_windows, seed, temperature, system, sustain, until_decided)
     targets = [t.strip() for t in ladder.split(",") if t.strip()] if ladder else None
@@ -125,7 +127,8 @@ def run(
     with llm_judge_from_flags(judge, judge_model, judge_endpoint, api_key_env,
                               settings_from_flags(profile, threads, repack) if local_judge else None) as llm_judge:
         run_out = run_job(model, config, adapter=adapter, ladder=targets, profile_name=profile, out=out, resume=resume,
-                          threads=threads, llm_judge=llm_judge, repack=repack, edits=edits)
+                          threads=threads, llm_judge=llm_judge, repack=repack, edits=edits, parallel=parallel,
+                          started=STARTED)
     if probe:
         from edgebench.probe_cli import print_probe
 
@@ -164,7 +167,7 @@ def report(
 def devices(
     json_out: bool = typer.Option(False, "--json", help="Print the host facts and profiles as JSON."),
 ) -> None:
-    """Show the device profiles of devices.toml and mark the one that matches this host."""
+    """Show the device profiles of devices.toml (parallel: suite items batched together) and mark the one that matches this host."""
     from dataclasses import asdict
 
     from edgebench.console import devices_table, print_tables
@@ -177,6 +180,7 @@ def devices(
     settings = resolve_settings(profiles[detected], host)
     if json_out:
         data = {"host": host, "detected": detected, "repack": {"enabled": settings.repack, "why": settings.repack_why},
+                "parallel": settings.parallel,  # what a run here gets: the detected profile's, or $EDGEBENCH_PARALLEL
                 "profiles": {n: asdict(p) for n, p in profiles.items()}}
         print(json.dumps(data, indent=2))
     else:
@@ -254,6 +258,7 @@ def compare(
     metric: Optional[str] = typer.Option(None, help="Score to test; default: 'disposition' (pooled traits) or 'pass@1'."),
     alpha: float = typer.Option(0.05, min=0.0001, max=0.5, help="Significance level of each paired test."),
     negligible_cap: float = typer.Option(0.05, min=0.0, max=1.0, help="Cap-hit rate at or below which a budget counts as untruncated."),
+    allow_mixed_batching: bool = typer.Option(False, "--allow-mixed-batching", help="Pair runs whose suites were generated with different --parallel counts (batched greedy answers can differ from sequential ones)."),
     json_out: bool = typer.Option(False, "--json", help="Print the cells and the verdict as JSON."),
 ) -> None:
     """Test "B is better than A" item by item at every budget; print the falsification verdict."""
@@ -262,7 +267,7 @@ def compare(
     from edgebench.console import comparison_table, print_tables
 
     result = compare_runs(load_run(run_a), load_run(run_b), suite=suite, metric=metric, alpha=alpha,
-                          negligible_cap=negligible_cap)
+                          negligible_cap=negligible_cap, allow_mixed_batching=allow_mixed_batching)
     if json_out:
         print(json.dumps(result.as_dict(), indent=2, default=str))
     else:
@@ -479,6 +484,7 @@ def distill(
     profile: Profile = None,
     threads: Threads = None,
     repack: Repack = None,
+    parallel: Parallel = None,
     json_out: bool = typer.Option(False, "--json", help="Print the final rows as JSON."),
 ) -> None:
     """Teach, filter, SFT, DPO, then run base and trained over a ladder: does the trained disposition survive, and is it real?"""
@@ -488,7 +494,7 @@ def distill(
     from edgebench.distill_job import DistillOptions, distill as distill_job, distill_tables
     check_repack(repack)
     options = DistillOptions(model=model, teacher=teacher, teacher_endpoint=teacher_endpoint, api_key_env=api_key_env,
-                             train_limit=train_limit, profile=profile, threads=threads, repack=repack)
+                             train_limit=train_limit, profile=profile, threads=threads, repack=repack, parallel=parallel)
     options = replace(options, sft=replace(options.sft, kd_alpha=kd_alpha, **({"steps": sft_steps} if sft_steps else {})),
                       dpo=replace(options.dpo, **({"steps": dpo_steps} if dpo_steps else {})),
                       teach=replace(options.teach, **({"samples": samples} if samples else {})),

@@ -16,13 +16,13 @@ from edge.profiles import Profile
 
 def devices_table(profiles: dict[str, Profile], detected: str, repack_note: str = "") -> Table:
     table = Table(title="Device profiles (* = detected host)", title_justify="left")
-    for col in ("", "profile", "backends", "threads", "gpu layers", "memory GiB", "repack", "ladder", "tested"):
+    for col in ("", "profile", "backends", "threads", "gpu layers", "memory GiB", "repack", "parallel", "ladder", "tested"):
         table.add_column(col)
     for p in profiles.values():
         mark = "*" if p.name == detected else ""
         threads = str(p.threads) if p.threads else "auto"
         table.add_row(mark, p.name, ", ".join(p.backends), threads, str(p.gpu_layers),
-                      f"{p.memory_budget_gb:g}", p.repack, ", ".join(p.ladder), p.tested)
+                      f"{p.memory_budget_gb:g}", p.repack, str(p.parallel), ", ".join(p.ladder), p.tested)
     if repack_note:
         table.caption, table.caption_justify = f"llama.cpp weight repacking on this host: {repack_note}", "left"
     return table

@@ -42,6 +42,7 @@ class DistillOptions:
     profile: str | None = None
     threads: int | None = None
     repack: str | None = None
+    parallel: int | None = None  # teacher generation and both runs; None: $EDGEBENCH_PARALLEL, else the profile's
 
 
 def distill(options: DistillOptions, out: Path, say) -> list[dict]:
@@ -55,7 +56,7 @@ def distill(options: DistillOptions, out: Path, say) -> list[dict]:
     from train.sft import train_sft
     from train.teacher import teach_stage
 
-    settings = device_settings(options.profile, options.threads, options.repack).settings
+    settings = device_settings(options.profile, options.threads, options.repack, parallel=options.parallel).settings
     stages = out / "train"
     seconds: dict[str, float] = {}
 
@@ -86,7 +87,7 @@ def distill(options: DistillOptions, out: Path, say) -> list[dict]:
         timed(f"run {name}", lambda: run_job(options.model, config, adapter=adapter_path, ladder=list(options.ladder),
                                              profile_name=options.profile, out=folder, resume=folder.exists(),
                                              threads=options.threads, say=say, repack=options.repack,
-                                             show_report=False))
+                                             show_report=False, parallel=options.parallel))
     rows = final_rows(out / "base", out / "trained", list(options.ladder))
     say("wall time: " + ", ".join(f"{k} {v:.0f} s" for k, v in seconds.items()) + f"; total {sum(seconds.values()):.0f} s")
     return rows

@@ -1,6 +1,6 @@
 """Flags that several commands share, each with one help text, and what they resolve to.
 
-`Profile`, `Threads` and `Repack` choose the device settings of every command that runs a
+`Profile`, `Threads`, `Repack` and `Parallel` choose the device settings of every command that runs a
 model (`settings_from_flags` resolves them through edge/profiles.py); `Judge`, `JudgeModel`,
 `JudgeEndpoint` and `JudgeKeyEnv` choose the disposition judge (edgebench/judge_flags.py
 opens it). `say` is the one way a command talks to the person watching.
@@ -21,6 +21,10 @@ Threads = Annotated[Optional[int], typer.Option(
 Repack = Annotated[Optional[str], typer.Option(
     help="llama.cpp weight repacking: auto (off only where llama.cpp's AMX path would crash), on, off "
          "(compare with llama-bench --repack 0|1); default: the profile's (auto).")]
+Parallel = Annotated[Optional[int], typer.Option(
+    min=1, help="Suite items generated together in one llama.cpp context (continuous batching); 1 = one at a time; "
+                "backends without a batched path (mlx, onnx, torch) stay sequential; default: $EDGEBENCH_PARALLEL, "
+                "else the profile's parallel.")]
 
 Judge = Annotated[str, typer.Option(help="Disposition judge: lexical (rules, default) or llm (rubric, see --judge-model).")]
 JudgeModel = Annotated[str, typer.Option(
@@ -39,12 +43,13 @@ def check_repack(repack: str | None) -> None:
         raise EdgebenchError(f"--repack must be one of {', '.join(MODES)} (got {repack!r})")
 
 
-def settings_from_flags(profile: str | None, threads: int | None, repack: str | None = None):
-    """The runtime settings that --profile, --threads and --repack name on this device."""
+def settings_from_flags(profile: str | None, threads: int | None, repack: str | None = None,
+                        parallel: int | None = None):
+    """The runtime settings that --profile, --threads, --repack and --parallel name on this device."""
     from edge.profiles import device_settings
 
     check_repack(repack)
-    return device_settings(profile, threads, repack).settings
+    return device_settings(profile, threads, repack, parallel=parallel).settings
 
 
 def say(text) -> None:

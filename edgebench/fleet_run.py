@@ -38,7 +38,7 @@ def run(model: str, config: PlanConfig, fleet: FleetConfig, *, adapter: Path | N
     targets = ladder_targets(ladder if ladder is not None else list(profile.ladder), say)
     _check_inputs(model, adapter, targets)
     out = out or (_latest_fleet() if resume else default_out())
-    plan = _plan_record(model, adapter, targets, config)
+    plan = _plan_record(model, adapter, targets, config, parallel=None)  # each device generates at its profile's count
     if is_fleet(out) and not resume:
         raise EdgebenchError(f"{out} already holds a fleet run; continue it with --resume or choose another --out")
     recorded = read_record(out) if resume and is_fleet(out) else None

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from bench.execute import PlanConfig, check_config, run_plan
+from bench.harness_tax import harness_tax
 from bench.report import load_report
 from bench.report_tables import print_report
 from bench.store import DB_NAME, Store
@@ -85,9 +86,11 @@ def build_artifacts(model: str, adapter: Path | None, targets: list[str], out: P
 
 def run(model: str, config: PlanConfig, *, adapter: Path | None = None, ladder: list[str] | None = None,
         profile_name: str | None = None, out: Path | None = None, resume: bool = False, threads: int | None = None,
-        llm_judge=None, say=_say, repack: str | None = None, show_report: bool = True, edits: list | None = None) -> Path:
-    """Convert the ladder, run the plan into the run folder (`out`, default a new one under runs/), print the report."""
-    host, profile, settings = device_settings(profile_name, threads, repack)  # edge/profiles.py:Device
+        llm_judge=None, say=_say, repack: str | None = None, show_report: bool = True, edits: list | None = None,
+        parallel: int | None = None, started: float | None = None) -> Path:
+    """Convert the ladder, run the plan into the run folder (`out`, default a new one under runs/), print the report.
+    `started` (perf_counter) is when the command began, for the harness tax; default: when edgebench was imported."""
+    host, profile, settings = device_settings(profile_name, threads, repack, parallel=parallel)  # edge/profiles.py:Device
     loaded = check_config(config, settings)  # every option is checked before any work or any folder
     if adapter is not None:
         _warn_if_trained_on(adapter, loaded, say)
@@ -97,16 +100,17 @@ def run(model: str, config: PlanConfig, *, adapter: Path | None = None, ladder: 
                              "to --ladder")
     _check_inputs(model, adapter, targets)  # before the run folder exists: a bad input leaves nothing behind
     out = out or default_out(resume=resume)
+    plan = _plan_record(model, adapter, targets, config, settings.parallel, edits)
     with Store.open(out, write=True, resume=resume) as store:  # refuses a second writer before any work
-        if resume and store.meta("plan") not in (None, _plan_record(model, adapter, targets, config, edits)):
-            raise EdgebenchError(f"{out} holds a run with another plan; resume it with the same options or choose another --out")
-        store.set_meta("plan", _plan_record(model, adapter, targets, config, edits))
+        if resume:
+            _check_resumable(out, store.meta("plan"), plan)
+        store.set_meta("plan", plan)
         record_device(store, host, profile, settings)
         with RichProgress() as progress:
             artifacts, reference = build_artifacts(model, adapter, targets, out, settings.threads, progress, edits)
             run_plan(store, artifacts, reference, config, settings, host, llm_judge, progress, loaded)
         record_finish(store, progress)
-    closing_report(out, progress, say, show_report)
+    closing_report(out, progress, say, show_report, started=started)
     return out
 
 
@@ -116,7 +120,7 @@ def record_device(store: Store, host: dict, profile, settings) -> None:
     store.set_meta("profile", profile.name)
     store.set_meta("settings", {"threads": settings.threads, "gpu_layers": settings.gpu_layers,
                                 "memory_budget_gb": settings.memory_budget_gb, "repack": settings.repack,
-                                "repack_why": settings.repack_why})
+                                "repack_why": settings.repack_why, "parallel": settings.parallel})
 
 
 def record_finish(store: Store, progress: RichProgress) -> None:
@@ -128,17 +132,46 @@ def record_finish(store: Store, progress: RichProgress) -> None:
 
 
 def closing_report(out: Path, progress: RichProgress, say, show_report: bool = True,
-                   again: str = "(and the same options)") -> None:
-    """The report of a finished run, its wall time, crashes to retry, and where the results are."""
+                   again: str = "(and the same options)", started: float | None = None) -> None:
+    """The report of a finished run, its wall time and harness tax, crashes to retry, and where the results are.
+    `started` (perf_counter): when the command began; default: when edgebench was imported."""
+    from edgebench import STARTED
+
+    started = started if started is not None else STARTED
     rows = load_report([out])
     if show_report:
         print_report(rows)
     say(progress.summary())
+    say(_record_tax(out, started))
     crashed = [r.label for r in rows if r.crash]
     if crashed:
         say(f"[red]{len(crashed)} artifact(s) crashed ({', '.join(crashed)}); the rest are complete. Retry them with: "
             f"edgebench run --resume --out {out} {again}[/]")
     say(f"results in {out}/{DB_NAME}; report again with: edgebench report {out}")
+
+
+def _record_tax(out: Path, started: float) -> str:
+    """The harness tax (bench/harness_tax.py) of the run so far, kept in its metadata; its one line."""
+    with Store.open(out, write=True, resume=True) as store:
+        sessions = store.meta("run_seconds", 0.0) + time.perf_counter() - started  # a resumed run adds its sessions
+        store.set_meta("run_seconds", round(sessions, 1))
+        tax = harness_tax(store, sessions)
+        store.set_meta("harness_tax", tax.as_dict())
+    return tax.line()
+
+
+def _check_resumable(out: Path, stored: dict | None, plan: dict) -> None:
+    """--resume continues only the same plan; a different parallel count is named, since it is a flag (or the profile,
+    or $EDGEBENCH_PARALLEL) that changes between sessions unnoticed."""
+    if stored is None:
+        return
+    stored = {"parallel": 1, **stored}  # runs made before batching generated one item at a time
+    if stored["parallel"] != plan["parallel"]:
+        raise EdgebenchError(f"{out} was run with --parallel {stored['parallel']} and this session has {plan['parallel']} "
+                             f"(batched greedy answers can differ in the last bits); resume with --parallel "
+                             f"{stored['parallel']} or choose another --out")
+    if stored != plan:
+        raise EdgebenchError(f"{out} holds a run with another plan; resume it with the same options or choose another --out")
 
 
 def _warn_if_trained_on(adapter: Path, loaded: dict, say) -> None:
@@ -173,11 +206,12 @@ def _check_inputs(model: str, adapter: Path | None, targets: list[str]) -> None:
             raise EdgebenchError(f"adapter folder {adapter} does not exist")
 
 
-def _plan_record(model: str, adapter: Path | None, targets: list[str], config: PlanConfig,
+def _plan_record(model: str, adapter: Path | None, targets: list[str], config: PlanConfig, parallel: int,
                  edits: list | None = None) -> dict:
     # an unedited run's plan keeps the record it always had (a stored run resumes with the same options)
     tempered = {"temper": [e.as_dict() if e else None for e in edits]} if edits and edits != [None] else {}
-    return {**tempered, "model": model, "adapter": str(adapter) if adapter else None, "ladder": targets, "suites": list(config.suites),
+    return {**tempered, "parallel": parallel, "model": model, "adapter": str(adapter) if adapter else None,
+            "ladder": targets, "suites": list(config.suites),
             "splits": list(config.splits) if config.splits else None,
             "limits": {n: config.limit for n in config.suites} if config.limit else config.limits,
             "budgets": list(config.budgets), "seed": config.seed,

@@ -9,8 +9,8 @@ from typing import Annotated, Optional
 import typer
 
 from edge.errors import EdgebenchError
-from edgebench.flags import (JUDGE_KEY_ENV, JudgeEndpoint, JudgeKeyEnv, JudgeModel, Profile, Repack, Threads, say,
-                             settings_from_flags)
+from edgebench.flags import (JUDGE_KEY_ENV, JudgeEndpoint, JudgeKeyEnv, JudgeModel, Parallel, Profile, Repack, Threads,
+                             say, settings_from_flags)
 from train.config import DPOSettings, LoraSettings, SFTConfig, TeachConfig
 
 TEACH, SFT, DPO, LORA = TeachConfig(), SFTConfig(), DPOSettings(), LoraSettings()
@@ -35,6 +35,7 @@ def teach_cmd(
     profile: Profile = None,
     threads: Threads = None,
     repack: Repack = None,
+    parallel: Parallel = None,
 ) -> None:
     """Answers of a teacher to the disposition suite's train split (and the student's own answers)."""
     from edgebench.progress_view import RichProgress
@@ -43,7 +44,7 @@ def teach_cmd(
     config = TeachConfig(samples=samples, temperature=temperature, max_tokens=max_tokens, seed=seed)
     with RichProgress() as progress:
         made = teach_stage(model, teacher, teacher_endpoint, api_key_env, config, out, limit,
-                           settings_from_flags(profile, threads, repack), progress)
+                           settings_from_flags(profile, threads, repack, parallel), progress)
     say(f"{made['answers']} teacher answers ({made['cut_off']} cut off) in {out / 'teacher'}; next: "
          f"edgebench train filter --out {out}")
 

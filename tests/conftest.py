@@ -49,6 +49,7 @@ SLOW_FIXTURES = {
     "complete_run",  # a whole run on the embedded model (tests/edgebench/test_run_plan.py)
     "cluster", "local_run",  # a Dask scheduler and workers, and the local run they are compared with (test_fleet.py)
     "converted",  # the embedded model prepared and converted for the probe (tests/bench/test_probe.py)
+    "runs",  # two whole runs on the embedded model, at --parallel 1 and 3 (tests/edgebench/test_parallel_run.py)
 }
 # ... or is one of these: a real model through a whole command, or training.
 SLOW_TESTS = {
@@ -56,6 +57,7 @@ SLOW_TESTS = {
     "tests/edgebench/test_cli.py::test_run_with_suites_scores_every_budget",
     "tests/edgebench/test_cli.py::test_compare_two_real_runs_with_different_system_prompts",
     "tests/edgebench/test_device_readings.py::test_a_run_with_sustain_reports_memory_and_plots_the_run",
+    "tests/edgebench/test_parallel_run.py::test_a_crash_in_a_batch_names_the_items_in_flight_and_resume_finishes",
     "tests/edge/test_llamacpp.py::test_local_llm_judge_through_llamacpp",
     "tests/edge/test_measure.py::test_drift_cli_json",
     "tests/train/test_train.py::test_distill_end_to_end_on_a_tiny_model",

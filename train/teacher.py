@@ -5,8 +5,11 @@ A teacher is an OpenAI-compatible endpoint (the LLM judge's HTTP client; the key
 an environment variable and never stored), a GGUF through llama.cpp, a Hugging Face folder
 through torch, or `default`: the embedded model itself given the disposition system prompt
 (context distillation: no bigger model, offline). Local models generate in a child process
-(bench/generate.py), so a runtime crash is one clear error. Several samples per prompt, each
-with its own seed; every answer is stored with the teacher's identity and its stop reason.
+(bench/generate.py), so a runtime crash is one clear error; a GGUF teacher generates the
+settings' parallel count of prompts at a time in one llama.cpp context, the batched path of
+`edgebench run` (the answers are written in item order all the same, and the count is kept in
+the stage's manifest). Several samples per prompt, each with its own seed; every answer is
+stored with the teacher's identity and its stop reason.
 """
 
 from __future__ import annotations
@@ -85,11 +88,24 @@ def _row(item: Item, sample: int, answer: str, stop: str, teacher: Teacher) -> d
             "teacher": teacher.identity}
 
 
+def _local_backend(teacher: Teacher) -> str:
+    return "torch" if teacher.kind == "hf" else "llamacpp"
+
+
+def teacher_parallel(teacher: Teacher, settings) -> int:
+    """Prompts generated together: the settings' count where the teacher's backend batches; an endpoint's one at a time."""
+    from edge.backend_specs import batches
+
+    if teacher.kind == "endpoint" or not batches(_local_backend(teacher)):
+        return 1
+    return getattr(settings, "parallel", 1)
+
+
 def _from_local(teacher, items, config, system_prompt, seed, sample, settings, progress, done, total) -> list[dict]:
     from bench.generate import generate_isolated
     from edge.backend import Sampling
 
-    backend = "torch" if teacher.kind == "hf" else "llamacpp"
+    backend = _local_backend(teacher)
     rows = []
 
     def keep(result, generation) -> None:
@@ -99,7 +115,8 @@ def _from_local(teacher, items, config, system_prompt, seed, sample, settings, p
 
     sampling = Sampling(max_tokens=config.max_tokens, temperature=config.temperature, seed=seed)
     generate_isolated(backend, Path(teacher.path), settings, items, sampling, (config.max_tokens,), system_prompt, keep)
-    return rows
+    order = {item.id: n for n, item in enumerate(items)}  # batched answers arrive as they end
+    return sorted(rows, key=lambda row: order[row["item_id"]])
 
 
 def _from_endpoint(teacher, items, config, system_prompt, seed, sample, progress, done, total) -> list[dict]:
@@ -132,7 +149,8 @@ def teach(teacher: Teacher, out: Path, config: TeachConfig, settings, limit: int
     def fill(staging: Path) -> dict:
         write_jsonl(staging / ANSWERS, rows)
         return {"stage": role, "teacher": asdict(teacher), "config": asdict(config),
-                "answers": len(rows), "cut_off": sum(r["stop_reason"] == "length" for r in rows)}
+                "answers": len(rows), "cut_off": sum(r["stop_reason"] == "length" for r in rows),
+                "parallel": teacher_parallel(teacher, settings)}
 
     return write_artifact(out, key, fill)
 

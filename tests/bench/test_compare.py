@@ -125,3 +125,14 @@ def test_a_folder_that_is_not_a_run_is_one_clear_error(tmp_path):
         load_run(tmp_path / "run")
     with pytest.raises(EdgebenchError, match="does not exist"):
         load_run(tmp_path / "nowhere")
+
+
+def test_runs_generated_with_different_parallel_counts_are_refused_unless_allowed(tmp_path):
+    from dataclasses import replace
+
+    base = baseline()
+    run_a, run_b = make(tmp_path, "a", base), replace(make(tmp_path, "b", base), parallel=4)
+    with pytest.raises(EdgebenchError, match=r"different parallel counts \(A: 1, B: 4 .*--allow-mixed-batching"):
+        compare_runs(run_a, run_b)
+    assert compare_runs(run_a, run_b, allow_mixed_batching=True).verdict
+    assert compare_runs(replace(run_a, parallel=4), run_b).verdict  # one count on both sides: no question

@@ -4,7 +4,7 @@ import pytest
 
 from edge.errors import EdgebenchError
 from edge.host import detect_host
-from edge.profiles import get_profile, load_profiles, pick_profile, resolve_settings
+from edge.profiles import PARALLEL_ENV, get_profile, load_profiles, pick_profile, resolve_settings
 
 LINUX_X86 = {"os": "linux", "arch": "x86_64", "gpu": "none", "board": None, "physical_cores": 4}
 
@@ -45,12 +45,35 @@ def test_cli_flag_beats_profile_beats_default():
     assert resolve_settings(load_profiles()["rpi5"], LINUX_X86).threads == 4
 
 
+def test_parallel_flag_beats_environment_beats_profile(monkeypatch):
+    monkeypatch.delenv(PARALLEL_ENV, raising=False)
+    profiles = load_profiles()
+    assert profiles["laptop-cpu"].parallel == 4 and profiles["rpi5"].parallel == 2
+    assert resolve_settings(profiles["laptop-cpu"], LINUX_X86).parallel == 4
+    assert resolve_settings(profiles["laptop-cpu"], LINUX_X86, parallel=1).parallel == 1
+    monkeypatch.setenv(PARALLEL_ENV, "1")  # how the test session runs the suite sequentially
+    assert resolve_settings(profiles["laptop-cpu"], LINUX_X86).parallel == 1
+    assert resolve_settings(profiles["laptop-cpu"], LINUX_X86, parallel=3).parallel == 3
+    for bad in ("0", "four", "-2"):
+        monkeypatch.setenv(PARALLEL_ENV, bad)
+        with pytest.raises(EdgebenchError, match=f"{PARALLEL_ENV} must be a positive integer"):
+            resolve_settings(profiles["laptop-cpu"], LINUX_X86)
+
+
+def test_a_profile_without_parallel_is_sequential(tmp_path, monkeypatch):
+    monkeypatch.delenv(PARALLEL_ENV, raising=False)
+    path = tmp_path / "devices.toml"
+    path.write_text("[profiles.x]\ndescription='x'\nbackends=['llamacpp']\nthreads=1\ngpu_layers=0\nmemory_budget_gb=1\nladder=[]\n")
+    assert resolve_settings(load_profiles(path)["x"], LINUX_X86).parallel == 1
+
+
 @pytest.mark.parametrize("text, message", [
     ("[profiles.x\nbackends = 1", "not valid TOML"),
     ("title = 'no profiles'", "no \\[profiles.NAME\\]"),
     ("[profiles.x]\ndescription = 'x'", "lacks backends"),
     ("[profiles.x]\ndescription='x'\nbackends=['llamacpp']\nthreads=-2\ngpu_layers=0\nmemory_budget_gb=1\nladder=[]", "threads|integer"),
     ("[profiles.x]\ndescription='x'\nbackends=['llamacpp']\nthreads=0\ngpu_layers=0\nmemory_budget_gb=1\nladder=[]\ncolour='red'", "unknown keys colour"),
+    ("[profiles.x]\ndescription='x'\nbackends=['llamacpp']\nthreads=0\ngpu_layers=0\nmemory_budget_gb=1\nladder=[]\nparallel=0", "integer >= 1"),
 ])
 def test_malformed_devices_toml_is_one_clear_error(tmp_path, text, message):
     path = tmp_path / "devices.toml"

@@ -213,3 +213,10 @@ def test_judge_scores_a_file_of_answers_and_says_why(tmp_path):
     assert_one_line_error(edgebench("judge", str(answers)), "answers.jsonl:2:")
     answers.write_text('{"item_id": "zz-999", "answer": "x"}\n')
     assert_one_line_error(edgebench("judge", str(answers)), "unknown item id")
+
+
+def test_devices_shows_the_parallel_count_a_run_gets():
+    assert json.loads(edgebench("devices", "--json", env={"EDGEBENCH_PARALLEL": "2"}).stdout)["parallel"] == 2
+    data = json.loads(edgebench("devices", "--json", env={"EDGEBENCH_PARALLEL": ""}).stdout)
+    assert data["parallel"] == data["profiles"][data["detected"]]["parallel"]
+    assert_one_line_error(edgebench("run", env={"EDGEBENCH_PARALLEL": "x"}), "EDGEBENCH_PARALLEL must be a positive integer")

@@ -166,7 +166,9 @@ def test_bad_inputs_leave_nothing_behind(tiny, complete_run, tmp_path):
 def test_a_runtime_crash_costs_one_artifact_and_resume_retries_it(tiny, complete_run, tmp_path):
     """A real SIGSEGV in the q8_0 artifact's runtime (tests/crash_hook) while it generates its second item."""
     out = _seeded(tmp_path / "crashy", complete_run)
-    hook = {"PYTHONPATH": os.pathsep.join(filter(None, [str(REPO / "tests" / "crash_hook"), os.environ.get("PYTHONPATH")])),
+    # REPO after the hook: the hook imports edge at start-up, before `python -m` puts the working folder on the path
+    path = [str(REPO / "tests" / "crash_hook"), str(REPO), os.environ.get("PYTHONPATH")]
+    hook = {"PYTHONPATH": os.pathsep.join(filter(None, path)),
             "EDGEBENCH_TEST_CRASH": "gguf-q8_0:2"}
     result = edgebench("run", "--model", str(tiny), *PLAN, "--out", str(out), env=hook)
     assert result.returncode == 0, result.stderr

@@ -269,3 +269,18 @@ def test_distill_end_to_end_on_a_tiny_model(tiny, tmp_path):
     page = tmp_path / "trained.html"
     assert edgebench("report", str(out / "trained"), "--html", str(page)).returncode == 0
     assert 'id="plot-training"' in page.read_text()  # the adapter's loss curves
+
+
+@pytest.mark.parametrize("parallel", [1, 3])
+def test_teach_with_a_gguf_teacher_takes_the_batched_path(tmp_path, default_gguf, parallel):
+    """The embedded model teaches itself (the default teacher): at --parallel 3 its prompts share one llama.cpp
+    context; the answers are written in item order either way and the count is in the stage's manifest."""
+    out = tmp_path / "train"
+    result = edgebench("train", "teach", "--limit", "3", "--max-tokens", "8", "--samples", "1", "--threads", "1",
+                       "--parallel", str(parallel), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((out / "teacher" / "manifest.json").read_text())
+    assert manifest["parallel"] == parallel and manifest["answers"] == 3
+    rows = [json.loads(line) for line in (out / "teacher" / "answers.jsonl").read_text().splitlines()]
+    assert [r["item_id"] for r in rows] == [r["id"] for r in SUITE.select("train", limit=3)]
+    assert all(r["answer"] and r["stop_reason"] in ("stop", "length") for r in rows)
