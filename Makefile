@@ -28,7 +28,8 @@ run: $(STAMP)
 	$(VENV)/bin/edgebench run
 
 test: $(STAMP)
-	$(VENV)/bin/python -m pytest -q -m "not slow"
+	@# --durations: the slowest tests of every run, to keep the tier within its 10 minutes
+	$(VENV)/bin/python -m pytest -q -m "not slow" --durations=15
 
 test-slow: $(STAMP)
 	@# chromium renders the HTML report in one slow test (headless); only the tests need it, and without it that test is skipped.

@@ -60,6 +60,13 @@ SLOW_TESTS = {
     "tests/edgebench/test_parallel_run.py::test_a_crash_in_a_batch_names_the_items_in_flight_and_resume_finishes",
     "tests/edge/test_llamacpp.py::test_local_llm_judge_through_llamacpp",
     "tests/edge/test_measure.py::test_drift_cli_json",
+    "tests/edge/test_measure.py::test_drift_against_a_compact_reference",
+    "tests/edge/test_measure.py::test_reference_files_are_checked",
+    "tests/edge/test_llamacpp.py::test_seeded_sampling_repeats_and_seeds_differ",
+    # the batched path keeps test_parallel_4_gives_every_item_once_with_its_own_stop_reason in the fast tier
+    "tests/edge/test_llamacpp_batch.py::test_parallel_1_is_the_sequential_path",
+    "tests/edge/test_llamacpp_batch.py::test_continuous_batching_takes_more_items_than_slots",
+    "tests/edge/test_llamacpp_batch.py::test_ignore_eog_runs_every_item_to_its_budget",
     "tests/train/test_train.py::test_distill_end_to_end_on_a_tiny_model",
     "tests/train/test_train.py::test_dpo_raises_the_margin_and_the_adapter_converts",
     "tests/train/test_train.py::test_sigkill_then_resume_gives_the_same_adapter",
