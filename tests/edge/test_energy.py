@@ -164,7 +164,9 @@ def test_pmic_meter_samples_a_fake_vcgencmd(tmp_path):
     meter.start()
     import time
 
-    time.sleep(0.15)
+    deadline = time.monotonic() + 20  # 3 samples take 60 ms; a busy host may take far longer to start 3 processes
+    while len(meter._points) < 3 and time.monotonic() < deadline:
+        time.sleep(0.02)
     energy = meter.stop()
     assert energy.samples >= 3 and energy.sampling_hz == 50
     assert energy.joules == pytest.approx(1.965 * energy.seconds, rel=1e-6)  # constant power x time
@@ -180,10 +182,20 @@ def test_pmic_unavailable_without_vcgencmd_or_rails(tmp_path):
 def test_powermetrics_blocks_and_energy(tmp_path):
     assert blocks(POWERMETRICS_OUTPUT, 100) == [(0.1, 2.0), (0.2, 3.0)]
     assert blocks("Intel energy model derived package power (CPUs+GT+SA): 3.50W\n", 100) == [(0.1, 3.5)]
-    command = (fake_command(tmp_path, "powermetrics", POWERMETRICS_OUTPUT),)
-    meter = PowermetricsMeter(command, platform="darwin", is_root=lambda: True, clock=Clock(0.0, 0.3))
+    # like powermetrics: its samples, then it runs on until terminated; `ready` says the samples are out, so the
+    # meter is stopped after them, not (on a busy host) before the fake has printed anything
+    script = tmp_path / "powermetrics"
+    (tmp_path / "samples.out").write_text(POWERMETRICS_OUTPUT)
+    script.write_text(f"#!/bin/sh\ncat '{tmp_path / 'samples.out'}'\ntouch '{tmp_path / 'ready'}'\nexec sleep 30\n")
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    meter = PowermetricsMeter((str(script),), platform="darwin", is_root=lambda: True, clock=Clock(0.0, 0.3))
     assert meter.unavailable() is None
     meter.start()
+    import time
+
+    deadline = time.monotonic() + 20
+    while not (tmp_path / "ready").exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
     energy = meter.stop()
     assert energy.joules == pytest.approx(0.1 * 2.0 + 0.2 * 3.0) and energy.sampling_hz == 10.0
 
