@@ -67,6 +67,8 @@ SLOW_TESTS = {
     "tests/edge/test_llamacpp_batch.py::test_parallel_1_is_the_sequential_path",
     "tests/edge/test_llamacpp_batch.py::test_continuous_batching_takes_more_items_than_slots",
     "tests/edge/test_llamacpp_batch.py::test_ignore_eog_runs_every_item_to_its_budget",
+    # every export format is also exercised in the fast tier by tests/edge/test_measure.py's tiny ladder
+    "tests/convert/test_convert.py::test_tiny_model_through_every_format",
     "tests/train/test_train.py::test_distill_end_to_end_on_a_tiny_model",
     "tests/train/test_train.py::test_dpo_raises_the_margin_and_the_adapter_converts",
     "tests/train/test_train.py::test_sigkill_then_resume_gives_the_same_adapter",
