@@ -81,7 +81,9 @@ class FleetConnection:
 
         self.scheduler = scheduler
         try:
-            self.client = Client(scheduler, timeout=20)
+            # Dask's own connect timeout (distributed.comm.timeouts.connect, 30 s by default; the environment's
+            # DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT sets it)
+            self.client = Client(scheduler)
         except OSError as exc:
             raise EdgebenchError(f"cannot reach the Dask scheduler at {scheduler} ({exc}); start it with: dask scheduler") from None
         self.files = FILES_PREFIX + secrets.token_hex(4)
