@@ -408,7 +408,7 @@ def _sustained(artifact: str, backend: str | None, seconds: int, settings, html_
 @app.command()
 def fit(
     artifacts: list[str] = typer.Argument(..., help="Artifacts: .gguf files, MLX / ONNX folders, or 'default'."),
-    parallel: int = typer.Option(1, min=1, help="Sequences decoded side by side; each gets the whole context (KV cache x N)."),
+    parallel: Parallel = None,
     measure: bool = typer.Option(False, "--measure", help="Also run each artifact's speed tests (tg64, pp64) in a child "
                                                           "process and compare its measured peak with the prediction."),
     profile: Profile = None,
@@ -422,9 +422,11 @@ def fit(
     from edge.speed import run_speed
     from edgebench.console import fit_table, print_tables
 
-    settings = settings_from_flags(profile, threads, repack)
+    # the count a run here would decode with (--parallel, $EDGEBENCH_PARALLEL, the profile): each sequence
+    # gets the whole context, so the KV cache grows with it
+    settings = settings_from_flags(profile, threads, repack, parallel)
     found = [identify(a) for a in artifacts]
-    predictions = predict_memory(found, settings, parallel)
+    predictions = predict_memory(found, settings)
     rows = []
     for artifact in found:
         row = {"artifact": str(artifact.path), "label": artifact.label, **predictions[artifact.path].to_dict(),
