@@ -22,7 +22,7 @@ from edge.artifacts import Artifact, identify
 from edge.errors import EdgebenchError
 from edge.profiles import device_settings
 from edgebench.progress_view import RichProgress
-from edgebench.run_job import (SOURCE, _check_inputs, _say, build_artifacts, closing_report, default_out,
+from edgebench.run_job import (SOURCE, check_inputs, print_line, build_artifacts, closing_report, default_out,
                                ladder_targets, record_device, record_finish)
 
 REFERENCE_QUANTS = ("f32", "f16", "bf16")  # a given file at one of these is the ladder's reference when none is named
@@ -30,7 +30,7 @@ REFERENCE_QUANTS = ("f32", "f16", "bf16")  # a given file at one of these is the
 
 def make_bundle(model: str, config: PlanConfig, judge: JudgeSettings, *, out: Path, adapter: Path | None = None,
                 ladder: list[str] | None = None, reference: str | None = None, profile_name: str | None = None,
-                threads: int | None = None, repack: str | None = None, parallel: int | None = None, say=_say) -> Bundle:
+                threads: int | None = None, repack: str | None = None, parallel: int | None = None, say=print_line) -> Bundle:
     """Convert (or take) the ladder and write its bundle at `out`. A ladder entry is a target (gguf:q4_k_m),
     'source' (the model as given), or the path of a .gguf file or an artifact folder, taken as it is."""
     host, profile, settings = device_settings(profile_name, threads, repack, parallel=parallel)
@@ -44,7 +44,7 @@ def make_bundle(model: str, config: PlanConfig, judge: JudgeSettings, *, out: Pa
     given = {e: identify(e) for e in entries if _is_path(e)}  # a missing file is refused here, before converting
     targets = ladder_targets([e for e in entries if e not in given], say)
     if targets:
-        _check_inputs(model, adapter, targets)
+        check_inputs(model, adapter, targets)
     if not targets and not given:
         raise EdgebenchError("the ladder is empty after leaving out targets whose runtime is missing; give --ladder")
     chosen = identify(reference) if reference else None
@@ -76,7 +76,7 @@ def _is_path(entry: str) -> bool:
 
 
 def run_bundle(bundle: Path | Bundle, *, out: Path | None = None, resume: bool = False, profile_name: str | None = None,
-               threads: int | None = None, repack: str | None = None, labels: list[str] | None = None, say=_say,
+               threads: int | None = None, repack: str | None = None, labels: list[str] | None = None, say=print_line,
                show_report: bool = True, parallel: int | None = None) -> Path:
     """Run a bundle's plan on this device into a run folder (`out`, default a new one under runs/); `labels`
     runs only those artifacts. A path is read and every file checked against its hash first."""

@@ -19,12 +19,12 @@ from bench.report_tables import print_report
 from edge.errors import EdgebenchError
 from edge.profiles import device_settings
 from edgebench.progress_view import RichProgress
-from edgebench.run_job import _check_inputs, _plan_record, _say, build_artifacts, default_out, ladder_targets
+from edgebench.run_job import check_inputs, plan_record, print_line, build_artifacts, default_out, ladder_targets
 
 
 def run(model: str, config: PlanConfig, fleet: FleetConfig, *, adapter: Path | None = None,
         ladder: list[str] | None = None, profile_name: str | None = None, out: Path | None = None, resume: bool = False,
-        say=_say, show_report: bool = True) -> Path:
+        say=print_line, show_report: bool = True) -> Path:
     """Convert here, run every cell on the fleet, print the merged report; returns the fleet folder."""
     if config.until_decided:  # its loop decides after every chunk, on one machine's answers
         raise EdgebenchError("--until-decided runs on one machine for now: drop --fleet, or run a fixed --limit on the fleet")
@@ -36,9 +36,9 @@ def run(model: str, config: PlanConfig, fleet: FleetConfig, *, adapter: Path | N
     _, profile, settings = device_settings(profile_name, fleet.threads, fleet.repack)  # this machine: it converts
     loaded = check_config(config, settings)
     targets = ladder_targets(ladder if ladder is not None else list(profile.ladder), say)
-    _check_inputs(model, adapter, targets)
+    check_inputs(model, adapter, targets)
     out = out or (_latest_fleet() if resume else default_out())
-    plan = _plan_record(model, adapter, targets, config, parallel=None)  # each device generates at its profile's count
+    plan = plan_record(model, adapter, targets, config, parallel=None)  # each device generates at its profile's count
     if is_fleet(out) and not resume:
         raise EdgebenchError(f"{out} already holds a fleet run; continue it with --resume or choose another --out")
     recorded = read_record(out) if resume and is_fleet(out) else None

@@ -24,7 +24,8 @@ from edgebench.progress_view import RichProgress
 SOURCE = "source"  # a ladder entry: run the model as given, without converting it
 
 
-def _say(text: str) -> None:
+def print_line(text: str) -> None:
+    """A line (or a rich table) for the person watching a run, on stdout."""
     from rich.console import Console
 
     Console().print(text)
@@ -86,7 +87,7 @@ def build_artifacts(model: str, adapter: Path | None, targets: list[str], out: P
 
 def run(model: str, config: PlanConfig, *, adapter: Path | None = None, ladder: list[str] | None = None,
         profile_name: str | None = None, out: Path | None = None, resume: bool = False, threads: int | None = None,
-        llm_judge=None, say=_say, repack: str | None = None, show_report: bool = True, edits: list | None = None,
+        llm_judge=None, say=print_line, repack: str | None = None, show_report: bool = True, edits: list | None = None,
         parallel: int | None = None, started: float | None = None) -> Path:
     """Convert the ladder, run the plan into the run folder (`out`, default a new one under runs/), print the report.
     `started` (perf_counter) is when the command began, for the harness tax; default: when edgebench was imported."""
@@ -98,9 +99,9 @@ def run(model: str, config: PlanConfig, *, adapter: Path | None = None, ladder: 
     if config.until_decided and config.suites and "gguf:f16" not in targets:  # the comparisons' reference
         raise EdgebenchError("--until-decided compares every artifact with the reference, the F16 GGUF: add gguf:f16 "
                              "to --ladder")
-    _check_inputs(model, adapter, targets)  # before the run folder exists: a bad input leaves nothing behind
+    check_inputs(model, adapter, targets)  # before the run folder exists: a bad input leaves nothing behind
     out = out or default_out(resume=resume)
-    plan = _plan_record(model, adapter, targets, config, settings.parallel, edits)
+    plan = plan_record(model, adapter, targets, config, settings.parallel, edits)
     with Store.open(out, write=True, resume=resume) as store:  # refuses a second writer before any work
         if resume:
             _check_resumable(out, store.meta("plan"), plan)
@@ -190,7 +191,8 @@ def _warn_if_trained_on(adapter: Path, loaded: dict, say) -> None:
         say(f"[yellow]warning: {warning}[/]")
 
 
-def _check_inputs(model: str, adapter: Path | None, targets: list[str]) -> None:
+def check_inputs(model: str, adapter: Path | None, targets: list[str]) -> None:
+    """Refuse a ladder, model or adapter that cannot be run, before the run folder exists."""
     if not targets:
         raise EdgebenchError("the ladder is empty after leaving out targets whose runtime is missing; give --ladder")
     if SOURCE in targets:
@@ -206,8 +208,9 @@ def _check_inputs(model: str, adapter: Path | None, targets: list[str]) -> None:
             raise EdgebenchError(f"adapter folder {adapter} does not exist")
 
 
-def _plan_record(model: str, adapter: Path | None, targets: list[str], config: PlanConfig, parallel: int,
-                 edits: list | None = None) -> dict:
+def plan_record(model: str, adapter: Path | None, targets: list[str], config: PlanConfig, parallel: int | None,
+                edits: list | None = None) -> dict:
+    """What a run folder keeps of its plan, so that --resume continues only the same one."""
     # an unedited run's plan keeps the record it always had (a stored run resumes with the same options)
     tempered = {"temper": [e.as_dict() if e else None for e in edits]} if edits and edits != [None] else {}
     return {**tempered, "parallel": parallel, "model": model, "adapter": str(adapter) if adapter else None,
