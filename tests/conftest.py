@@ -49,7 +49,7 @@ SLOW_FIXTURES = {
     "complete_run",  # a whole run on the embedded model (tests/edgebench/test_run_plan.py)
     "cluster", "local_run",  # a Dask scheduler and workers, and the local run they are compared with (test_fleet.py)
     "converted",  # the embedded model prepared and converted for the probe (tests/bench/test_probe.py)
-    "runs",  # two whole runs on the embedded model, at --parallel 1 and 3 (tests/edgebench/test_parallel_run.py)
+    "parallel_runs",  # two whole runs on the embedded model, at --parallel 1 and 3 (tests/edgebench/test_parallel_run.py)
 }
 # ... or is one of these: a real model through a whole command, or training.
 SLOW_TESTS = {
@@ -78,7 +78,10 @@ SLOW_TESTS = {
 def pytest_collection_modifyitems(config, items):
     for item in items:
         path = item.nodeid.split("[")[0]
-        if path in SLOW_TESTS or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+        # a parametrize argument is in fixturenames too: only real fixtures make a test slow
+        callspec = getattr(item, "callspec", None)
+        fixtures = set(getattr(item, "fixturenames", ())) - set(callspec.params if callspec else ())
+        if path in SLOW_TESTS or SLOW_FIXTURES & fixtures:
             item.add_marker(pytest.mark.slow)
 
 

@@ -23,7 +23,7 @@ LABEL = "gguf:q4_1"  # the embedded model as given
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory, default_gguf) -> dict[int, tuple]:
+def parallel_runs(tmp_path_factory, default_gguf) -> dict[int, tuple]:
     """parallel -> (run folder, the command's result), for a sequential and a batched run."""
     out = {}
     for parallel in (1, 3):
@@ -45,8 +45,8 @@ def _samples(folder) -> list[dict]:
 
 
 @pytest.mark.parametrize("parallel", [1, 3])
-def test_every_item_at_every_budget_with_its_parallel_count_and_tax(runs, parallel):
-    folder, result = runs[parallel]
+def test_every_item_at_every_budget_with_its_parallel_count_and_tax(parallel_runs, parallel):
+    folder, result = parallel_runs[parallel]
     rows = _samples(folder)
     ids = {r["item_id"] for r in rows}
     assert len(ids) == ITEMS and sorted((r["item_id"], r["budget"]) for r in rows) == sorted((i, b) for i in ids for b in (16, 32))
@@ -64,8 +64,8 @@ def test_every_item_at_every_budget_with_its_parallel_count_and_tax(runs, parall
     assert f"parallel {parallel}" in report.stdout
 
 
-def test_resume_with_another_parallel_count_is_refused(runs):
-    folder, _ = runs[3]
+def test_resume_with_another_parallel_count_is_refused(parallel_runs):
+    folder, _ = parallel_runs[3]
     assert_one_line_error(edgebench("run", *RUN, "--parallel", "2", "--out", str(folder), "--resume"),
                           "was run with --parallel 3 and this session has 2")
     before = _samples(folder)
@@ -75,8 +75,8 @@ def test_resume_with_another_parallel_count_is_refused(runs):
     assert _samples(folder) == before
 
 
-def test_compare_refuses_runs_of_different_parallel_counts_unless_allowed(runs):
-    sequential, batched = str(runs[1][0]), str(runs[3][0])
+def test_compare_refuses_runs_of_different_parallel_counts_unless_allowed(parallel_runs):
+    sequential, batched = str(parallel_runs[1][0]), str(parallel_runs[3][0])
     assert_one_line_error(edgebench("compare", sequential, batched), "--allow-mixed-batching")
     allowed = edgebench("compare", sequential, batched, "--allow-mixed-batching", "--json")
     assert allowed.returncode == 0, allowed.stderr
