@@ -12,7 +12,9 @@ Plots, each drawn only when the runs hold its data:
   with the Pareto front (no other artifact is both faster and better);
 - truncation: the target score against n_predict beside the share of answers cut off there;
 - speed per device: generation tok/s per artifact for each run folder, when several merge;
-- training: the SFT and DPO loss curves of a run made with an adapter from edgebench train.
+- training: the SFT and DPO loss curves of a run made with an adapter from edgebench train;
+- the operators (bench/operators_html.py): the head ranking (Cohen's d per head with its interval)
+  and the h_last probe's ROC curves per artifact, from the files a run folder keeps.
 
 The artifact table has one row per artifact (a test counts them), per artifact per device when
 several runs merge (one table, the device first); beside its scores, their
@@ -24,10 +26,13 @@ reference leaves no room to show a difference.
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from pathlib import Path
 
 from bench.columns import HTML, speed_label, table_cells
 from bench.html_draw import figure, html_table, svg_figure
+from bench.operators import HeadRanking
+from bench.operators_html import operators_html
 from bench.render import answer, devices, footnote, groups, merged, merged_answer
 from bench.report_model import ReportRow
 from bench.suites.base import DISPOSITION
@@ -287,7 +292,8 @@ def group_html(run: str, device: str, group: list[ReportRow], lines: list[tuple[
             + f'<p class="caption">{html.escape(footnote(group))}{" (tok/s: " + html.escape(speed) + ")" if speed else ""}</p>')
 
 
-def render(rows: list[ReportRow]) -> str:
+def render(rows: list[ReportRow], rankings: Sequence[HeadRanking] = ()) -> str:
+    """The page; `rankings`: head rankings to draw beside those the run folders keep (report --heads)."""
     multi = len({r.run for r in rows}) > 1
     name = (lambda r: f"{r.label} [{Path(r.run).name}]") if multi else (lambda r: r.label)
     colours = Colours([name(r) for r in rows])
@@ -296,7 +302,8 @@ def render(rows: list[ReportRow]) -> str:
     else:
         tables = "".join(group_html(run, device, group) for (run, device), group in groups(rows).items())
     plots = [drift_plot(rows, name, colours), quality_plot(rows, name, colours), budget_plot(rows, name, colours),
-             device_plot(rows), sustain_plot([(name(r), r.sustain) for r in rows if r.sustain], colours), loss_plot(rows)]
+             device_plot(rows), sustain_plot([(name(r), r.sustain) for r in rows if r.sustain], colours), loss_plot(rows),
+             operators_html(list(dict.fromkeys(r.run for r in rows)), rankings)]
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>edgebench report</title>
 <style>
@@ -308,9 +315,9 @@ def render(rows: list[ReportRow]) -> str:
 """
 
 
-def write_html(rows: list[ReportRow], path: Path) -> None:
+def write_html(rows: list[ReportRow], path: Path, rankings: Sequence[HeadRanking] = ()) -> None:
     """Write the page atomically (a temporary name, then a rename): never a half-written report."""
-    _write(path, render(rows))
+    _write(path, render(rows, rankings))
 
 
 def _write(path: Path, page: str) -> None:
