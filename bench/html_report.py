@@ -12,7 +12,9 @@ Plots, each drawn only when the runs hold its data:
   with the Pareto front (no other artifact is both faster and better);
 - truncation: the target score against n_predict beside the share of answers cut off there;
 - speed per device: generation tok/s per artifact for each run folder, when several merge;
-- training: the SFT and DPO loss curves of a run made with an adapter from edgebench train.
+- training: the SFT and DPO loss curves of a run made with an adapter from edgebench train;
+- the operators (bench/operators_html.py): the head ranking (Cohen's d per head with its interval)
+  and the h_last probe's ROC curves per artifact, from the files a run folder keeps.
 
 The artifact table has one row per artifact (a test counts them), per artifact per device when
 several runs merge (one table, the device first); beside its scores, their
@@ -24,38 +26,18 @@ reference leaves no room to show a difference.
 from __future__ import annotations
 
 import html
-import io
+from collections.abc import Sequence
 from pathlib import Path
 
 from bench.columns import HTML, speed_label, table_cells
+from bench.html_draw import figure, html_table, svg_figure
+from bench.operators import HeadRanking
+from bench.operators_html import operators_html
 from bench.render import answer, devices, footnote, groups, merged, merged_answer
 from bench.report_model import ReportRow
 from bench.suites.base import DISPOSITION
-from edge.errors import EdgebenchError
 
 PALETTE = "tab10"
-
-
-def _figure(ncols: int, nrows: int = 1):
-    try:
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise EdgebenchError("the HTML report draws with matplotlib: pip install 'edgebench[report]'") from None
-    fig = Figure(figsize=(5.2 * ncols, 3.6 * nrows), layout="constrained")
-    axes = fig.subplots(nrows, ncols, squeeze=False)
-    return fig, [ax for row in axes for ax in row]
-
-
-def _svg(fig, plot_id: str, title: str) -> str:
-    import matplotlib
-
-    buffer = io.StringIO()
-    # text stays text (searchable, sharp, small); no date: the same runs give the same file
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "edgebench"}):
-        fig.savefig(buffer, format="svg", metadata={"Date": None})
-    svg = buffer.getvalue()
-    svg = svg[svg.index("<svg"):]
-    return f'<figure class="plot" id="{plot_id}"><figcaption>{html.escape(title)}</figcaption>{svg}</figure>'
 
 
 def _empty(plot_id: str, title: str, why: str) -> str:
@@ -109,7 +91,7 @@ def drift_plot(rows: list[ReportRow], name, colours: Colours) -> str:
     data = [r for r in rows if r.drift and not r.is_reference]
     if not data:
         return _empty("plot-drift", title, "no drift measured in these runs (run without --no-drift)")
-    fig, axes = _figure(2, 2)
+    fig, axes = figure(2, 2)
     for r in data:
         c, label = colours.of[name(r)], name(r)
         size, bpw = r.size_bytes / 2**20, r.bits_per_weight
@@ -127,7 +109,7 @@ def drift_plot(rows: list[ReportRow], name, colours: Colours) -> str:
         axes[0].set_yscale("log")
         axes[1].set_yscale("log")
     _legend(fig, axes)
-    return _svg(fig, "plot-drift", title)
+    return svg_figure(fig, "plot-drift", title)
 
 
 def pareto_front(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -147,7 +129,7 @@ def quality_plot(rows: list[ReportRow], name, colours: Colours) -> str:
     scores = [s for s in _targets(rows) if any(s.key in r.scores for r in rows)]
     if not scores:
         return _empty("plot-quality", title, "no suite was scored in these runs")
-    fig, axes = _figure(2, len(scores))
+    fig, axes = figure(2, len(scores))
     for i, score in enumerate(scores):
         by_size, by_speed = axes[2 * i], axes[2 * i + 1]
         front = []
@@ -173,7 +155,7 @@ def quality_plot(rows: list[ReportRow], name, colours: Colours) -> str:
         if not front:
             by_speed.text(0.5, 0.5, "no speed measured", transform=by_speed.transAxes, ha="center", color="#777")
     _legend(fig, axes)
-    return _svg(fig, "plot-quality", title)
+    return svg_figure(fig, "plot-quality", title)
 
 
 def budget_plot(rows: list[ReportRow], name, colours: Colours) -> str:
@@ -182,7 +164,7 @@ def budget_plot(rows: list[ReportRow], name, colours: Colours) -> str:
     if not targets:
         return _empty("plot-budget", title, "no suite was scored in these runs")
     score = targets[0]
-    fig, (ax, cap) = _figure(2)
+    fig, (ax, cap) = figure(2)
     for r in rows:
         curve = {int(b): v for b, v in r.by_budget.get(score.key, {}).items()}
         if curve:
@@ -199,7 +181,7 @@ def budget_plot(rows: list[ReportRow], name, colours: Colours) -> str:
         a.set_ylim(-5, 105)
         a.grid(alpha=0.3)
     _legend(fig, [ax, cap])
-    return _svg(fig, "plot-budget", title)
+    return svg_figure(fig, "plot-budget", title)
 
 
 def _int_ticks():
@@ -214,7 +196,7 @@ def device_plot(rows: list[ReportRow]) -> str:
     if len(runs) < 2:
         return ""  # one device: the quality plot already shows speed
     labels = list(dict.fromkeys(r.label for r in rows))
-    fig, (ax,) = _figure(1)
+    fig, (ax,) = figure(1)
     fig.set_size_inches(max(6.0, 0.9 * len(labels) * len(runs)), 3.8)
     width = 0.8 / len(runs)
     from matplotlib import colormaps
@@ -228,7 +210,7 @@ def device_plot(rows: list[ReportRow]) -> str:
     ax.set_ylabel("generation tok/s")
     ax.grid(axis="y", alpha=0.3)
     _legend(fig, [ax])
-    return _svg(fig, "plot-devices", title)
+    return svg_figure(fig, "plot-devices", title)
 
 
 def sustain_plot(runs: list[tuple[str, dict]], colours: Colours | None = None) -> str:
@@ -239,7 +221,7 @@ def sustain_plot(runs: list[tuple[str, dict]], colours: Colours | None = None) -
     from edge.sustain import summary_lines
 
     colours = colours or Colours([name for name, _ in runs])
-    fig, axes = _figure(1)
+    fig, axes = figure(1)
     ax, heat = axes[0], None
     for name, result in runs:
         rows = result["timeline"]
@@ -261,7 +243,7 @@ def sustain_plot(runs: list[tuple[str, dict]], colours: Colours | None = None) -
         ax.set_title("no thermal zone readable on this host: tok/s only", fontsize=8)
     _legend(fig, [ax] + ([heat] if heat is not None else []))
     said = "; ".join(f"{name}: " + "; ".join(summary_lines(result["summary"])) for name, result in runs)
-    return _svg(fig, "plot-sustain", f"Sustained generation: tok/s and temperature against time ({said})")
+    return svg_figure(fig, "plot-sustain", f"Sustained generation: tok/s and temperature against time ({said})")
 
 
 def write_sustain_html(result: dict, path: Path) -> None:
@@ -280,7 +262,7 @@ def loss_plot(rows: list[ReportRow]) -> str:
     if not curves:
         return ""
     stages = sorted({stage for c in curves.values() for stage in c if c[stage]})
-    fig, axes = _figure(len(stages))
+    fig, axes = figure(len(stages))
     for ax, stage in zip(axes, stages):
         for run, c in curves.items():
             points = c.get(stage) or []
@@ -290,14 +272,7 @@ def loss_plot(rows: list[ReportRow]) -> str:
         ax.set_ylabel(f"{stage.upper()} loss")
         ax.grid(alpha=0.3)
     _legend(fig, axes)
-    return _svg(fig, "plot-training", "Training loss of the adapter (from its manifest)")
-
-
-def _table(head: list[str], rows: list[list[str]], marked: list[bool]) -> str:
-    th = "".join(f"<th>{html.escape(c)}</th>" for c in head)
-    body = "".join(("<tr class=\"recommended\">" if m else "<tr>") + "".join(f"<td>{html.escape(c)}</td>" for c in cells)
-                   + "</tr>" for cells, m in zip(rows, marked))
-    return f'<table class="artifacts"><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>'
+    return svg_figure(fig, "plot-training", "Training loss of the adapter (from its manifest)")
 
 
 def group_html(run: str, device: str, group: list[ReportRow], lines: list[tuple[str, str]] | None = None,
@@ -313,11 +288,12 @@ def group_html(run: str, device: str, group: list[ReportRow], lines: list[tuple[
                + "".join(f"<li>{html.escape(d)}</li>" for d in devices(group)) + "</ul>" if merged
                else f"<h2>{html.escape(run)} — {html.escape(device)}</h2>")
     return (f"{heading}{lines}"
-            + _table(head, body, [r.recommended for r in group])
+            + html_table(head, body, [r.recommended for r in group])
             + f'<p class="caption">{html.escape(footnote(group))}{" (tok/s: " + html.escape(speed) + ")" if speed else ""}</p>')
 
 
-def render(rows: list[ReportRow]) -> str:
+def render(rows: list[ReportRow], rankings: Sequence[HeadRanking] = ()) -> str:
+    """The page; `rankings`: head rankings to draw beside those the run folders keep (report --heads)."""
     multi = len({r.run for r in rows}) > 1
     name = (lambda r: f"{r.label} [{Path(r.run).name}]") if multi else (lambda r: r.label)
     colours = Colours([name(r) for r in rows])
@@ -326,7 +302,8 @@ def render(rows: list[ReportRow]) -> str:
     else:
         tables = "".join(group_html(run, device, group) for (run, device), group in groups(rows).items())
     plots = [drift_plot(rows, name, colours), quality_plot(rows, name, colours), budget_plot(rows, name, colours),
-             device_plot(rows), sustain_plot([(name(r), r.sustain) for r in rows if r.sustain], colours), loss_plot(rows)]
+             device_plot(rows), sustain_plot([(name(r), r.sustain) for r in rows if r.sustain], colours), loss_plot(rows),
+             operators_html(list(dict.fromkeys(r.run for r in rows)), rankings)]
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>edgebench report</title>
 <style>
@@ -338,9 +315,9 @@ def render(rows: list[ReportRow]) -> str:
 """
 
 
-def write_html(rows: list[ReportRow], path: Path) -> None:
+def write_html(rows: list[ReportRow], path: Path, rankings: Sequence[HeadRanking] = ()) -> None:
     """Write the page atomically (a temporary name, then a rename): never a half-written report."""
-    _write(path, render(rows))
+    _write(path, render(rows, rankings))
 
 
 def _write(path: Path, page: str) -> None:

@@ -8,6 +8,9 @@ artifact's answers, and from each GGUF artifact reading its own answers. Per row
 gives the 5-fold stratified CV AUC on dev, the AUC of a probe trained on dev and tested on fresh,
 the torch probe applied to that artifact's states, a mean-shift test, and the failure diagnosis.
 Captures run in child processes (a native crash costs one row) and are cached in RUN_DIR/probe/.
+The result is written to RUN_DIR/probe.json, atomically, with each probe's scores and labels (the
+out-of-fold CV scores on dev, the dev probe's on fresh, the torch probe's here): the HTML report
+draws its ROC curves from them (bench/operators.py reads the file).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import numpy as np
 
 from bench import probe_stats as stats
 from bench.generate import with_system
+from bench.operators import PROBE_FILE, scored_json, write_json
 from bench.store import Store
 from bench.suites import get_suite
 from edge.artifacts import FORMAT_BACKEND
@@ -28,7 +32,7 @@ from edge.hashing import hash_text
 from edge.isolation import RuntimeCrash, run_isolated, runtime_name
 from edge.progress import Progress
 
-PROBE_DIR, RESULT = "probe", "probe.json"
+PROBE_DIR, RESULT = "probe", PROBE_FILE
 CAPTURED = ("llamacpp", "torch")  # backends with last_hidden (edge/backend.py)
 
 
@@ -135,22 +139,37 @@ def torch_folder(folder: Path, artifact: dict) -> Path | None:
 
 def row_stats(states: np.ndarray, answers: list[Answer], seed: int,
               torch_probe: "stats.Probe | None") -> tuple[dict, "stats.Probe | None"]:
-    """The row's figures and verdict, and its dev-trained probe (None without both classes on dev)."""
+    """The row's figures, verdict and scores (`scored`: each probe's scores with the labels, for ROC curves),
+    and its dev-trained probe (None without both classes on dev)."""
     labels = np.array([a.label for a in answers])
     dev, fresh = (np.array([a.split == s for a in answers]) for s in ("dev", "fresh"))
     row: dict = {"dev": {"right": int(labels[dev].sum()), "wrong": int((1 - labels[dev]).sum())},
                  "fresh": {"right": int(labels[fresh].sum()), "wrong": int((1 - labels[fresh]).sum())} if fresh.any() else None}
-    cv = stats.cv_auc(states[dev], labels[dev], seed=seed) if dev.any() else None
+    scored: dict = {}
+    cv = None
+    if dev.any():
+        cv_scores = stats.out_of_fold(states[dev], labels[dev], seed=seed)
+        cv = stats.scored_auc(labels[dev], cv_scores, seed)
+        if cv_scores is not None:
+            scored["cv"] = scored_json(labels[dev], cv_scores)
     both = dev.any() and 0 < labels[dev].sum() < dev.sum()
     probe = stats.Probe.fit(states[dev], labels[dev]) if both else None
-    fresh_auc = stats.transfer_auc(probe, states[fresh], labels[fresh], seed) if probe and fresh.any() else None
+    fresh_auc = None
+    if probe and fresh.any():
+        fresh_scores = probe.score(states[fresh])
+        fresh_auc = stats.scored_auc(labels[fresh], fresh_scores, seed)
+        scored["fresh_auc"] = scored_json(labels[fresh], fresh_scores)
     shift = stats.mean_shift_test(states[dev], labels[dev], seed=seed) if both else None
     target = fresh if fresh.any() else dev
-    transfer = stats.transfer_auc(torch_probe, states[target], labels[target], seed) if torch_probe else None
+    transfer = None
+    if torch_probe:
+        torch_scores = torch_probe.score(states[target])
+        transfer = stats.scored_auc(labels[target], torch_scores, seed)
+        scored["torch_probe"] = scored_json(labels[target], torch_scores)
     diagnosis = stats.diagnose(labels[dev], cv, labels[fresh] if fresh.any() else None, fresh_auc, shift)
     row.update(cv=cv.as_dict() if cv else None, fresh_auc=fresh_auc.as_dict() if fresh_auc else None,
                torch_probe=transfer.as_dict() if transfer else None, torch_probe_on="fresh" if fresh.any() else "dev",
-               shift_p=shift, verdict=diagnosis.verdict, why=diagnosis.why)
+               shift_p=shift, verdict=diagnosis.verdict, why=diagnosis.why, scored=scored)
     return row, probe
 
 
@@ -194,5 +213,5 @@ def probe_run(folder: Path, settings, progress: Progress | None = None, seed: in
               "torch_reference": str(ref_folder) if ref_folder else None,
               "note": None if ref_folder else "no prepared fp32 folder in the run (a ladder of 'source' only): no torch row",
               "rows": rows}
-    (folder / RESULT).write_text(json.dumps(result, indent=2))
+    write_json(folder / RESULT, result)
     return result

@@ -4,8 +4,11 @@ and a standardizer, a ridge-penalized logistic regression, AUC and stratified fo
 - `Probe`: standardize (train mean and sd), then L2-penalized logistic regression fitted by
   Newton's method (the hidden state has more dimensions than a suite has answers, so the
   penalty is what keeps the fit finite).
-- `cv_auc`: stratified k-fold out-of-fold scores, their AUC, and a bootstrap interval over items.
+- `cv_auc`: stratified k-fold out-of-fold scores (`out_of_fold`), their AUC, and a bootstrap
+  interval over items (`scored_auc`).
 - `transfer_auc`: a probe trained on one set scoring another, with its bootstrap interval.
+- `roc_curve`: the ROC points of a set of scores (what the HTML report draws); its trapezoid
+  area is `auc`.
 - `mean_shift_test`: a permutation test of the distance between the two classes' mean
   standardized states: can the right and wrong answers' states be told apart at all?
 - `diagnose`: the paper's failure modes as a verdict (capability cliff, one output distribution).
@@ -114,22 +117,49 @@ class AucResult:
         return asdict(self)
 
 
-def cv_auc(states: np.ndarray, labels: np.ndarray, k: int = FOLDS, seed: int = 0) -> AucResult:
-    """Out-of-fold scores of k probes (each trained on the other folds); AUC of them all, bootstrapped.
-    A class with fewer than 2 members has no folds: nan (diagnose calls that a cliff)."""
+def out_of_fold(states: np.ndarray, labels: np.ndarray, k: int = FOLDS, seed: int = 0) -> np.ndarray | None:
+    """Each item's score by the probe trained on the other stratified folds; None when a class has fewer
+    than 2 members (it has no folds)."""
     if min(labels.sum(), len(labels) - labels.sum()) < 2:
-        return AucResult(float("nan"), float("nan"), float("nan"), len(labels), int(labels.sum()))
+        return None
     folds = stratified_folds(labels, min(k, int(min(labels.sum(), (~labels.astype(bool)).sum()))), seed)
     scores = np.empty(len(labels))
     for fold in np.unique(folds):
         test = folds == fold
         scores[test] = Probe.fit(states[~test], labels[~test]).score(states[test])
+    return scores
+
+
+def scored_auc(labels: np.ndarray, scores: np.ndarray | None, seed: int = 0) -> AucResult:
+    """The AUC of `scores` with its bootstrap interval; nan without scores."""
+    if scores is None:
+        return AucResult(float("nan"), float("nan"), float("nan"), len(labels), int(labels.sum()))
     return AucResult(auc(labels, scores), *bootstrap_interval(labels, scores, seed=seed), len(labels), int(labels.sum()))
+
+
+def cv_auc(states: np.ndarray, labels: np.ndarray, k: int = FOLDS, seed: int = 0) -> AucResult:
+    """Out-of-fold scores of k probes (each trained on the other folds); AUC of them all, bootstrapped.
+    A class with fewer than 2 members has no folds: nan (diagnose calls that a cliff)."""
+    return scored_auc(labels, out_of_fold(states, labels, k, seed), seed)
 
 
 def transfer_auc(probe: Probe, states: np.ndarray, labels: np.ndarray, seed: int = 0) -> AucResult:
-    scores = probe.score(states)
-    return AucResult(auc(labels, scores), *bootstrap_interval(labels, scores, seed=seed), len(labels), int(labels.sum()))
+    return scored_auc(labels, probe.score(states), seed)
+
+
+def roc_curve(labels, scores) -> tuple[np.ndarray, np.ndarray]:
+    """(false-positive rates, true-positive rates) from (0, 0) to (1, 1), one point per distinct score
+    taken as the threshold, highest first ("right" predicted at or above it). Tied scores move both
+    rates in one step, a diagonal segment, so the area under the points by trapezoids is `auc` (ties
+    counted half). Empty arrays without both classes: there is no curve to draw."""
+    labels, scores = np.asarray(labels).astype(bool), np.asarray(scores, dtype=float)
+    if labels.all() or not labels.any():
+        return np.empty(0), np.empty(0)
+    order = np.argsort(-scores, kind="mergesort")
+    ranked, right = scores[order], labels[order]
+    last_of_each = np.r_[np.flatnonzero(np.diff(ranked)), len(ranked) - 1]  # where a run of equal scores ends
+    tp, fp = np.cumsum(right)[last_of_each], np.cumsum(~right)[last_of_each]
+    return np.r_[0.0, fp / fp[-1]], np.r_[0.0, tp / tp[-1]]
 
 
 def mean_shift_test(states: np.ndarray, labels: np.ndarray, permutations: int = 500, seed: int = 0) -> float:

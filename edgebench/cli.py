@@ -128,7 +128,7 @@ def run(
                               settings_from_flags(profile, threads, repack) if local_judge else None) as llm_judge:
         run_out = run_job(model, config, adapter=adapter, ladder=targets, profile_name=profile, out=out, resume=resume,
                           threads=threads, llm_judge=llm_judge, repack=repack, edits=edits, parallel=parallel,
-                          started=STARTED)
+                          started=STARTED, ranking=temper_from)
     if probe:
         from edgebench.probe_cli import print_probe
 
@@ -139,9 +139,15 @@ def run(
 def report(
     runs: list[Path] = typer.Argument(..., help="Run folders (results.sqlite inside); several merge into one comparison."),
     format: str = typer.Option("table", "--format", help="table, md, csv or json."),
-    html_file: Optional[Path] = typer.Option(None, "--html", help="Also write a single-file HTML report with plots here."),
+    html_file: Optional[Path] = typer.Option(None, "--html", help="Also write a single-file HTML report with plots here "
+                                                                   "(with the head ranking and the probe's ROC curves "
+                                                                   "where a run folder keeps them: RUN/heads.json, "
+                                                                   "RUN/probe.json)."),
+    heads: Optional[Path] = typer.Option(None, "--heads", help="A head ranking (edgebench heads --json) to draw in the "
+                                                              "--html report too, beside any the run folders keep."),
 ) -> None:
     """The answer first (which quant level to ship, or why none yet), then size, speed, drift, scores with CIs and verdicts."""
+    from bench.operators import read_ranking
     from bench.render import to_csv, to_json, to_markdown
     from bench.report import load_report
     from bench.report_tables import print_report
@@ -149,6 +155,9 @@ def report(
     renderers = {"md": to_markdown, "csv": to_csv, "json": to_json}
     if format not in ("table", *renderers):
         raise EdgebenchError(f"unknown --format {format!r}; choose table, md, csv or json")
+    if heads is not None and html_file is None:
+        raise EdgebenchError("--heads is drawn in the HTML report only; give --html FILE too")
+    rankings = [read_ranking(heads)] if heads is not None else []
     rows = load_report(runs)
     if format == "table":
         print_report(rows)
@@ -158,7 +167,7 @@ def report(
         from bench.html_report import write_html
 
         try:
-            write_html(rows, html_file)
+            write_html(rows, html_file, rankings)
         except OSError as exc:
             raise EdgebenchError(f"cannot write {html_file} ({exc.strerror or exc}); choose another --html path") from None
 

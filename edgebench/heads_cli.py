@@ -1,5 +1,6 @@
 """`edgebench heads MODEL [--adapter DIR]`: rank attention heads by how much more active they are
-in confident-wrong than in confident-right answers (train/heads.py), as a table or --json.
+in confident-wrong than in confident-right answers (train/heads.py), as a table or --json, and with
+--out RUN_DIR kept in a run folder as heads.json (its HTML report draws it).
 
 The model is prepared as `convert` prepares it (convert/source.py: the fp32 folder, adapter
 merged), so the heads ranked are those a `--temper` edit of the same source and adapter scales.
@@ -32,8 +33,12 @@ def heads(
     threads: int = typer.Option(HEADS.threads, min=1, help="torch threads."),
     work: Path = typer.Option(Path("runs/.prepared"), help="Folder for the prepared fp32 model (reused)."),
     json_out: bool = typer.Option(False, "--json", help="Print the full ranking as JSON (what --temper-from reads)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Also keep the full ranking in this run folder (RUN/heads.json, "
+                                                           "drawn in its HTML report); not in a run made with "
+                                                           "--temper-from, which keeps the one it was tempered by."),
 ) -> None:
     """Rank attention heads by Cohen's d between confident-wrong and confident-right answers, on the torch reference."""
+    from bench.operators import HEADS_FILE, check_ranking_folder, write_json
     from convert.source import check_adapter_base, prepare, resolve_source
     from convert.verify import probe_ids
     from edge.errors import EdgebenchError
@@ -45,6 +50,8 @@ def heads(
     config = HeadsConfig(suite=suite, split=split, limit=limit, max_tokens=max_tokens, last_tokens=last_tokens,
                          bootstrap=bootstrap, threads=threads)
     check_suite(config)
+    if out is not None:
+        check_ranking_folder(out)  # before the model runs, not after
     source = resolve_source(model)
     if adapter is not None:
         check_adapter_base(adapter, source)
@@ -53,6 +60,9 @@ def heads(
         result = attribute(prepared.folder, config, progress)
     result.update(model=model, adapter=str(adapter) if adapter else None, source_hash=source.hash,
                   adapter_hash=prepared.adapter_hash)
+    if out is not None:
+        write_json(out / HEADS_FILE, result)
+        say(f"ranking kept in {out / HEADS_FILE}: edgebench report {out} --html FILE draws it")
     if json_out:
         print(json.dumps(result, indent=2))
     else:

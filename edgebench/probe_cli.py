@@ -16,7 +16,7 @@ def probe(
     profile: Profile = None,
     threads: Threads = None,
     repack: Repack = None,
-    json_out: bool = typer.Option(False, "--json", help="Print the figures as JSON (also written to RUN_DIR/probe.json)."),
+    json_out: bool = typer.Option(False, "--json", help="Print the figures as JSON (also written to RUN_DIR/probe.json, with each probe's scores: the HTML report's ROC curves)."),
 ) -> None:
     """Does the last answer token's hidden state tell right from wrong, on fresh items, at each quant level?"""
     from edge.errors import EdgebenchError
@@ -45,18 +45,10 @@ def print_probe(run_dir: Path, settings, json_out: bool = False) -> dict:
     return result
 
 
-def _auc(value: dict | None) -> str:
-    if not value or value["auc"] != value["auc"]:  # None or nan
-        return "-"
-    return f"{value['auc']:.3f} [{value['low']:.3f}, {value['high']:.3f}]"
-
-
-def _counts(value: dict | None) -> str:
-    return f"{value['right']}/{value['wrong']}" if value else "-"
-
-
 def probe_table(result: dict):
     from rich.table import Table
+
+    from bench.operators import auc_text as _auc, counts_text as _counts  # one rendering, the HTML report's too
 
     table = Table(title=f"h_last probe: {result['regression']}; {result['folds']}-fold stratified CV on dev; "
                         f"95% bootstrap intervals ({result['bootstrap']} resamples); labels: the content score",

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bench.execute import PlanConfig, check_config, run_plan
 from bench.harness_tax import harness_tax
+from bench.operators import keep_ranking
 from bench.report import load_report
 from bench.report_tables import print_report
 from bench.store import DB_NAME, Store
@@ -88,9 +89,10 @@ def build_artifacts(model: str, adapter: Path | None, targets: list[str], out: P
 def run(model: str, config: PlanConfig, *, adapter: Path | None = None, ladder: list[str] | None = None,
         profile_name: str | None = None, out: Path | None = None, resume: bool = False, threads: int | None = None,
         llm_judge=None, say=print_line, repack: str | None = None, show_report: bool = True, edits: list | None = None,
-        parallel: int | None = None, started: float | None = None) -> Path:
+        parallel: int | None = None, started: float | None = None, ranking: Path | None = None) -> Path:
     """Convert the ladder, run the plan into the run folder (`out`, default a new one under runs/), print the report.
-    `started` (perf_counter) is when the command began, for the harness tax; default: when edgebench was imported."""
+    `started` (perf_counter) is when the command began, for the harness tax; default: when edgebench was imported.
+    `ranking`: the head ranking the edits came from (--temper-from), kept in the run folder as heads.json."""
     host, profile, settings = device_settings(profile_name, threads, repack, parallel=parallel)  # edge/profiles.py:Device
     loaded = check_config(config, settings)  # every option is checked before any work or any folder
     if adapter is not None:
@@ -107,6 +109,8 @@ def run(model: str, config: PlanConfig, *, adapter: Path | None = None, ladder: 
             _check_resumable(out, store.meta("plan"), plan)
         store.set_meta("plan", plan)
         record_device(store, host, profile, settings)
+        if ranking is not None:  # what the run tempered by, for its report (bench/operators.py)
+            keep_ranking(ranking, out)
         with RichProgress() as progress:
             artifacts, reference = build_artifacts(model, adapter, targets, out, settings.threads, progress, edits)
             run_plan(store, artifacts, reference, config, settings, host, llm_judge, progress, loaded)

@@ -19,7 +19,8 @@ TemperLambda = Annotated[Optional[str], typer.Option(
     "--temper-lambda", help="Scale of the --temper-top heads (1 = unedited, 0 = head removed); `run` takes several, "
                             "comma-separated (1.0,0.9,0.8,0.5): one ladder per lambda, labelled +tLAMBDAxK.")]
 TemperFrom = Annotated[Optional[Path], typer.Option(
-    "--temper-from", help="A head ranking written by `edgebench heads MODEL --json`.")]
+    "--temper-from", help="A head ranking written by `edgebench heads MODEL --json`; `run` keeps a copy in its folder "
+                          "(RUN/heads.json, drawn in its HTML report).")]
 
 
 def edits_from_flags(spec: str | None, top: int | None, lambdas: str | None, ranking: Path | None,
