@@ -29,7 +29,7 @@ def test_a_tempered_run_keeps_the_ranking_it_came_from(tmp_path, monkeypatch):
 
     ranking = tmp_path / "heads.json"
     ranking.write_text(json.dumps({"heads": [{"layer": 2, "head": 3, "d": 1.0}], "cohorts": {"right": 3, "wrong": 4}}))
-    monkeypatch.setattr(run_job, "_check_inputs", lambda *args: None)
+    monkeypatch.setattr(run_job, "check_inputs", lambda *args: None)
     monkeypatch.setattr(run_job, "build_artifacts", lambda *args, **kw: ([], None))
     monkeypatch.setattr(run_job, "run_plan", lambda *args, **kw: None)
     monkeypatch.setattr(run_job, "closing_report", lambda *args, **kw: None)
