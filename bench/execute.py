@@ -193,7 +193,7 @@ def run_plan(store: Store, artifacts: list[Artifact], reference: Artifact | None
     progress.plan(stages)
     ref_path = None
     if config.drift and reference is not None:
-        ref_path = _reference(store, reference, settings, progress, notes)
+        ref_path = _reference(store, reference, settings, progress, notes, config.drift_windows)
     run = _Run(store, config, settings, loaded, progress, llm_judge, ref_path)
     measured = []  # (digest, artifact) that got through speed and drift: what --until-decided compares
     for artifact in artifacts:
@@ -335,8 +335,9 @@ def _measure_artifact(run: _Run, digest: str, artifact: Artifact, slow: SlowPath
         _run_suites(run, digest, artifact)
 
 
-def _reference(store: Store, reference: Artifact, settings, progress: Progress, notes: dict):
-    """The saved drift reference (built in a child process the first time), or None if its runtime crashed."""
+def _reference(store: Store, reference: Artifact, settings, progress: Progress, notes: dict, windows: int | None):
+    """The saved drift reference (built in a child process the first time, of the `windows` the plan scores: no
+    artifact is measured further), or None if its runtime crashed."""
     path = store.folder / REFERENCE_FILE
     if path.is_file():
         progress.skip(reference.label, "drift reference")
@@ -344,7 +345,7 @@ def _reference(store: Store, reference: Artifact, settings, progress: Progress, 
     try:
         with _Stage(progress, reference.label, "drift reference") as stage:
             build_reference_isolated(reference, settings, path, reference.backend,
-                                     lambda done, total: stage.update(done, total), reference.label)
+                                     lambda done, total: stage.update(done, total), reference.label, max_windows=windows)
     except RuntimeCrash as crash:
         notes["drift"] = f"no drift: building the reference from {reference.label} failed ({crash}); --resume retries it"
         store.set_meta("notes", notes)

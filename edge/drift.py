@@ -350,8 +350,11 @@ def measure_drift_set(artifacts: list[str], reference: str, settings, backend_na
         else:
             ref_path = Path(tmp) / "reference.npz"
             progress.start(str(reference), "drift reference")
+            # only the windows that are scored, unless the reference is kept for later runs (then all of them)
+            ref_windows = None if save_reference is not None else max_windows
             try:
-                build_reference_isolated(reference, settings, ref_path, backend_name, progress.update)
+                build_reference_isolated(reference, settings, ref_path, backend_name, progress.update,
+                                         max_windows=ref_windows)
             finally:
                 progress.end()
         if save_reference is not None:

@@ -453,11 +453,11 @@ def fit(
 def drift(
     artifacts: list[str] = typer.Argument(..., help="Artifacts to measure: .gguf files, MLX / ONNX / Hugging Face folders."),
     reference: str = typer.Option(..., help="The full-precision reference: an artifact, or a .npz saved with --save-reference."),
-    save_reference: Optional[Path] = typer.Option(None, help="Also save the compact reference (top-k logits + log-sum-exp) here, as .npz."),
+    save_reference: Optional[Path] = typer.Option(None, help="Also save the compact reference (top-k logits + log-sum-exp) here, as .npz; it covers the whole corpus, whatever --windows says."),
     backend: Optional[str] = typer.Option(None, help="Backend for the artifacts; default: the one for each format."),
     profile: Profile = None,
     threads: Threads = None,
-    windows: Optional[int] = typer.Option(None, min=1, help="Score only the first N windows of 512 tokens (for slow runtimes); default: all."),
+    windows: Optional[int] = typer.Option(None, min=1, help="Score only the first N windows of 512 tokens (for slow runtimes); default: all. The reference is built for those windows only (unless --save-reference)."),
     repack: Repack = None,
     json_out: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
 ) -> None:

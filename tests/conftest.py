@@ -2,8 +2,8 @@
 
 `make test` runs the fast tier: everything but the tests marked `slow` here, to end within 10 minutes on 2
 cores. `make test-slow` runs the slow tier: the end-to-end tests that convert the embedded model, train,
-install edgebench into a fresh environment, start a Dask cluster or run `edgebench run` on a real model
-through the CLI. Each runtime, the sandbox, the scorers and the reports keep tests in the fast tier.
+or run `edgebench run` on a real model through the CLI. Each runtime, the sandbox, the scorers, the reports,
+the device install with the bundle round trip, and the fleet on a local Dask cluster keep tests in the fast tier.
 """
 
 from __future__ import annotations
@@ -43,11 +43,11 @@ class FakeBackend:
 
 
 # A test is slow when it needs one of these fixtures (each converts, trains, installs or starts a cluster) ...
+# (The sdist install of tests/edge_install/ and the Dask cluster of tests/bench/test_fleet.py stay in the fast
+# tier on purpose: the device install, the bundle round trip and the fleet are what CI must prove.)
 SLOW_FIXTURES = {
     "embedded_ladder",  # the embedded model converted to f16, q8_0, q4_k_m (tests/conftest.py)
-    "installed",  # edgebench installed from its sdist into a fresh venv (tests/edge_install/conftest.py)
     "complete_run",  # a whole run on the embedded model (tests/edgebench/test_run_plan.py)
-    "cluster", "local_run",  # a Dask scheduler and workers, and the local run they are compared with (test_fleet.py)
     "converted",  # the embedded model prepared and converted for the probe (tests/bench/test_probe.py)
     "parallel_runs",  # two whole runs on the embedded model, at --parallel 1 and 3 (tests/edgebench/test_parallel_run.py)
 }
