@@ -104,11 +104,19 @@ def _cap_hit(row: ReportRow) -> str:
 
 
 def _predicted(row: ReportRow) -> str:
-    """The predicted peak and how far it was from the measured one: "268 (+2%)"."""
+    """The speed child's predicted peak and how far it was from that child's measured one: "268 (+2%)"."""
     if row.predicted_rss_mib is None:
         return "-"
     error = row.prediction_error_pct
     return f"{row.predicted_rss_mib:.0f}" + ("" if error is None else f" ({error:+.0f}%)")
+
+
+def _suites_predicted(row: ReportRow) -> str:
+    """The suites' child's predicted peak at its count, against that child's measured peak: "412 @4 (+2%)"."""
+    if row.suites_predicted_rss_mib is None:
+        return "-"
+    error = row.suites_prediction_error_pct
+    return f"{row.suites_predicted_rss_mib:.0f} @{row.suites_parallel}" + ("" if error is None else f" ({error:+.0f}%)")
 
 
 def _sustained(row: ReportRow) -> str:
@@ -174,10 +182,21 @@ COLUMNS: tuple[Column, ...] = (
            _views(RECORD, HTML)),
     Column("first_throttle_s", "first throttle s", lambda r: r.first_throttle_s, _throttle, views=_views(RECORD, HTML)),
     Column("ttft_ms", "TTFT ms", lambda r: r.ttft_ms, ".0f", 1, _views(RECORD, HTML, SIZE)),
-    Column("peak_rss_mib", "peak MiB", lambda r: r.peak_rss_mib, ".0f", 1, _views(RECORD, MD, HTML, SIZE)),
-    Column("predicted_rss_mib", "predicted MiB", lambda r: r.predicted_rss_mib, _predicted, 1,
-           _views(RECORD, MD, HTML, SIZE), "predicted"),
-    Column("prediction_error_pct", "prediction error %", lambda r: r.prediction_error_pct, ".1f", 1, _views(RECORD)),
+    # memory: each prediction beside the peak of the child it predicts (bench/render.py memory_caption says which);
+    # the terminal's narrow titles: @1 the speed child's one sequence, @N the suites' child's count
+    Column("peak_rss_mib", "peak MiB (speed)", lambda r: r.peak_rss_mib, ".0f", 1, _views(RECORD, MD, HTML, SIZE),
+           "peak @1"),
+    Column("predicted_rss_mib", "predicted MiB (speed)", lambda r: r.predicted_rss_mib, _predicted, 1,
+           _views(RECORD, MD, HTML, SIZE), "pred. @1"),
+    Column("prediction_error_pct", "prediction error % (speed)", lambda r: r.prediction_error_pct, ".1f", 1,
+           _views(RECORD)),
+    Column("suites_peak_rss_mib", "peak MiB (suites)", lambda r: r.suites_peak_rss_mib, ".0f", 1,
+           _views(RECORD, MD, HTML, SIZE), "peak @N", optional=True),
+    Column("suites_predicted_rss_mib", "predicted MiB (suites)", lambda r: r.suites_predicted_rss_mib,
+           _suites_predicted, 1, _views(RECORD, MD, HTML, SIZE), "pred. @N", optional=True),
+    Column("suites_parallel", "suites sequences", lambda r: r.suites_parallel, views=_views(RECORD), optional=True),
+    Column("suites_prediction_error_pct", "prediction error % (suites)", lambda r: r.suites_prediction_error_pct,
+           ".1f", 1, _views(RECORD), optional=True),
     Column("kl_mean", "KL", _drift("kl_mean"), ".4f", 5, _views(RECORD, MD, HTML, FIDELITY), "KL mean"),
     Column("top1_agreement", "top-1", _drift("top1_agreement"), ".1%", 4, _views(RECORD, FIDELITY)),
     Column("top1_stderr", "± SE", _drift("top1_stderr"), ".1%", 4, _views(RECORD, FIDELITY)),

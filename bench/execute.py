@@ -1,10 +1,11 @@
 """Execute the plan of `edgebench run`: artifacts x backends x suites x budgets on this
 device, written to the run folder's SQLite store as it goes, resumable at any point.
 
-For each artifact, in ladder order: predict its peak resident memory (edge/memfit.py: weights, KV
-cache at the run's context and parallel count, compute buffer), skip it with a note if that exceeds
-the profile's memory budget, store the prediction (the report sets it beside the peak the speed child
-measured), measure speed, measure drift against the reference, then run every suite
+For each artifact, in ladder order: predict the peak resident memory of its children (edge/memfit.py:
+weights, KV cache, compute buffer; the speed child at one sequence, the suites' child at the count its
+suites run with), skip it with a note if the larger exceeds the profile's memory budget, store both
+predictions (the report sets each beside the peak its own child measured; the suites' child's peak is
+kept as the "suites_memory" measurement), measure speed, measure drift against the reference, then run every suite
 item that the store does not hold yet: one generation at the largest budget, cut to each
 budget, scored, and written with all its budgets in one transaction. The runtimes run in
 child processes; a crash there is recorded for that artifact and the run goes on.
@@ -38,14 +39,15 @@ from edge.artifacts import Artifact, artifact_identity
 from edge.backend import Sampling
 from edge.drift import build_reference_isolated, run_drift_isolated
 from edge.errors import EdgebenchError
-from edge.memfit import MemoryPrediction, predict
+from edge.memfit import MemoryFit, predict
 from edge.isolation import RuntimeCrash
 from edge.backend_specs import batches, slow_paths
 from edge.speed import SpeedConfig, run_speed
 from edge.sustain import SustainConfig, run_sustain
 
 REFERENCE_FILE = "reference.npz"
-MEMORY = "memory"  # measurement kind: the memory prediction made before the artifact ran (edge/memfit.py)
+MEMORY = "memory"  # measurement kind: the memory predictions made before the artifact ran (edge/memfit.py)
+SUITES_MEMORY = "suites_memory"  # measurement kind: the suites' child's peak (the largest over its children)
 CRASH = "crash"  # measurement kind: the artifact's runtime crashed; removed when a resumed run gets through
 
 
@@ -181,12 +183,15 @@ def run_plan(store: Store, artifacts: list[Artifact], reference: Artifact | None
     specs.update({name: suite.spec.as_dict() for name, (suite, _) in loaded.items()})
     store.set_meta("suites", specs)  # reports and comparisons read the suites' facts from here
     notes = store.meta("notes", {})
-    predictions = predict_memory(artifacts, settings)  # KV cache at each artifact's own parallel count
+    # the suites' child at each artifact's own parallel count, where its suites run
+    predictions = predict_memory(artifacts, settings, lambda a: runs_suites(config, a, host))
     fitting = [a for a in artifacts if predictions[a.path].fits(settings.memory_budget_gb)]
     if artifacts and not fitting:
         smallest = min(artifacts, key=lambda a: predictions[a.path].total_bytes)
+        larger = predictions[smallest.path].larger
         raise EdgebenchError(f"every artifact exceeds the profile's memory budget: the smallest, {smallest.label}, needs "
-                             f"{predictions[smallest.path].total_bytes / 2**30:.2f} GiB (predicted) and the profile allows "
+                             f"{larger.total_bytes / 2**30:.2f} GiB in its {larger.configuration} child (predicted, at "
+                             f"{larger.parallel} sequence(s)) and the profile allows "
                              f"{settings.memory_budget_gb:g} GiB; add smaller quant levels to --ladder, lower the context "
                              "or pick another --profile")
     stages = planned_stages(artifacts, reference, config, host)
@@ -202,9 +207,10 @@ def run_plan(store: Store, artifacts: list[Artifact], reference: Artifact | None
         prediction = predictions[artifact.path]
         store.add_measurement(digest, artifact.backend, MEMORY, prediction.to_dict())
         if not prediction.fits(settings.memory_budget_gb):
-            notes[artifact.label] = (f"skipped: predicted to need {prediction.total_bytes / 2**30:.2f} GiB "
-                                     f"(weights, KV cache at {prediction.n_ctx} x {prediction.parallel}, compute), "
-                                     f"the profile allows {settings.memory_budget_gb:g} GiB")
+            larger = prediction.larger
+            notes[artifact.label] = (f"skipped: predicted to need {larger.total_bytes / 2**30:.2f} GiB in its "
+                                     f"{larger.configuration} child (weights, KV cache at {larger.n_ctx} x "
+                                     f"{larger.parallel}, compute), the profile allows {settings.memory_budget_gb:g} GiB")
             store.set_meta("notes", notes)
             _skip_rest(progress, stages, artifact.label)
             progress.say(f"{artifact.label}: {notes[artifact.label]}", "yellow")
@@ -266,17 +272,55 @@ def _until_decided(run: _Run, measured: list[tuple[str, Artifact]], reference: A
                       lambda record: run.store.set_meta(META_KEY, record), run.config.seed)
 
 
-def predict_memory(artifacts: list[Artifact], settings, parallel: int | None = None) -> dict[Path, MemoryPrediction]:
-    """Each artifact's predicted peak resident memory at the run's context and `parallel` sequences (default: the
-    count its suites run with, suite_parallel)."""
+def predict_memory(artifacts: list[Artifact], settings, with_suites=lambda artifact: True) -> dict[Path, MemoryFit]:
+    """Each artifact's predicted peak resident memory at the run's context: its speed child (one sequence) and,
+    where `with_suites(artifact)`, its suites' child at the count they run with (suite_parallel)."""
     repack = settings.repack
     if repack is None and any(a.format == "gguf" for a in artifacts):  # not resolved against a profile
         from edge.repack import choose_for_this_host
 
         repack = choose_for_this_host().enabled
-    return {a.path: predict(a, settings.n_ctx, parallel if parallel is not None else suite_parallel(settings, a.backend),
-                            repack=bool(repack), gpu_offload=settings.gpu_layers != 0)
+
+    def at(artifact: Artifact, parallel: int):
+        return predict(artifact, settings.n_ctx, parallel, repack=bool(repack), gpu_offload=settings.gpu_layers != 0)
+
+    return {a.path: MemoryFit(at(a, 1), at(a, suite_parallel(settings, a.backend)) if with_suites(a) else None)
             for a in artifacts}
+
+
+def fit_rows(specs: list, settings, measure: bool = False) -> list[dict]:
+    """`edgebench fit`: one row per artifact and child configuration it would run here (the speed child; the
+    suites' child too where they batch at parallel > 1), each prediction's parts and, with `measure`, the peak
+    of that same configuration measured in its own child."""
+    import platform
+
+    from bench.generate import measure_suites_peak
+    from edge.artifacts import identify
+
+    found = [identify(a) for a in specs]
+    batched = {a.path: suite_parallel(settings, a.backend) > 1 for a in found}
+    predictions = predict_memory(found, settings, lambda a: batched[a.path])
+    host_os = platform.system().lower()  # as edge/host.py names it
+    rows = []
+    for artifact in found:
+        fit = predictions[artifact.path]
+        for prediction in filter(None, (fit.speed, fit.suites)):
+            row = {"artifact": str(artifact.path), "label": artifact.label, "configuration": prediction.configuration,
+                   **prediction.to_dict(), "budget_gb": settings.memory_budget_gb, "fits": fit.fits(settings.memory_budget_gb)}
+            if measure and prediction is fit.speed:
+                slow = SLOW_PATHS.get((artifact.backend, host_os))  # MLX on Linux: the short speed tests of a run
+                row["measured_peak_bytes"] = run_speed(artifact, settings, (slow or PlanConfig()).speed)["peak_rss_bytes"]
+            elif measure:
+                memory = measure_suites_peak(artifact.backend, artifact.path, settings, prediction.parallel) or {}
+                row["measured_peak_bytes"] = memory.get("peak_rss_bytes")
+            rows.append(row)
+    return rows
+
+
+def runs_suites(config: PlanConfig, artifact: Artifact, host: dict) -> bool:
+    """Whether the plan runs this artifact's suites on this host (a slow path may leave them out)."""
+    slow = SLOW_PATHS.get((artifact.backend, host.get("os")))
+    return bool(config.suites) and (not slow or slow.suites)
 
 
 def suite_parallel(settings, backend: str) -> int:
@@ -403,5 +447,15 @@ def _run_suites(run: _Run, digest: str, artifact: Artifact, chunk: list | None =
 
     with _Stage(progress, artifact.label, "suites", total) as stage:
         stage.update(done, total)
-        generate_isolated(artifact.backend, artifact.path, run.settings, todo, sampling, config.budgets,
-                          config.system_prompt, store_item)
+        memory = generate_isolated(artifact.backend, artifact.path, run.settings, todo, sampling, config.budgets,
+                                   config.system_prompt, store_item)
+    _record_suites_memory(store, digest, artifact.backend, memory)
+
+
+def _record_suites_memory(store: Store, digest: str, backend: str, memory: dict | None) -> None:
+    """Keep the suites' child's peak, the largest over its children (a resumed run, --until-decided's chunks)."""
+    if not memory:
+        return
+    kept = store.measurement(digest, backend, SUITES_MEMORY)
+    if kept is None or memory["peak_rss_bytes"] > kept["peak_rss_bytes"]:
+        store.add_measurement(digest, backend, SUITES_MEMORY, memory)

@@ -13,6 +13,11 @@ llama.cpp), the child hands the whole queue to `backend.generate_many` (continuo
 batching, edge/llamacpp_batch.py) and each item comes back as its sequence ends, in
 completion order. A crash then names every item that was in flight, since one decode step
 carried them all. Other backends stay one item at a time.
+
+The child ends by reporting its peak resident memory (edge/memory.py) and the peak before it loaded
+the model, which `generate_isolated` returns: the measurement of the suites' own configuration
+(one context, or the backend's and the batched one at parallel N) that edge/memfit.py predicts.
+`measure_suites_peak` runs that child on a few short items only (`edgebench fit --measure`).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from edge.backend import Backend, BatchItem, Generation, Sampling, open_backend
 from edge.backend_specs import batches
 from edge.errors import EdgebenchError
 from edge.isolation import run_isolated, runtime_name
+from edge.memory import peak_rss_bytes
 
 
 @dataclass
@@ -86,29 +92,55 @@ def generate_batched(backend, items: list[Item], sampling: Sampling, budgets: tu
 
 def generate_isolated(backend_name: str, model_path: Path, settings, items: list[Item], sampling: Sampling,
                       budgets: tuple[int, ...], system_prompt: str | None,
-                      on_item: Callable[[ItemResult, Generation], None]) -> None:
+                      on_item: Callable[[ItemResult, Generation], None]) -> dict | None:
     """generate_item for every item in one child process (batched where settings.parallel > 1 and the backend
-    batches); on_item(result, generation) as each finishes, in the order they finish."""
+    batches); on_item(result, generation) as each finishes, in the order they finish. Returns the child's
+    memory: {"peak_rss_bytes", "runtime_bytes" (its peak before loading the model), "parallel"}."""
+    memory = {}
+
     def handle(event: dict) -> None:
         if "result" in event:
             on_item(event["result"], event["generation"])
+        elif "memory" in event:
+            memory.update(event["memory"])
 
     run_isolated(_generate_worker, (backend_name, str(model_path), settings, items, sampling, budgets, system_prompt),
                  handle, runtime=runtime_name(backend_name))
+    return memory or None
 
 
 def _generate_worker(backend_name: str, model_path: str, settings, items: list[Item], sampling: Sampling,
                      budgets: tuple[int, ...], system_prompt: str | None, emit) -> None:
     emit({"doing": f"loading {Path(model_path).name}"})
+    before = peak_rss_bytes()  # what this child holds before the model: its runtime's baseline
     backend = open_backend(backend_name, Path(model_path), settings)
-    parallel = getattr(settings, "parallel", 1)
+    parallel = getattr(settings, "parallel", 1) if batches(backend_name) else 1
     try:
-        if parallel > 1 and batches(backend_name):
+        if parallel > 1:
             generate_batched(backend, items, sampling, budgets, system_prompt, parallel, emit)
-            return
-        for item in items:
-            emit({"doing": f"generating item {item.id} at budget {sampling.max_tokens}"})
-            result, generation = generate_item(backend, item, sampling, budgets, system_prompt)
-            emit({"result": result, "generation": generation})
+        else:
+            for item in items:
+                emit({"doing": f"generating item {item.id} at budget {sampling.max_tokens}"})
+                result, generation = generate_item(backend, item, sampling, budgets, system_prompt)
+                emit({"result": result, "generation": generation})
     finally:
         backend.close()
+    # the high-water mark: the peak of the loaded model and every context it made, whatever close freed
+    emit({"memory": {"peak_rss_bytes": peak_rss_bytes(), "runtime_bytes": before, "parallel": parallel}})
+
+
+# the prompt of `measure_suites_peak`'s items: about 64 tokens of the drift corpus, like the speed child's pp64
+PEAK_PROMPT_CHARS = 280
+
+
+def measure_suites_peak(backend_name: str, model_path: Path, settings, parallel: int, max_tokens: int = 8) -> dict | None:
+    """The suites' child on `parallel` short items of `max_tokens` each, all in flight at once: its memory
+    (generate_isolated's), for `edgebench fit --measure` to set beside the prediction at that count."""
+    from dataclasses import replace
+
+    from edge.drift import corpus_text
+
+    text = corpus_text()[:PEAK_PROMPT_CHARS]
+    items = [Item(f"fit-{n}", "fit", [{"role": "user", "content": text}], "fit", "fit") for n in range(parallel)]
+    return generate_isolated(backend_name, model_path, replace(settings, parallel=parallel), items,
+                             Sampling(max_tokens=max_tokens), (max_tokens,), None, lambda result, generation: None)

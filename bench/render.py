@@ -83,10 +83,23 @@ def footnote(group: list[ReportRow]) -> str:
     energy = next((r.speed.energy_sampling for r in group if r.speed and r.speed.energy_method), None)
     if energy:
         parts.append(f"J/tok: energy per generated (and prompt) token over the speed tests' repetitions, by {energy}")
+    memory = memory_caption(group)
+    if memory:
+        parts.append(memory)
     if any(r.flips for r in group):
         parts.append("flips: the share of items an artifact scores unlike the reference, pooled over the splits run, "
                      "with a Wilson 95% CI (equal accuracy can hide many)")
     return "; ".join(parts)
+
+
+def memory_caption(group: list[ReportRow]) -> str:
+    """Which child each memory column predicts and measured, where the run predicted memory: "" otherwise."""
+    if not any(r.memory for r in group):
+        return ""
+    n_ctx = next((p["n_ctx"] for r in group for p in r.memory_predictions if p), None)
+    return (f"memory (MiB, predicted before the run, its error against the same child's measured peak): speed = "
+            f"the speed child, one sequence at a context of {n_ctx}; suites = the suites' child at @N sequences "
+            "(llama.cpp: the backend's own context plus a batched one of N x the context), its peak over the items run")
 
 
 def _md_row(cells: list[str]) -> str:
@@ -170,5 +183,6 @@ def to_csv(rows: list[ReportRow]) -> str:
 def to_json(rows: list[ReportRow]) -> str:
     return json.dumps([{**record(r), "by_budget": r.by_budget, "cap_hit_by_budget": r.cap_hit_by_budget,
                         "speed": r.speed.raw if r.speed else None, "drift": r.drift.raw if r.drift else None,
-                        "memory": r.memory, "sustain": r.sustain}
+                        "memory": r.memory, "sustain": r.sustain,
+                        **({"suites_memory": r.suites_memory} if r.suites_memory else {})}
                        for r in rows], indent=2)

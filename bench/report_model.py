@@ -172,7 +172,10 @@ class Measured:
     note: str = ""
     crash: str | None = None  # the runtime crashed on this artifact; --resume retries it
     sustain: dict | None = None  # a sustained run's timeline and summary (edge/sustain.py), when the run had --sustain
-    memory: dict | None = None  # the memory prediction made before it ran (edge/memfit.py MemoryPrediction.to_dict)
+    # the memory predictions made before it ran (edge/memfit.py MemoryFit.to_dict: {"speed", "suites", "decides"};
+    # a run of an older edgebench stored one MemoryPrediction.to_dict, see `memory_predictions`)
+    memory: dict | None = None
+    suites_memory: dict | None = None  # the suites' child's measured peak (bench/generate.py), where suites ran
     device_name: str = ""  # the device in a few words, "rpi5 on kitchen-pi" (`device` is the full line)
 
     @property
@@ -199,14 +202,51 @@ class Measured:
         return self.sustain["summary"]["first_throttle_s"] if self.sustain else None
 
     @property
+    def memory_predictions(self) -> tuple[dict | None, dict | None]:
+        """(the speed child's prediction, the suites' child's), each a MemoryPrediction dict or None. An older
+        run stored a single prediction: at one sequence it is the speed child's; at N it was made for the
+        suites' count (and without the backend's own context), so it is compared with nothing measured here."""
+        memory = self.memory or {}
+        if "total_bytes" in memory:  # the older single prediction
+            return (memory, None) if memory.get("parallel", 1) == 1 else (None, memory)
+        return memory.get("speed"), memory.get("suites")
+
+    @property
     def predicted_rss_mib(self) -> float | None:
-        return self.memory["total_bytes"] / 2**20 if self.memory else None
+        """The speed child's predicted peak (one sequence at the run's context)."""
+        speed = self.memory_predictions[0]
+        return speed["total_bytes"] / 2**20 if speed else None
 
     @property
     def prediction_error_pct(self) -> float | None:
-        """The prediction against the measured peak, signed: +5 means predicted 5 % above the measurement."""
-        measured, predicted = self.peak_rss_mib, self.predicted_rss_mib
-        return None if not measured or predicted is None else 100.0 * (predicted - measured) / measured
+        """The speed child's prediction against its measured peak, signed: +5 means predicted 5 % above it."""
+        return _error_pct(self.predicted_rss_mib, self.peak_rss_mib)
+
+    @property
+    def suites_predicted_rss_mib(self) -> float | None:
+        """The suites' child's predicted peak, at the count its suites ran with (`suites_parallel`)."""
+        suites = self.memory_predictions[1]
+        return suites["total_bytes"] / 2**20 if suites else None
+
+    @property
+    def suites_parallel(self) -> int | None:
+        suites = self.memory_predictions[1]
+        return suites.get("parallel", 1) if suites else None
+
+    @property
+    def suites_peak_rss_mib(self) -> float | None:
+        return self.suites_memory["peak_rss_bytes"] / 2**20 if self.suites_memory else None
+
+    @property
+    def suites_prediction_error_pct(self) -> float | None:
+        """The suites' child's prediction against its measured peak (None where they were at other counts)."""
+        if self.suites_memory and self.suites_memory.get("parallel") != self.suites_parallel:
+            return None
+        return _error_pct(self.suites_predicted_rss_mib, self.suites_peak_rss_mib)
+
+
+def _error_pct(predicted: float | None, measured: float | None) -> float | None:
+    return None if not measured or predicted is None else 100.0 * (predicted - measured) / measured
 
 
 @dataclass(frozen=True)

@@ -223,6 +223,7 @@ def read_rows(folder: Path) -> tuple[list[Measured], dict[str, RunScores], str |
                 DriftResult.parse(store.measurement(a["hash"], backend, "drift")), n_params=a["n_params"],
                 backend=backend, threads=threads, note=note, crash=crash, device_name=name,
                 memory=store.measurement(a["hash"], backend, "memory"), sustain=store.measurement(a["hash"], backend, "sustain"),
+                suites_memory=store.measurement(a["hash"], backend, "suites_memory"),
                 **score_fields(scored[a["label"]])))
             if a["is_reference"]:
                 reference = a["label"]

@@ -1,9 +1,14 @@
 """Memory fit: predict an artifact's peak resident memory before it runs, from its GGUF header.
 
-`edgebench run` skips an artifact whose prediction exceeds the profile's `memory_budget_gb` (a
-Pi with 4 GB must not be asked to swap), and the report shows the prediction beside the peak the
-speed child measured (edge/memory.py), so the prediction can be checked on every device.
-`edgebench fit ARTIFACT...` prints the prediction (and, with --measure, the measurement).
+Two children run a model in `edgebench run`, and each gets its own prediction (`CONFIGURATIONS`):
+- the speed child (edge/speed.py): the backend's own context, one sequence at the plan's context;
+- the suites' child (bench/generate.py) at `parallel` N > 1: llama.cpp's batched path
+  (edge/llamacpp_batch.py) keeps the backend's own context and opens a second one of N x context
+  cells beside it, so it holds both KV caches; only the batched context decodes.
+`edgebench run` skips an artifact whose larger prediction exceeds the profile's `memory_budget_gb` (a
+Pi with 4 GB must not be asked to swap), and the report sets each prediction beside the peak its own
+child measured (edge/memory.py), so the prediction can be checked on every device.
+`edgebench fit ARTIFACT...` prints the predictions (and, with --measure, both measurements).
 
 The parts, as llama.cpp allocates them (llama-cpp-python, flash attention on, as edge/llamacpp_backend.py
 loads):
@@ -11,15 +16,27 @@ loads):
   per process by starting one (`runtime_baseline_bytes`); it differs between hosts, so it is not a constant;
 - weights: every tensor's data, mmap'd and all touched by a decode step; tensors repacked into
   CPU_REPACK buffers (Q4_0, Q4_K, IQ4_NL) are copied, and the mapped pages stay resident too;
-- KV cache: layers x cells x kv heads x (key + value length) x the cache type's bytes, with cells =
-  context x parallel sequences (each sequence gets the plan's whole context);
+- KV cache: layers x cells x kv heads x (key + value length) x the cache type's bytes. llama.cpp clears
+  the whole cache when it makes a context, so every cell is resident whether used or not: the
+  backend's own context has `context` cells; the batched one (`batch_kv_bytes`) context x N;
 - vocabulary: llama.cpp's token and merge tables, about 180 bytes per entry (fitted on this machine:
   a vocab-only load of the embedded model's 49152 tokens and 48900 merges adds 17 MiB);
 - compute: the part of llama.cpp's compute buffer a prompt batch touches: a ubatch of activations
-  (gate, up and their product per token, and two embedding rows) plus one row of logits per sequence.
-  llama.cpp reserves more (`compute_reserved_bytes`: logits for every position of a ubatch) and the
-  untouched pages are never resident; only a pass that keeps every position's logits (drift) fills it.
-Artifacts that are not GGUF files are predicted from their size alone (the basis says so).
+  (gate, up and their product per token, and two embedding rows) plus one row of logits per sequence,
+  in the context that decodes (the batched one at N > 1: the backend's own context then only tokenizes,
+  its buffer is reserved and never touched). llama.cpp reserves more (`compute_reserved_bytes`: logits
+  for every position of a ubatch) and the untouched pages are never resident; only a pass that keeps
+  every position's logits (drift) fills it.
+Artifacts that are not GGUF files have no header to read: their prediction is their runtime's baseline and
+their size, with what the runtime is known to add to it (`SIZE_PARTS`), and the basis says so:
+- MLX: mlx-lm loads the weights into MLX's buffers and the folder's tokenizer through transformers, which
+  imports far more than mlx-lm does (sympy and accelerate here, where torch is installed): the baseline
+  child loads the artifact's tokenizer too (`LOADER_BASELINE`); its KV cache grows with use and is not
+  estimated;
+- ONNX: onnxruntime reads every initializer into its own memory and prepacks the constant weights of its
+  MatMuls (MatMulNBits for int4) for MLAS: a second copy, counted as the weights' size again (an upper
+  bound: the scales are not packed). Not predicted: the library code a session touches (about 36 MiB here),
+  the KV cache onnxruntime-genai allocates per generation (prompt + budget) and the logits.
 """
 
 from __future__ import annotations
@@ -41,6 +58,14 @@ CACHE_TYPE_BYTES = {"f32": 4.0, "f16": 2.0, "bf16": 2.0, "q8_0": 34 / 32, "q5_1"
                     "q4_1": 20 / 32, "q4_0": 18 / 32, "iq4_nl": 18 / 32}
 # ggml types that llama.cpp's CPU backend repacks (ggml-cpu/repack.cpp), by GGMLQuantizationType name
 REPACKED_TYPES = ("Q4_0", "Q4_K", "IQ4_NL")
+# backends whose baseline child also loads the artifact's tokenizer (the backend module's `baseline_load`):
+# what their loader holds besides the weights, measured as the runtime is
+LOADER_BASELINE = {"mlx": "the folder's tokenizer (transformers', with what it imports)"}
+# formats without a header: (what the runtime adds to the size, as a multiple of it, and what that is)
+SIZE_PARTS = {"onnx": (1.0, "onnxruntime's prepacked copy of the MatMul weights")}
+# which child each prediction is for, by name: what the report's memory columns and `edgebench fit` say
+CONFIGURATIONS = {"speed": "the speed child, one sequence in the backend's context",
+                  "suites": "the suites' child, the backend's context (kv) plus a batched one of N x the context (batch kv)"}
 
 
 @dataclass(frozen=True)
@@ -58,17 +83,48 @@ class MemoryPrediction:
     vocab_bytes: int
     compute_bytes: int
     compute_reserved_bytes: int  # llama.cpp's compute buffer as it reserves it (not all resident)
+    batch_kv_bytes: int = 0  # the batched context's KV cache (parallel x n_ctx cells); 0 at one sequence
 
     @property
     def total_bytes(self) -> int:
-        return (self.runtime_bytes + self.weights_bytes + self.repack_bytes + self.kv_bytes + self.vocab_bytes
-                + self.compute_bytes)
+        return (self.runtime_bytes + self.weights_bytes + self.repack_bytes + self.kv_bytes + self.batch_kv_bytes
+                + self.vocab_bytes + self.compute_bytes)
+
+    @property
+    def configuration(self) -> str:
+        """Which child this predicts (a key of CONFIGURATIONS)."""
+        return "suites" if self.parallel > 1 else "speed"
 
     def to_dict(self) -> dict:
         return {**asdict(self), "total_bytes": self.total_bytes}
 
     def fits(self, budget_gb: float) -> bool:
         return self.total_bytes <= budget_gb * 2**30
+
+
+@dataclass(frozen=True)
+class MemoryFit:
+    """The predictions for one artifact's two children: the speed child (one sequence) and, where the plan
+    runs its suites, the suites' child (at the count they run with). The larger decides whether it fits."""
+
+    speed: MemoryPrediction
+    suites: MemoryPrediction | None = None
+
+    @property
+    def larger(self) -> MemoryPrediction:
+        return max((p for p in (self.speed, self.suites) if p is not None), key=lambda p: p.total_bytes)
+
+    @property
+    def total_bytes(self) -> int:
+        return self.larger.total_bytes
+
+    def fits(self, budget_gb: float) -> bool:
+        return self.larger.fits(budget_gb)
+
+    def to_dict(self) -> dict:
+        """The store's "memory" measurement; bench/report_model.py reads this and the older single prediction."""
+        return {"speed": self.speed.to_dict(), "suites": self.suites.to_dict() if self.suites else None,
+                "decides": "suites" if self.larger is self.suites else "speed"}
 
 
 def _field(fields: dict, arch: str, key: str, default=None):
@@ -122,15 +178,16 @@ def weight_bytes(header) -> tuple[int, int]:
 
 def predict(artifact, n_ctx: int, parallel: int = 1, cache_type: str = "f16", repack: bool = False,
             runtime_bytes: int | None = None, gpu_offload: bool = False) -> MemoryPrediction:
-    """The prediction for one artifact (an edge/artifacts.py Artifact) at this context and parallel count.
-    `runtime_bytes` None: measured here once (`runtime_baseline_bytes`). With layers offloaded to a GPU the
-    same total is given, as an upper bound of what the host holds (the basis says so)."""
+    """The prediction for one artifact (an edge/artifacts.py Artifact) at this context and parallel count:
+    parallel 1 is one context (the speed child, a sequential suites child), parallel N > 1 the batched path
+    (the backend's own context and a batched one of N x n_ctx cells). `runtime_bytes` None: measured here
+    once (`runtime_baseline_bytes`). With layers offloaded to a GPU the same total is given, as an upper
+    bound of what the host holds (the basis says so)."""
     if parallel < 1:
         raise EdgebenchError(f"the parallel count must be at least 1 (got {parallel})")
-    runtime = runtime_baseline_bytes(artifact.backend) if runtime_bytes is None else runtime_bytes
     if artifact.format != "gguf":
-        return MemoryPrediction(f"size only ({artifact.format} is not a GGUF: no KV or compute estimate)", n_ctx,
-                                parallel, cache_type, runtime, artifact.size_bytes, 0, 0, 0, 0, 0)
+        return _predict_from_size(artifact, n_ctx, parallel, cache_type, runtime_bytes)
+    runtime = runtime_baseline_bytes(artifact.backend) if runtime_bytes is None else runtime_bytes
     from edge.gguf_header import read_header
 
     header = read_header(Path(artifact.path))
@@ -139,18 +196,40 @@ def predict(artifact, n_ctx: int, parallel: int = 1, cache_type: str = "f16", re
     vocab = VOCAB_ENTRY_BYTES * (int(header.fields.get("tokenizer.ggml.tokens", 0))
                                  + int(header.fields.get("tokenizer.ggml.merges", 0)))
     basis = "gguf header" + (", all on the host: an upper bound where layers are offloaded to a GPU" if gpu_offload else "")
+    own_kv = kv_cache_bytes(header.fields, n_ctx, cache_type)
+    # at N > 1 the batched context holds N x n_ctx cells beside the backend's own (edge/llamacpp_batch.py)
+    batch_kv = kv_cache_bytes(header.fields, n_ctx * parallel, cache_type) if parallel > 1 else 0
     return MemoryPrediction(basis, n_ctx, parallel, cache_type, runtime, weights, repackable if repack else 0,
-                            kv_cache_bytes(header.fields, n_ctx * parallel, cache_type), vocab, touched, reserved)
+                            own_kv, vocab, touched, reserved, batch_kv)
 
 
-# what the speed child imports before it loads a model: its resident memory then is the runtime's baseline
+def _predict_from_size(artifact, n_ctx: int, parallel: int, cache_type: str, runtime_bytes: int | None
+                       ) -> MemoryPrediction:
+    """A format without a header: the runtime's baseline (with its loader's tokenizer where LOADER_BASELINE names
+    the backend), the size, and what SIZE_PARTS says the runtime adds to it."""
+    loads = artifact.backend in LOADER_BASELINE
+    if runtime_bytes is None:
+        runtime_bytes = runtime_baseline_bytes(artifact.backend, str(artifact.path) if loads else None)
+    factor, added = SIZE_PARTS.get(artifact.format, (0.0, ""))
+    basis = (f"size only ({artifact.format} is not a GGUF: no KV or compute estimate"
+             + (f"; runtime includes {LOADER_BASELINE[artifact.backend]}" if loads else "")
+             + (f"; repack is {added}" if factor else "") + ")")
+    return MemoryPrediction(basis, n_ctx, parallel, cache_type, runtime_bytes, artifact.size_bytes,
+                            int(factor * artifact.size_bytes), 0, 0, 0, 0)
+
+
+# what the speed child imports before it loads a model: its resident memory then is the runtime's baseline; with a
+# path, what the backend's loader holds besides the weights too (its module's `baseline_load`, LOADER_BASELINE)
 _BASELINE_CHILD = """
 import importlib, json, sys
+from pathlib import Path
 import edge.speed
 from edge.backend_specs import BACKENDS
 from edge.memory import peak_rss_bytes
 try:
-    importlib.import_module(BACKENDS[sys.argv[1]].module)
+    module = importlib.import_module(BACKENDS[sys.argv[1]].module)
+    if len(sys.argv) > 2:
+        module.baseline_load(Path(sys.argv[2]))
 except ImportError:  # the runtime is missing: opening the backend will say so
     pass
 print(json.dumps(peak_rss_bytes()))
@@ -158,10 +237,11 @@ print(json.dumps(peak_rss_bytes()))
 
 
 @lru_cache(maxsize=None)
-def runtime_baseline_bytes(backend: str) -> int:
-    """Peak resident memory of a fresh child that imports what the speed child imports, and the runtime."""
-    result = subprocess.run([sys.executable, "-c", _BASELINE_CHILD, backend], capture_output=True, text=True,
-                            timeout=120, cwd=Path(__file__).resolve().parent.parent)
+def runtime_baseline_bytes(backend: str, artifact_path: str | None = None) -> int:
+    """Peak resident memory of a fresh child that imports what the speed child imports, and the runtime (and, with
+    `artifact_path`, loads what the backend's loader holds besides the weights: its tokenizer)."""
+    result = subprocess.run([sys.executable, "-c", _BASELINE_CHILD, backend, *filter(None, [artifact_path])],
+                            capture_output=True, text=True, timeout=300, cwd=Path(__file__).resolve().parent.parent)
     if result.returncode != 0:
         raise EdgebenchError(f"could not measure the {backend} runtime's baseline memory: "
                              f"{(result.stderr.strip().splitlines() or ['no output'])[-1]}")

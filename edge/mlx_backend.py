@@ -22,6 +22,14 @@ from edge.errors import EdgebenchError
 from edge.profiles import RuntimeSettings
 
 
+def baseline_load(model_path: Path) -> None:
+    """What loading a folder holds besides its weights: mlx-lm's tokenizer (transformers', with what that imports).
+    edge/memfit.py measures it in a child as part of the runtime's baseline."""
+    from mlx_lm.utils import load_tokenizer
+
+    load_tokenizer(Path(model_path))
+
+
 class MlxBackend:
     """One MLX model folder loaded with mlx-lm."""
 

@@ -418,31 +418,23 @@ def _sustained(artifact: str, backend: str | None, seconds: int, settings, html_
 def fit(
     artifacts: list[str] = typer.Argument(..., help="Artifacts: .gguf files, MLX / ONNX folders, or 'default'."),
     parallel: Parallel = None,
-    measure: bool = typer.Option(False, "--measure", help="Also run each artifact's speed tests (tg64, pp64) in a child "
-                                                          "process and compare its measured peak with the prediction."),
+    measure: bool = typer.Option(False, "--measure", help="Also run each configuration in a child process and compare "
+                                                          "its measured peak with its prediction: the speed tests (tg64, "
+                                                          "pp64) at one sequence and, at --parallel N, N short items "
+                                                          "batched through the suites' child."),
     profile: Profile = None,
     threads: Threads = None,
     repack: Repack = None,
     json_out: bool = typer.Option(False, "--json", help="Print the predictions (and measurements) as JSON."),
 ) -> None:
-    """Predict each artifact's peak resident memory (weights, KV cache, compute buffer) against the profile's budget."""
-    from bench.execute import predict_memory
-    from edge.artifacts import identify
-    from edge.speed import run_speed
+    """Predict each artifact's peak resident memory (weights, KV cache, compute buffer) against the profile's budget:
+    the speed child at one sequence and, at --parallel N, the suites' child at N."""
+    from bench.execute import fit_rows
     from edgebench.console import fit_table, print_tables
 
-    # the count a run here would decode with (--parallel, $EDGEBENCH_PARALLEL, the profile): each sequence
-    # gets the whole context, so the KV cache grows with it
+    # the count a run here would decode with (--parallel, $EDGEBENCH_PARALLEL, the profile)
     settings = settings_from_flags(profile, threads, repack, parallel)
-    found = [identify(a) for a in artifacts]
-    predictions = predict_memory(found, settings)
-    rows = []
-    for artifact in found:
-        row = {"artifact": str(artifact.path), "label": artifact.label, **predictions[artifact.path].to_dict(),
-               "budget_gb": settings.memory_budget_gb, "fits": predictions[artifact.path].fits(settings.memory_budget_gb)}
-        if measure:
-            row["measured_peak_bytes"] = run_speed(artifact, settings, PLAN.speed)["peak_rss_bytes"]
-        rows.append(row)
+    rows = fit_rows(artifacts, settings, measure)
     if json_out:
         print(json.dumps(rows, indent=2))
     else:

@@ -258,21 +258,26 @@ def energy_line(energy: dict, tests: list[dict]) -> str:
 
 
 def fit_table(rows: list[dict]) -> Table:
-    """edgebench fit: the predicted peak by part, the budget, and the measured peak where it was measured."""
+    """edgebench fit: per artifact and child configuration, the predicted peak by part, the budget, and the
+    measured peak of that same configuration where it was measured."""
+    from edge.memfit import CONFIGURATIONS
+
     table = Table(title="Memory fit (MiB, predicted peak resident memory of the model's process)", title_justify="left")
-    parts = ("runtime", "weights", "repack", "kv", "vocab", "compute")
-    for col in ("artifact", *parts, "predicted", "measured", "error", "fits"):
-        table.add_column(col, justify="left" if col == "artifact" else "right")
+    parts = ("runtime", "weights", "repack", "kv", "batch_kv", "vocab", "compute")
+    for col in ("artifact", "child", *(p.replace("_", " ") for p in parts), "predicted", "measured", "error", "fits"):
+        table.add_column(col, justify="left" if col in ("artifact", "child") else "right")
     for r in rows:
         measured = r.get("measured_peak_bytes")
         error = f"{100 * (r['total_bytes'] - measured) / measured:+.1f}%" if measured else "-"
-        table.add_row(r["label"], *(f"{r[p + '_bytes'] / 2**20:.1f}" for p in parts), f"{r['total_bytes'] / 2**20:.1f}",
-                      f"{measured / 2**20:.1f}" if measured else "-", error,
+        child = f"{r.get('configuration', 'speed')} @{r['parallel']}"
+        table.add_row(r["label"], child, *(f"{r.get(p + '_bytes', 0) / 2**20:.1f}" for p in parts),
+                      f"{r['total_bytes'] / 2**20:.1f}", f"{measured / 2**20:.1f}" if measured else "-", error,
                       "yes" if r["fits"] else f"no (budget {r['budget_gb']:g} GiB)")
     first = rows[0] if rows else {}
-    table.caption = (f"context {first.get('n_ctx')} x {first.get('parallel')} sequence(s), KV cache "
-                     f"{first.get('cache_type')}; basis: {', '.join(sorted({r['basis'] for r in rows}))}; compute is the part "
-                     "a prompt batch touches (llama.cpp reserves more, resident only where every position's logits are kept)")
+    table.caption = (f"context {first.get('n_ctx')}, KV cache {first.get('cache_type')}; speed @1: {CONFIGURATIONS['speed']}; "
+                     f"suites @N: {CONFIGURATIONS['suites']}, measured on N short items; fits: the larger of the two; "
+                     f"basis: {', '.join(sorted({r['basis'] for r in rows}))}; compute is the part a prompt batch touches "
+                     "(llama.cpp reserves more, resident only where every position's logits are kept)")
     table.caption_justify = "left"
     return table
 

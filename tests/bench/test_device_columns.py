@@ -18,9 +18,9 @@ SPEED = {"tests": [{"test": "pp64", "n_depth": 0, "avg_ts": 500.0, "avg_ns": 1e8
 NO_ENERGY = {**SPEED, "energy": {"method": None, "methods": {"rapl": "unavailable: no RAPL zones under /x"}}}
 
 
-def row(speed: dict, memory: dict | None) -> ReportRow:
+def row(speed: dict, memory: dict | None, suites_memory: dict | None = None) -> ReportRow:
     return ReportRow(Measured("run", "dev", "gguf:q4_k_m", "h", False, 100 * MIB, 4.9, SpeedResult.parse(speed),
-                              memory=memory))
+                              memory=memory, suites_memory=suites_memory))
 
 
 def cell(r: ReportRow, key: str) -> str:
@@ -57,6 +57,32 @@ def test_the_prediction_stands_beside_the_measured_peak():
     assert cell(row(SPEED, None), "predicted_rss_mib") == "-"
     no_speed = ReportRow(Measured("run", "dev", "gguf:q2_k", "h", False, 1, 1.0, memory={"total_bytes": 9 * 2**30}))
     assert cell(no_speed, "predicted_rss_mib") == "9216"  # skipped: predicted, never measured
+
+
+def prediction(mib: int, parallel: int) -> dict:
+    return {"total_bytes": mib * MIB, "parallel": parallel, "n_ctx": 4096}
+
+
+def test_each_prediction_is_compared_with_its_own_childs_peak():
+    # the speed child ran one sequence, the suites' child 4: neither prediction is set against the other's peak
+    memory = {"speed": prediction(262, 1), "suites": prediction(600, 4), "decides": "suites"}
+    r = row(SPEED, memory, {"peak_rss_bytes": 580 * MIB, "runtime_bytes": 45 * MIB, "parallel": 4})
+    assert cell(r, "predicted_rss_mib") == "262 (+5%)" and cell(r, "suites_predicted_rss_mib") == "600 @4 (+3%)"
+    got = record(r)
+    assert got["prediction_error_pct"] == 4.8 and got["suites_prediction_error_pct"] == 3.4
+    assert got["suites_peak_rss_mib"] == 580 and got["suites_parallel"] == 4
+    assert "speed = the speed child, one sequence at a context of 4096" in footnote([r])
+    # suites not run yet (or skipped): the prediction stands alone
+    assert cell(row(SPEED, memory), "suites_predicted_rss_mib") == "600 @4"
+
+
+def test_an_older_single_prediction_still_renders_like_with_like():
+    # at one sequence it was the speed child's; at 4 it was made for the suites, and nothing here measured those
+    assert cell(row(SPEED, prediction(262, 1)), "predicted_rss_mib") == "262 (+5%)"
+    older = row(SPEED, prediction(400, 4))
+    assert cell(older, "predicted_rss_mib") == "-" and record(older)["prediction_error_pct"] is None
+    assert cell(older, "suites_predicted_rss_mib") == "400 @4"
+    assert "suites_predicted_rss_mib" not in record(row(SPEED, prediction(262, 1)))  # an optional column, absent
 
 
 def sustained(first_throttle, source) -> dict:

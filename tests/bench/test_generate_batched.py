@@ -115,3 +115,5 @@ def test_the_worker_batches_only_where_asked_and_able(monkeypatch, parallel, bat
                               (8,), None, events.append)
     assert backend.calls == expected
     assert sorted(e["result"].item.id for e in events if "result" in e) == sorted(LENGTHS)
+    memory = events[-1]["memory"]  # the child's peak ends its events, with the count it really ran
+    assert memory["parallel"] == (parallel if batched else 1) and 0 < memory["runtime_bytes"] <= memory["peak_rss_bytes"]

@@ -1,4 +1,5 @@
-"""Memory fit (edge/memfit.py): the parts from the header, the budget check, and the prediction against a real peak."""
+"""Memory fit (edge/memfit.py): the parts from the header, the budget check, the speed and the suites' children, and
+the prediction against a real peak."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 
 from edge.artifacts import Artifact, identify
 from edge.errors import EdgebenchError
-from edge.memfit import compute_bytes, error_pct, kv_cache_bytes, predict
+from edge.memfit import MemoryFit, compute_bytes, error_pct, kv_cache_bytes, predict
 from edge.profiles import RuntimeSettings
 from tests.conftest import needs_llama
 
@@ -46,11 +47,13 @@ def test_reserved_compute_buffer_matches_llama_cpp():
 
 
 def test_a_folder_artifact_is_predicted_from_its_size_and_says_so(tmp_path):
-    artifact = Artifact(tmp_path, "onnx", "int4", 300 * MIB, 0, "m")
-    prediction = predict(artifact, 4096, runtime_bytes=40 * MIB)
-    assert prediction.basis.startswith("size only")
-    assert prediction.total_bytes == 340 * MIB
-    assert prediction.fits(0.5) and not prediction.fits(0.3)
+    mlx = predict(Artifact(tmp_path, "mlx", "4bit", 300 * MIB, 0, "m"), 4096, runtime_bytes=40 * MIB)
+    assert mlx.basis.startswith("size only") and "tokenizer" in mlx.basis
+    assert mlx.total_bytes == 340 * MIB
+    assert mlx.fits(0.5) and not mlx.fits(0.3)
+    # onnxruntime keeps the initializers it read and prepacks the MatMul weights: the size twice
+    onnx = predict(Artifact(tmp_path, "onnx", "int4", 300 * MIB, 0, "m"), 4096, runtime_bytes=40 * MIB)
+    assert onnx.repack_bytes == 300 * MIB and onnx.total_bytes == 640 * MIB and "prepacked" in onnx.basis
 
 
 def test_parallel_below_one_is_refused(tmp_path):
@@ -71,8 +74,30 @@ def test_prediction_from_the_embedded_header(default_gguf):
     assert small.weights_bytes <= artifact.size_bytes  # tensor data, without the header
     assert large.weights_bytes > 0.9 * artifact.size_bytes
     assert large.repack_bytes == 0  # Q4_1 is not a type llama.cpp repacks
-    assert predict(artifact, 4096, parallel=2, runtime_bytes=0).kv_bytes == 2 * large.kv_bytes
+    two = predict(artifact, 4096, parallel=2, runtime_bytes=0)
+    assert two.kv_bytes == large.kv_bytes and two.batch_kv_bytes == 2 * large.kv_bytes  # its own context, and the batch's
     assert "upper bound" in predict(artifact, 4096, runtime_bytes=0, gpu_offload=True).basis
+
+
+def test_n_sequences_add_the_batched_context_beside_the_backends_own(default_gguf):
+    # edge/llamacpp_batch.py keeps the backend's context and opens one of N x n_ctx cells: both KV caches are
+    # resident (llama.cpp clears them), only the batched one decodes (N rows of logits)
+    artifact = identify(default_gguf)
+    one, four = predict(artifact, 4096, 1, runtime_bytes=0), predict(artifact, 4096, 4, runtime_bytes=0)
+    assert (one.configuration, four.configuration) == ("speed", "suites")
+    assert one.batch_kv_bytes == 0 and four.kv_bytes == one.kv_bytes == 90 * MIB and four.batch_kv_bytes == 360 * MIB
+    n_vocab = 49152
+    assert four.compute_bytes - one.compute_bytes == 3 * 4 * n_vocab
+    assert four.total_bytes - one.total_bytes == 360 * MIB + 3 * 4 * n_vocab
+
+
+def test_the_larger_prediction_decides_the_fit(tmp_path):
+    speed = predict(Artifact(tmp_path, "mlx", "4bit", 300 * MIB, 0, "m"), 4096, runtime_bytes=0)
+    suites = MemoryFit(speed, predict(Artifact(tmp_path, "mlx", "4bit", 700 * MIB, 0, "m"), 4096, runtime_bytes=0))
+    assert suites.larger is suites.suites and suites.total_bytes == 700 * MIB
+    assert speed.fits(0.5) and not suites.fits(0.5)
+    assert suites.to_dict()["decides"] == "suites" and MemoryFit(speed).to_dict() == {
+        "speed": speed.to_dict(), "suites": None, "decides": "speed"}
 
 
 def test_run_plan_skips_what_would_not_fit(default_gguf):
@@ -83,6 +108,22 @@ def test_run_plan_skips_what_would_not_fit(default_gguf):
     prediction = predict_memory([artifact], settings)[artifact.path]
     assert prediction.total_bytes > artifact.size_bytes  # not the size-only check any more
     assert not prediction.fits(settings.memory_budget_gb) and prediction.fits(1.0)
+
+
+def test_the_skip_uses_the_suites_prediction_at_n(tmp_path, default_gguf):
+    from bench.execute import PlanConfig, predict_memory, run_plan
+    from bench.store import Store
+
+    artifact = identify(default_gguf)
+    # 0.5 GiB holds the speed child (about 250 MiB) but not 4 sequences of 4096 tokens beside it (about 610)
+    settings = RuntimeSettings(threads=1, gpu_layers=0, memory_budget_gb=0.5, repack=False, parallel=4)
+    fit = predict_memory([artifact], settings)[artifact.path]
+    assert fit.speed.fits(0.5) and fit.suites.parallel == 4 and not fit.fits(0.5)
+    assert predict_memory([artifact], settings, lambda a: False)[artifact.path].fits(0.5)  # no suites: speed alone
+    config = PlanConfig(suites=("disposition",), limits={"disposition": 1}, speed=None, drift=False)
+    with Store.open(tmp_path / "run", write=True) as store, pytest.raises(
+            EdgebenchError, match=r"needs 0\.\d+ GiB in its suites child \(predicted, at 4 sequence"):
+        run_plan(store, [artifact], None, config, settings, {"os": "linux"})
 
 
 @pytest.mark.embedded
@@ -96,3 +137,27 @@ def test_prediction_is_within_15_percent_of_the_measured_peak(default_gguf):
     config = SpeedConfig(prompt_sizes=(64,), gen_tokens=8, depths=(0,), repetitions=1, warmup=0, load_repetitions=1)
     measured = run_speed(artifact, settings, config)["peak_rss_bytes"]
     assert abs(error_pct(prediction.total_bytes, measured)) < 15, (prediction.to_dict(), measured)
+
+
+
+def test_the_suites_childs_peak_is_kept_at_its_largest(tmp_path):
+    from bench.execute import SUITES_MEMORY, _record_suites_memory
+    from bench.store import Store
+
+    with Store.open(tmp_path / "run", write=True) as store:
+        for peak in (300, 500, 400, None):  # three children (a resumed run, --until-decided's chunks), one that said nothing
+            _record_suites_memory(store, "h", "llamacpp", peak and {"peak_rss_bytes": peak, "runtime_bytes": 40, "parallel": 4})
+        assert store.measurement("h", "llamacpp", SUITES_MEMORY)["peak_rss_bytes"] == 500
+
+
+@pytest.mark.embedded
+@needs_llama
+def test_prediction_at_n_is_within_15_percent_of_the_batched_childs_peak(default_gguf):
+    from bench.generate import measure_suites_peak
+
+    settings = RuntimeSettings(threads=1, gpu_layers=0, n_ctx=1024, repack=False)
+    artifact = identify(default_gguf)
+    prediction = predict(artifact, settings.n_ctx, parallel=3, repack=False)
+    measured = measure_suites_peak("llamacpp", artifact.path, settings, 3, max_tokens=2)
+    assert measured["parallel"] == 3 and 0 < measured["runtime_bytes"] < measured["peak_rss_bytes"]
+    assert abs(error_pct(prediction.total_bytes, measured["peak_rss_bytes"])) < 15, (prediction.to_dict(), measured)

@@ -20,16 +20,20 @@ def test_bad_sustain_flags_are_one_line():
 @pytest.mark.embedded
 @needs_llama
 def test_fit_predicts_the_embedded_model(default_gguf):
-    result = edgebench("fit", str(default_gguf), "--threads", "1", "--parallel", "1", "--json")
+    # at 4 sequences: the speed child (one sequence) and the suites' child (its own context and the batched one)
+    result = edgebench("fit", str(default_gguf), "--threads", "1", "--parallel", "4", "--json")
     assert result.returncode == 0, result.stderr
-    (row,) = json.loads(result.stdout)
-    assert row["basis"] == "gguf header" and row["fits"] and row["kv_bytes"] == 90 * 2**20
-    assert row["total_bytes"] == sum(row[f"{part}_bytes"] for part in ("runtime", "weights", "repack", "kv", "vocab",
-                                                                          "compute"))
+    speed, suites = json.loads(result.stdout)
+    assert (speed["configuration"], speed["parallel"], suites["configuration"], suites["parallel"]) == ("speed", 1, "suites", 4)
+    assert speed["basis"] == "gguf header" and speed["fits"] and speed["kv_bytes"] == suites["kv_bytes"] == 90 * 2**20
+    assert speed["batch_kv_bytes"] == 0 and suites["batch_kv_bytes"] == 360 * 2**20
+    for row in (speed, suites):
+        assert row["total_bytes"] == sum(row[f"{part}_bytes"] for part in ("runtime", "weights", "repack", "kv",
+                                                                              "batch_kv", "vocab", "compute"))
     # without --parallel, the count a run here would use: the profile's (rpi5: 2 sequences, each a whole context)
     pi = edgebench("fit", str(default_gguf), "--threads", "1", "--profile", "rpi5", "--json", env={"EDGEBENCH_PARALLEL": ""})
     assert pi.returncode == 0, pi.stderr
-    assert json.loads(pi.stdout)[0]["kv_bytes"] == 2 * 90 * 2**20
+    assert json.loads(pi.stdout)[-1]["batch_kv_bytes"] == 2 * 90 * 2**20
 
 
 @pytest.mark.embedded
