@@ -39,7 +39,7 @@ from edge.artifacts import Artifact, artifact_identity
 from edge.backend import Sampling
 from edge.drift import build_reference_isolated, run_drift_isolated
 from edge.errors import EdgebenchError
-from edge.memfit import MemoryFit, predict
+from edge.memfit import MemoryFit, predict, speed_lengths
 from edge.isolation import RuntimeCrash
 from edge.backend_specs import batches, slow_paths
 from edge.speed import SpeedConfig, run_speed
@@ -184,7 +184,8 @@ def run_plan(store: Store, artifacts: list[Artifact], reference: Artifact | None
     store.set_meta("suites", specs)  # reports and comparisons read the suites' facts from here
     notes = store.meta("notes", {})
     # the suites' child at each artifact's own parallel count, where its suites run
-    predictions = predict_memory(artifacts, settings, lambda a: runs_suites(config, a, host))
+    predictions = predict_memory(artifacts, settings, lambda a: runs_suites(config, a, host),
+                                 lambda a: speed_config(config, a, host.get("os")))
     fitting = [a for a in artifacts if predictions[a.path].fits(settings.memory_budget_gb)]
     if artifacts and not fitting:
         smallest = min(artifacts, key=lambda a: predictions[a.path].total_bytes)
@@ -272,9 +273,11 @@ def _until_decided(run: _Run, measured: list[tuple[str, Artifact]], reference: A
                       lambda record: run.store.set_meta(META_KEY, record), run.config.seed)
 
 
-def predict_memory(artifacts: list[Artifact], settings, with_suites=lambda artifact: True) -> dict[Path, MemoryFit]:
+def predict_memory(artifacts: list[Artifact], settings, with_suites=lambda artifact: True,
+                   speed_for=lambda artifact: PlanConfig().speed) -> dict[Path, MemoryFit]:
     """Each artifact's predicted peak resident memory at the run's context: its speed child (one sequence) and,
-    where `with_suites(artifact)`, its suites' child at the count they run with (suite_parallel)."""
+    where `with_suites(artifact)`, its suites' child at the count they run with (suite_parallel). `speed_for(artifact)`:
+    the speed tests its speed child runs (their lengths size ONNX's per-generation KV cache and logits; None: none)."""
     repack = settings.repack
     if repack is None and any(a.format == "gguf" for a in artifacts):  # not resolved against a profile
         from edge.repack import choose_for_this_host
@@ -282,7 +285,9 @@ def predict_memory(artifacts: list[Artifact], settings, with_suites=lambda artif
         repack = choose_for_this_host().enabled
 
     def at(artifact: Artifact, parallel: int):
-        return predict(artifact, settings.n_ctx, parallel, repack=bool(repack), gpu_offload=settings.gpu_layers != 0)
+        speed = speed_for(artifact)
+        return predict(artifact, settings.n_ctx, parallel, repack=bool(repack), gpu_offload=settings.gpu_layers != 0,
+                       lengths=speed_lengths(speed) if speed else None)
 
     return {a.path: MemoryFit(at(a, 1), at(a, suite_parallel(settings, a.backend)) if with_suites(a) else None)
             for a in artifacts}
@@ -299,8 +304,9 @@ def fit_rows(specs: list, settings, measure: bool = False) -> list[dict]:
 
     found = [identify(a) for a in specs]
     batched = {a.path: suite_parallel(settings, a.backend) > 1 for a in found}
-    predictions = predict_memory(found, settings, lambda a: batched[a.path])
     host_os = platform.system().lower()  # as edge/host.py names it
+    speeds = {a.path: speed_config(PlanConfig(), a, host_os) for a in found}  # MLX on Linux: the short tests of a run
+    predictions = predict_memory(found, settings, lambda a: batched[a.path], lambda a: speeds[a.path])
     rows = []
     for artifact in found:
         fit = predictions[artifact.path]
@@ -308,13 +314,18 @@ def fit_rows(specs: list, settings, measure: bool = False) -> list[dict]:
             row = {"artifact": str(artifact.path), "label": artifact.label, "configuration": prediction.configuration,
                    **prediction.to_dict(), "budget_gb": settings.memory_budget_gb, "fits": fit.fits(settings.memory_budget_gb)}
             if measure and prediction is fit.speed:
-                slow = SLOW_PATHS.get((artifact.backend, host_os))  # MLX on Linux: the short speed tests of a run
-                row["measured_peak_bytes"] = run_speed(artifact, settings, (slow or PlanConfig()).speed)["peak_rss_bytes"]
+                row["measured_peak_bytes"] = run_speed(artifact, settings, speeds[artifact.path])["peak_rss_bytes"]
             elif measure:
                 memory = measure_suites_peak(artifact.backend, artifact.path, settings, prediction.parallel) or {}
                 row["measured_peak_bytes"] = memory.get("peak_rss_bytes")
             rows.append(row)
     return rows
+
+
+def speed_config(config: PlanConfig, artifact: Artifact, host_os: str | None) -> SpeedConfig | None:
+    """The speed tests the plan runs for this artifact on this host: a slow path's short ones, or the plan's."""
+    slow = SLOW_PATHS.get((artifact.backend, host_os))
+    return slow.speed if slow and config.speed else config.speed
 
 
 def runs_suites(config: PlanConfig, artifact: Artifact, host: dict) -> bool:

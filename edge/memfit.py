@@ -33,10 +33,16 @@ their size, with what the runtime is known to add to it (`SIZE_PARTS`), and the 
   imports far more than mlx-lm does (sympy and accelerate here, where torch is installed): the baseline
   child loads the artifact's tokenizer too (`LOADER_BASELINE`); its KV cache grows with use and is not
   estimated;
-- ONNX: onnxruntime reads every initializer into its own memory and prepacks the constant weights of its
-  MatMuls (MatMulNBits for int4) for MLAS: a second copy, counted as the weights' size again (an upper
-  bound: the scales are not packed). Not predicted: the library code a session touches (about 36 MiB here),
-  the KV cache onnxruntime-genai allocates per generation (prompt + budget) and the logits.
+- ONNX: onnxruntime reads every initializer into its own memory (or maps it from model.onnx.data) and
+  prepacks the constant weights of its MatMuls (MatMulNBits for int4) for MLAS: a second copy, counted as
+  the weights' size again (an upper bound: the scales are not packed). Per generation onnxruntime-genai
+  allocates a KV cache and a logits buffer, sized from the folder's genai_config.json at the lengths the
+  child generates with (`onnx_generation_bytes`, `speed_lengths`: the speed child's tests): the KV cache
+  (kv) holds max_length positions, the prompt + budget + 1 edge/onnx_backend.py sets, float32 (layers x 2 x
+  kv heads x max_length x head size x 4; past and present apart where past_present_share_buffer is off:
+  twice that), and the logits (compute) are [largest prompt, vocab] float32, the prompt appended in one
+  go. The library code a session touches (`LIBRARY_PAGES`, library) is a fitted constant: it needs a
+  session over the artifact's graph, which reads its weights, so the baseline child cannot measure it.
 """
 
 from __future__ import annotations
@@ -63,6 +69,13 @@ REPACKED_TYPES = ("Q4_0", "Q4_K", "IQ4_NL")
 LOADER_BASELINE = {"mlx": "the folder's tokenizer (transformers', with what it imports)"}
 # formats without a header: (what the runtime adds to the size, as a multiple of it, and what that is)
 SIZE_PARTS = {"onnx": (1.0, "onnxruntime's prepacked copy of the MatMul weights")}
+# library code pages a backend's session touches beyond what importing it maps (RssFile grows by them), by backend.
+# ONNX, fitted on this machine (onnxruntime 1.32, onnxruntime-genai 0.18, the embedded model's onnx:int4, 1 thread):
+# from import to after pp64 and tg64, libonnxruntime.so's resident pages grow 3.4 -> 19.9 MiB, libonnxruntime-genai.so's
+# 2.3 -> 6.6 and libcrypto.so.3 (mapped after the load) adds 3.3: 24.1 MiB (/proc/self/smaps). RssFile grows 41.2
+# MiB in all; the other 17.1 are model.onnx.data's mapped initializers, which the weights and repack parts count.
+LIBRARY_PAGES = {"onnx": int(24.1 * MIB)}
+ONNX_IO_BYTES = 4  # float32 KV cache and logits: the model builder's CPU int4 graphs (past_key_values.*, logits)
 # which child each prediction is for, by name: what the report's memory columns and `edgebench fit` say
 CONFIGURATIONS = {"speed": "the speed child, one sequence in the backend's context",
                   "suites": "the suites' child, the backend's context (kv) plus a batched one of N x the context (batch kv)"}
@@ -84,11 +97,12 @@ class MemoryPrediction:
     compute_bytes: int
     compute_reserved_bytes: int  # llama.cpp's compute buffer as it reserves it (not all resident)
     batch_kv_bytes: int = 0  # the batched context's KV cache (parallel x n_ctx cells); 0 at one sequence
+    library_bytes: int = 0  # library code pages a session touches beyond the import (LIBRARY_PAGES)
 
     @property
     def total_bytes(self) -> int:
-        return (self.runtime_bytes + self.weights_bytes + self.repack_bytes + self.kv_bytes + self.batch_kv_bytes
-                + self.vocab_bytes + self.compute_bytes)
+        return (self.runtime_bytes + self.library_bytes + self.weights_bytes + self.repack_bytes + self.kv_bytes
+                + self.batch_kv_bytes + self.vocab_bytes + self.compute_bytes)
 
     @property
     def configuration(self) -> str:
@@ -176,17 +190,47 @@ def weight_bytes(header) -> tuple[int, int]:
     return total, repackable
 
 
+def speed_lengths(config) -> tuple[int, int]:
+    """(largest prompt appended in one go, longest max_length) of the speed child's tests (an edge/speed.py
+    SpeedConfig), as edge/onnx_backend.py's timed_decode runs them: a pp<N> test appends N tokens and sets
+    max_length N + 1; a tg<N> test at depth D appends max(D, 1) tokens and sets max_length max(D, 1) + N + 1."""
+    from edge.speed import speed_tests
+
+    prompts = [(n_prompt, n_prompt + 1) if not n_gen else (max(n_depth, 1), max(n_depth, 1) + n_gen + 1)
+               for _, n_prompt, n_gen, n_depth in speed_tests(config)]
+    return max((p for p, _ in prompts), default=0), max((m for _, m in prompts), default=0)
+
+
+def onnx_generation_bytes(folder: Path, prompt_tokens: int, max_length: int) -> tuple[int, int]:
+    """(KV cache, logits) bytes onnxruntime-genai allocates for one generation of `max_length` positions whose
+    prompt of `prompt_tokens` is appended in one go, from the folder's genai_config.json (see the module docstring)."""
+    try:
+        config = json.loads((Path(folder) / "genai_config.json").read_text(encoding="utf-8"))
+        model, decoder = config["model"], config["model"]["decoder"]
+        n_layer, n_head_kv = int(decoder["num_hidden_layers"]), int(decoder["num_key_value_heads"])
+        head_size, n_vocab = int(decoder["head_size"]), int(model["vocab_size"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise EdgebenchError(f"cannot predict the KV cache and logits of {folder}: its genai_config.json lacks "
+                             f"layers, kv heads, head size or vocab size ({exc})")
+    shared = config.get("search", {}).get("past_present_share_buffer", True)
+    kv = n_layer * 2 * n_head_kv * max_length * head_size * ONNX_IO_BYTES * (1 if shared else 2)
+    return kv, prompt_tokens * n_vocab * ONNX_IO_BYTES
+
+
 def predict(artifact, n_ctx: int, parallel: int = 1, cache_type: str = "f16", repack: bool = False,
-            runtime_bytes: int | None = None, gpu_offload: bool = False) -> MemoryPrediction:
+            runtime_bytes: int | None = None, gpu_offload: bool = False,
+            lengths: tuple[int, int] | None = None) -> MemoryPrediction:
     """The prediction for one artifact (an edge/artifacts.py Artifact) at this context and parallel count:
     parallel 1 is one context (the speed child, a sequential suites child), parallel N > 1 the batched path
     (the backend's own context and a batched one of N x n_ctx cells). `runtime_bytes` None: measured here
     once (`runtime_baseline_bytes`). With layers offloaded to a GPU the same total is given, as an upper
-    bound of what the host holds (the basis says so)."""
+    bound of what the host holds (the basis says so). `lengths`: (largest prompt, longest max_length) the
+    child generates with (`speed_lengths`), for backends that size their buffers per generation (ONNX);
+    None: those buffers are not estimated."""
     if parallel < 1:
         raise EdgebenchError(f"the parallel count must be at least 1 (got {parallel})")
     if artifact.format != "gguf":
-        return _predict_from_size(artifact, n_ctx, parallel, cache_type, runtime_bytes)
+        return _predict_from_size(artifact, n_ctx, parallel, cache_type, runtime_bytes, lengths)
     runtime = runtime_baseline_bytes(artifact.backend) if runtime_bytes is None else runtime_bytes
     from edge.gguf_header import read_header
 
@@ -203,19 +247,29 @@ def predict(artifact, n_ctx: int, parallel: int = 1, cache_type: str = "f16", re
                             own_kv, vocab, touched, reserved, batch_kv)
 
 
-def _predict_from_size(artifact, n_ctx: int, parallel: int, cache_type: str, runtime_bytes: int | None
-                       ) -> MemoryPrediction:
+def _predict_from_size(artifact, n_ctx: int, parallel: int, cache_type: str, runtime_bytes: int | None,
+                       lengths: tuple[int, int] | None = None) -> MemoryPrediction:
     """A format without a header: the runtime's baseline (with its loader's tokenizer where LOADER_BASELINE names
-    the backend), the size, and what SIZE_PARTS says the runtime adds to it."""
+    the backend), the size, what SIZE_PARTS says the runtime adds to it, the library pages its session touches
+    (LIBRARY_PAGES) and, for an onnxruntime-genai folder at known lengths, its KV cache and logits."""
     loads = artifact.backend in LOADER_BASELINE
     if runtime_bytes is None:
         runtime_bytes = runtime_baseline_bytes(artifact.backend, str(artifact.path) if loads else None)
     factor, added = SIZE_PARTS.get(artifact.format, (0.0, ""))
-    basis = (f"size only ({artifact.format} is not a GGUF: no KV or compute estimate"
+    library = LIBRARY_PAGES.get(artifact.backend, 0)
+    kv = logits = 0
+    per_generation = (artifact.format == "onnx" and lengths is not None
+                      and (Path(artifact.path) / "genai_config.json").is_file())
+    if per_generation:
+        kv, logits = onnx_generation_bytes(Path(artifact.path), *lengths)
+    estimate = (f"KV cache and logits from genai_config.json at a {lengths[0]}-token prompt and max_length {lengths[1]}"
+                if per_generation else "no KV or compute estimate")
+    basis = (f"{'size and genai_config.json' if per_generation else 'size only'} ({artifact.format} is not a GGUF: {estimate}"
              + (f"; runtime includes {LOADER_BASELINE[artifact.backend]}" if loads else "")
-             + (f"; repack is {added}" if factor else "") + ")")
+             + (f"; repack is {added}" if factor else "")
+             + ("; library is the library code a session touches, fitted" if library else "") + ")")
     return MemoryPrediction(basis, n_ctx, parallel, cache_type, runtime_bytes, artifact.size_bytes,
-                            int(factor * artifact.size_bytes), 0, 0, 0, 0)
+                            int(factor * artifact.size_bytes), kv, 0, logits, 0, library_bytes=library)
 
 
 # what the speed child imports before it loads a model: its resident memory then is the runtime's baseline; with a

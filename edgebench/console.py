@@ -263,7 +263,7 @@ def fit_table(rows: list[dict]) -> Table:
     from edge.memfit import CONFIGURATIONS
 
     table = Table(title="Memory fit (MiB, predicted peak resident memory of the model's process)", title_justify="left")
-    parts = ("runtime", "weights", "repack", "kv", "batch_kv", "vocab", "compute")
+    parts = ("runtime", "library", "weights", "repack", "kv", "batch_kv", "vocab", "compute")
     for col in ("artifact", "child", *(p.replace("_", " ") for p in parts), "predicted", "measured", "error", "fits"):
         table.add_column(col, justify="left" if col in ("artifact", "child") else "right")
     for r in rows:
@@ -277,7 +277,8 @@ def fit_table(rows: list[dict]) -> Table:
     table.caption = (f"context {first.get('n_ctx')}, KV cache {first.get('cache_type')}; speed @1: {CONFIGURATIONS['speed']}; "
                      f"suites @N: {CONFIGURATIONS['suites']}, measured on N short items; fits: the larger of the two; "
                      f"basis: {', '.join(sorted({r['basis'] for r in rows}))}; compute is the part a prompt batch touches "
-                     "(llama.cpp reserves more, resident only where every position's logits are kept)")
+                     "(llama.cpp reserves more, resident only where every position's logits are kept; ONNX: the logits of the "
+                     "largest prompt); library: the library code an ONNX session touches (fitted)")
     table.caption_justify = "left"
     return table
 

@@ -9,7 +9,8 @@ import pytest
 
 from edge.artifacts import Artifact, identify
 from edge.errors import EdgebenchError
-from edge.memfit import MemoryFit, compute_bytes, error_pct, kv_cache_bytes, predict
+from edge.memfit import (LIBRARY_PAGES, MemoryFit, compute_bytes, error_pct, kv_cache_bytes, onnx_generation_bytes,
+                         predict, speed_lengths)
 from edge.profiles import RuntimeSettings
 from tests.conftest import needs_llama
 
@@ -52,8 +53,63 @@ def test_a_folder_artifact_is_predicted_from_its_size_and_says_so(tmp_path):
     assert mlx.total_bytes == 340 * MIB
     assert mlx.fits(0.5) and not mlx.fits(0.3)
     # onnxruntime keeps the initializers it read and prepacks the MatMul weights: the size twice
-    onnx = predict(Artifact(tmp_path, "onnx", "int4", 300 * MIB, 0, "m"), 4096, runtime_bytes=40 * MIB)
-    assert onnx.repack_bytes == 300 * MIB and onnx.total_bytes == 640 * MIB and "prepacked" in onnx.basis
+    # (and its session touches LIBRARY_PAGES of library code); no genai_config.json: no KV cache or logits
+    onnx = predict(Artifact(tmp_path, "onnx", "int4", 300 * MIB, 0, "m"), 4096, runtime_bytes=40 * MIB,
+                   lengths=(64, 66))
+    assert onnx.repack_bytes == 300 * MIB and "prepacked" in onnx.basis
+    assert onnx.library_bytes == LIBRARY_PAGES["onnx"] and onnx.total_bytes == 640 * MIB + onnx.library_bytes
+    assert onnx.kv_bytes == onnx.compute_bytes == 0 and onnx.basis.startswith("size only")
+
+
+def _genai_folder(folder: Path, share_buffer: bool = True) -> Path:
+    """A fake onnxruntime-genai folder: the embedded SmolLM2-135M's genai_config.json fields that the prediction reads."""
+    import json
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "genai_config.json").write_text(json.dumps({
+        "model": {"vocab_size": 49152, "decoder": {"num_hidden_layers": 30, "num_key_value_heads": 3, "head_size": 64,
+                                                   "num_attention_heads": 9, "hidden_size": 576}},
+        "search": {"past_present_share_buffer": share_buffer, "max_length": 8192}}))
+    return folder
+
+
+def test_onnx_kv_cache_and_logits_come_from_genai_config(tmp_path):
+    folder = _genai_folder(tmp_path / "onnx")
+    kv, logits = onnx_generation_bytes(folder, 64, 66)
+    assert kv == 30 * 2 * 3 * 66 * 64 * 4  # float32 keys and values for max_length positions: 2.9 MiB
+    assert logits == 64 * 49152 * 4 == 12 * MIB  # [prompt, vocab] float32
+    # past and present apart: both held at once
+    assert onnx_generation_bytes(_genai_folder(tmp_path / "apart", share_buffer=False), 64, 66)[0] == 2 * kv
+    onnx = predict(Artifact(folder, "onnx", "int4", 80 * MIB, 0, "m"), 4096, runtime_bytes=40 * MIB, lengths=(64, 66))
+    assert onnx.kv_bytes == kv and onnx.compute_bytes == logits and onnx.batch_kv_bytes == 0
+    assert onnx.total_bytes == 40 * MIB + LIBRARY_PAGES["onnx"] + 2 * 80 * MIB + kv + logits
+    assert onnx.basis.startswith("size and genai_config.json") and "64-token prompt and max_length 66" in onnx.basis
+    # no lengths (no speed tests): the per-generation buffers are not estimated
+    assert predict(Artifact(folder, "onnx", "int4", 80 * MIB, 0, "m"), 4096, runtime_bytes=0).kv_bytes == 0
+    (folder / "genai_config.json").write_text('{"model": {"decoder": {}}}')
+    with pytest.raises(EdgebenchError, match="genai_config.json lacks"):
+        onnx_generation_bytes(folder, 64, 66)
+
+
+def test_speed_lengths_are_the_largest_prompt_and_max_length_of_the_speed_tests():
+    from bench.execute import PlanConfig
+    from edge.speed import SpeedConfig
+
+    assert speed_lengths(PlanConfig().speed) == (64, 66)  # pp64 appends 64 (max_length 65); tg64 at d0: 1 + 64 + 1
+    assert speed_lengths(SpeedConfig()) == (512, 641)  # pp512; tg128 @ d512: 512 + 128 + 1
+
+
+def test_predict_memory_sizes_onnx_buffers_by_the_speed_tests(tmp_path, monkeypatch):
+    from bench.execute import predict_memory
+    from edge import memfit
+    from edge.speed import SpeedConfig
+
+    monkeypatch.setattr(memfit, "runtime_baseline_bytes", lambda *args: 0)  # no baseline child: the parts only
+    artifact = Artifact(_genai_folder(tmp_path / "onnx"), "onnx", "int4", 80 * MIB, 0, "m")
+    settings = RuntimeSettings(threads=1, gpu_layers=0, repack=False)
+    short = predict_memory([artifact], settings, speed_for=lambda a: SpeedConfig(prompt_sizes=(16,), depths=(0,)))
+    none = predict_memory([artifact], settings, speed_for=lambda a: None)
+    assert short[artifact.path].speed.compute_bytes == 16 * 49152 * 4 and none[artifact.path].speed.compute_bytes == 0
 
 
 def test_parallel_below_one_is_refused(tmp_path):
