@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from bench.operators import RankedHead  # one head of a ranking, as the report reads it back
 from bench.scoring import suite_items
 from bench.suites import get_suite
 from edge.attention_layout import HeadShape, head_shape, o_proj
@@ -37,17 +38,6 @@ class HeadsConfig:
     bootstrap: int = 1000  # resamples for the interval on d
     seed: int = 0
     threads: int = 1
-
-
-@dataclass(frozen=True)
-class HeadRank:
-    layer: int
-    head: int
-    d: float
-    ci_low: float
-    ci_high: float
-    mean_right: float
-    mean_wrong: float
 
 
 def head_norms(model, prompt_ids: list[int], answer_ids: list[int], last_tokens: int) -> np.ndarray:
@@ -82,7 +72,7 @@ def cohens_d(wrong: np.ndarray, right: np.ndarray) -> np.ndarray:
 
 
 def rank_heads(right: np.ndarray, wrong: np.ndarray, shape: HeadShape, bootstrap: int = 1000,
-               seed: int = 0) -> list[HeadRank]:
+               seed: int = 0) -> list[RankedHead]:
     """Heads by Cohen's d, largest first; `right`/`wrong` are [answers, layers * heads] norms."""
     if min(len(right), len(wrong)) < MIN_COHORT:
         raise EdgebenchError(f"too few confident answers to rank heads: {len(right)} right and {len(wrong)} wrong, "
@@ -92,7 +82,7 @@ def rank_heads(right: np.ndarray, wrong: np.ndarray, shape: HeadShape, bootstrap
     draws = np.stack([cohens_d(wrong[rng.integers(0, len(wrong), len(wrong))],
                                right[rng.integers(0, len(right), len(right))]) for _ in range(bootstrap)])
     low, high = np.percentile(draws, [2.5, 97.5], axis=0)
-    ranks = [HeadRank(i // shape.n_heads, i % shape.n_heads, float(d[i]), float(low[i]), float(high[i]),
+    ranks = [RankedHead(i // shape.n_heads, i % shape.n_heads, float(d[i]), float(low[i]), float(high[i]),
                       float(right[:, i].mean()), float(wrong[:, i].mean())) for i in range(d.size)]
     return sorted(ranks, key=lambda r: -r.d)
 
