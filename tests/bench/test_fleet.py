@@ -214,8 +214,6 @@ def _stored(folder: Path) -> bool:
 
 
 @pytest.mark.embedded
-@pytest.mark.skipif(not os.environ.get("EDGEBENCH_FLEET_DRIFT_TEST"), reason="runs on request (EDGEBENCH_FLEET_DRIFT_TEST=1): "
-                    "the reference cell scores the whole drift corpus, 342 s on 2 cores under a load average of 17")
 def test_drift_cells_give_the_local_figures(embedded, tmp_path):
     """The reference cell's saved logits feed the drift cell, as a local run's reference.npz feeds its drift."""
     from bench.fleet_cells import DRIFT, REFERENCE, CellJob
