@@ -30,6 +30,8 @@ import json
 import os
 import shutil
 import time
+import types
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -137,7 +139,8 @@ def plan_dict(config: PlanConfig) -> dict:
 
 
 def plan_from_dict(data: dict) -> PlanConfig:
-    """PlanConfig from plan_dict(); a field this edgebench does not know is refused (it would change the plan)."""
+    """PlanConfig from plan_dict(); a field this edgebench does not know is refused (it would change the plan),
+    and so is a value of the wrong type (a plan edited by hand: budgets 7 instead of [7])."""
     known = {f.name for f in dataclasses.fields(PlanConfig)}
     unknown = sorted(set(data) - known)
     if unknown:
@@ -145,8 +148,35 @@ def plan_from_dict(data: dict) -> PlanConfig:
                              "install the edgebench that wrote it")
     values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
     if isinstance(values.get("speed"), dict):
-        values["speed"] = SpeedConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in values["speed"].items()})
-    return PlanConfig(**values)
+        values["speed"] = _typed(SpeedConfig, {k: tuple(v) if isinstance(v, list) else v for k, v in values["speed"].items()})
+    return _typed(PlanConfig, values)
+
+
+def _typed(cls, values: dict):
+    """cls(**values), each value checked against its field's annotation first."""
+    hints = typing.get_type_hints(cls)
+    for name, value in values.items():
+        if name in hints and not _fits(value, hints[name]):
+            raise ValueError(f"{cls.__name__}.{name} = {value!r} is not a {hints[name]}")
+    return cls(**values)
+
+
+def _fits(value, hint) -> bool:
+    """Whether a JSON-decoded value fits a simple annotation: unions, tuple[X, ...], dict, plain classes."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_fits(value, a) for a in args)
+    if hint is type(None):
+        return value is None
+    if origin is tuple:
+        return isinstance(value, tuple) and all(_fits(v, args[0]) for v in value)
+    if origin is dict or hint is dict:
+        return isinstance(value, dict)
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, hint) if isinstance(hint, type) else True
 
 
 # ---- items ----
@@ -285,10 +315,13 @@ def _bundle_judge(judge: JudgeSettings, tmp: Path) -> JudgeSettings:
 # ---- reading ----
 
 def read_bundle(path: Path, verify: bool = True) -> Bundle:
-    """The bundle at `path`, every file checked against its sha256 first (verify=False: trusted, just written)."""
+    """The bundle at `path`, every file checked against its sha256 first (verify=False: trusted, just written).
+    Every path the plan names (artifacts, reference, suite files, judge model) must be a file the manifest
+    lists, or a folder holding only such files: nothing unverified runs."""
     folder = Path(path)
     if not folder.is_dir():
-        raise EdgebenchError(f"bundle folder {folder} does not exist")
+        raise EdgebenchError(f"bundle folder {folder} does not exist" if not folder.exists()
+                             else f"{folder} is a file, not a bundle folder; give the folder edgebench bundle wrote")
     manifest = _manifest(folder)
     if verify:
         verify_files(folder, manifest)
@@ -296,11 +329,39 @@ def read_bundle(path: Path, verify: bool = True) -> Bundle:
         plan = json.loads((folder / PLAN_FILE).read_text(encoding="utf-8"))
         judge = JudgeSettings(**plan["judge"])
         if judge.judge == "llm" and judge.model.startswith("judge/"):
+            _listed(folder, manifest, judge.model, "the judge model")
             judge = dataclasses.replace(judge, model=str(folder / judge.model))
-        return Bundle(folder, plan_from_dict(plan["config"]), tuple(BundledArtifact(**a) for a in plan["artifacts"]),
-                      plan["reference"], judge, plan["suites"], plan["origin"], manifest, plan.get("settings") or {})
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise EdgebenchError(f"{folder / PLAN_FILE} is not a bundle plan ({exc}); make the bundle again") from None
+        artifacts = tuple(BundledArtifact(**a) for a in plan["artifacts"])
+        for a in artifacts:
+            _listed(folder, manifest, a.path, f"artifact {a.artifact.get('name', '?')}")
+        reference = plan["reference"]
+        if reference is not None and plan_from_dict(plan["config"]).drift:
+            _listed(folder, manifest, REFERENCE_FILE, "the drift reference")
+            if reference.get("path"):
+                _listed(folder, manifest, reference["path"], "the drift reference's artifact")
+        for name, entry in plan["suites"].items():
+            if entry.get("file"):
+                _listed(folder, manifest, entry["file"], f"suite {name}")
+        return Bundle(folder, plan_from_dict(plan["config"]), artifacts, reference, judge, plan["suites"],
+                      plan["origin"], manifest, plan.get("settings") or {})
+    except EdgebenchError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise EdgebenchError(f"{folder / PLAN_FILE} is not a bundle plan ({exc.__class__.__name__}: {exc}); "
+                             "make the bundle again") from None
+
+
+def _listed(folder: Path, manifest: dict, inside: str, what: str) -> None:
+    """`inside` (a path the plan names) is a file the manifest lists, or a folder of listed files only."""
+    files = manifest["files"]
+    if not isinstance(inside, str) or inside.startswith("/") or ".." in Path(inside).parts:
+        raise EdgebenchError(f"{folder / PLAN_FILE} names {what} outside the bundle ({inside!r}); make the bundle again")
+    if inside in files:
+        return
+    prefix = inside.rstrip("/") + "/"
+    if not (folder / inside).is_dir() or not any(name.startswith(prefix) for name in files):
+        raise EdgebenchError(f"{folder / PLAN_FILE} names {what} at {inside}, which {BUNDLE_FILE} does not list; "
+                             "make the bundle again")
 
 
 def _manifest(folder: Path) -> dict:
@@ -310,29 +371,52 @@ def _manifest(folder: Path) -> dict:
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise EdgebenchError(f"{path} cannot be read ({exc}); copy the bundle again") from None
+        raise EdgebenchError(f"{path} cannot be read ({exc.__class__.__name__}); copy the bundle again") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or not isinstance(manifest.get("files"), dict):
-        raise EdgebenchError(f"{path} is not an edgebench bundle manifest")
+        raise EdgebenchError(f"{path} is not an edgebench bundle manifest; copy the bundle again")
     if manifest.get("version") != VERSION:
-        raise EdgebenchError(f"{folder} is a bundle of format {manifest.get('version')} (this edgebench reads {VERSION}); "
+        raise EdgebenchError(f"{folder} is a bundle of format {manifest.get('version')!r} (this edgebench reads {VERSION}); "
                              f"install edgebench {manifest.get('edgebench', '')} to run it")
+    for name, entry in manifest["files"].items():
+        if not (isinstance(entry, dict) and isinstance(entry.get("sha256"), str) and type(entry.get("size")) is int):
+            raise EdgebenchError(f"{path}: the entry of {name} has no sha256 and size; copy the bundle again")
     if PLAN_FILE not in manifest["files"] or ITEMS_FILE not in manifest["files"]:
         raise EdgebenchError(f"{path} lists no {PLAN_FILE} or {ITEMS_FILE}; make the bundle again")
     return manifest
 
 
+# Folders of a bundle whose every file must be listed: a file added there would be loaded (an ONNX or MLX
+# artifact is a folder the runtime reads whole) without being checked.
+CHECKED_TREES = ("artifacts", "suites", "judge")
+
+
 def verify_files(folder: Path, manifest: dict) -> None:
-    """Every file the manifest names, present and matching its sha256; the first that does not is named."""
+    """Every file the manifest names, present and matching its sha256, and no other file in the bundle's own
+    folders (CHECKED_TREES); the first that does not is named."""
     root = folder.resolve()
     for name, entry in manifest["files"].items():
         path = (folder / name).resolve()
         if root not in path.parents:
             raise EdgebenchError(f"{folder / BUNDLE_FILE} names a file outside the bundle ({name}); refused")
+        if (folder / name).is_symlink():
+            raise EdgebenchError(f"bundle {folder}: {name} is a link, not a file (a bundle holds its own files); "
+                                 "copy the bundle again with links resolved (rsync -L, cp -L)")
         if not path.is_file():
             raise EdgebenchError(f"bundle {folder}: {name} is missing; copy the bundle again")
-        if path.stat().st_size != entry.get("size") or file_sha256(path) != entry.get("sha256"):
+        try:
+            matches = path.stat().st_size == entry["size"] and file_sha256(path) == entry["sha256"]
+        except OSError as exc:
+            raise EdgebenchError(f"bundle {folder}: {name} cannot be read ({exc.strerror}); "
+                                 "check its permissions or copy the bundle again") from None
+        if not matches:
             raise EdgebenchError(f"bundle {folder}: {name} does not match its sha256 in {BUNDLE_FILE} "
                                  "(changed or partly copied); copy the bundle again")
+    for tree in CHECKED_TREES:
+        for path in sorted((folder / tree).rglob("*")):
+            name = str(path.relative_to(folder))
+            if (path.is_file() or path.is_symlink()) and name not in manifest["files"]:
+                raise EdgebenchError(f"bundle {folder}: {name} is not listed in {BUNDLE_FILE} (added after the "
+                                     "bundle was made); remove it or copy the bundle again")
 
 
 def file_sha256(path: Path) -> str:

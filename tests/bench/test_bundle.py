@@ -139,11 +139,73 @@ def test_a_manifest_naming_a_file_outside_is_refused(written):
         read_bundle(written)
 
 
+def _rewrite(written: Path, name: str, change) -> None:
+    """Change a bundle file and its manifest entry consistently, as a careful hand (or a hostile one) would."""
+    from bench.bundle import file_sha256
+
+    path = written / name
+    data = json.loads(path.read_text())
+    change(data)
+    path.write_text(json.dumps(data))
+    manifest = json.loads((written / BUNDLE_FILE).read_text())
+    manifest["files"][name] = {"sha256": file_sha256(path), "size": path.stat().st_size}
+    (written / BUNDLE_FILE).write_text(json.dumps(manifest))
+
+
+@pytest.mark.parametrize("where", ["artifacts/01-gguf-q4_k_m/extra.bin", "suites/another.jsonl", "judge/x.gguf"])
+def test_a_file_added_to_the_bundles_folders_is_refused_by_name(written, where):
+    (written / where).parent.mkdir(exist_ok=True)
+    (written / where).write_bytes(b"not listed")
+    with pytest.raises(EdgebenchError, match=f"{where} is not listed in bundle.json"):
+        read_bundle(written)
+
+
+def test_a_listed_file_replaced_by_a_link_is_refused(tmp_path, written):
+    gguf = next((written / "artifacts").rglob("*.gguf"))
+    outside = tmp_path / "elsewhere.gguf"
+    outside.write_bytes(gguf.read_bytes())  # even the same bytes: the bundle must hold its own files
+    gguf.unlink()
+    gguf.symlink_to(outside)
+    with pytest.raises(EdgebenchError, match="outside the bundle|is a link"):
+        read_bundle(written)
+
+
+@pytest.mark.parametrize("entry", ["0" * 64, {"sha256": "0" * 64}, {"sha256": 1, "size": 3}, {"size": "3", "sha256": "0"}, None])
+def test_a_malformed_manifest_entry_is_one_line(written, entry):
+    manifest = json.loads((written / BUNDLE_FILE).read_text())
+    manifest["files"]["items.jsonl"] = entry
+    (written / BUNDLE_FILE).write_text(json.dumps(manifest))
+    with pytest.raises(EdgebenchError, match="the entry of items.jsonl has no sha256 and size"):
+        read_bundle(written)
+
+
+@pytest.mark.parametrize("path, said", [("../../models/tiny.gguf", "outside the bundle"), ("/etc/hostname", "outside the bundle"),
+                                        ("plan-unlisted.gguf", "does not list"), ("nothing/here", "does not list")])
+def test_a_plan_naming_an_unlisted_artifact_is_refused(written, path, said):
+    if path == "plan-unlisted.gguf":
+        (written / path).write_bytes(b"GGUF")
+    def point(plan):
+        plan["artifacts"][0]["path"] = path
+    _rewrite(written, "plan.json", point)
+    with pytest.raises(EdgebenchError, match=said):
+        read_bundle(written)
+
+
+@pytest.mark.parametrize("change", [lambda p: p.update(artifacts="x"), lambda p: p.update(judge=[1]),
+                                    lambda p: p["config"].update(budgets=7), lambda p: p.pop("suites")])
+def test_a_plan_of_the_wrong_shape_is_one_line(written, change):
+    _rewrite(written, "plan.json", change)
+    with pytest.raises(EdgebenchError, match="is not a bundle plan"):
+        read_bundle(written)
+
+
 def test_missing_and_foreign_folders(tmp_path, written):
     with pytest.raises(EdgebenchError, match="does not exist"):
         read_bundle(tmp_path / "nowhere")
     with pytest.raises(EdgebenchError, match="is not an edgebench bundle"):
         read_bundle(tmp_path / "models")
+    with pytest.raises(EdgebenchError, match="is a file, not a bundle folder"):
+        read_bundle(tmp_path / "models" / "tiny.gguf")
     (written / BUNDLE_FILE).write_text(json.dumps({"format": "something-else", "files": {}}))
     with pytest.raises(EdgebenchError, match="not an edgebench bundle manifest"):
         read_bundle(written)
