@@ -58,6 +58,7 @@ class SampledMeter:
     def __init__(self, sampling_hz: float = 10.0, clock: Callable[[], float] = time.monotonic) -> None:
         self.sampling_hz, self.clock = sampling_hz, clock
         self._points: list[tuple[float, float]] = []
+        self.failed: list[str] = []  # why readings were skipped
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -65,14 +66,18 @@ class SampledMeter:
         raise NotImplementedError
 
     def _sample(self) -> None:
-        self._points.append((self.clock(), self.power_w()))
+        # one failed reading (a command that timed out, a busy ADC) is skipped, not the end of the meter
+        try:
+            self._points.append((self.clock(), self.power_w()))
+        except Exception as exc:  # noqa: BLE001 - a reader's own failure, whatever it is, costs one sample
+            self.failed.append(f"{exc.__class__.__name__}: {exc}")
 
     def _loop(self) -> None:
         while not self._stop.wait(1.0 / self.sampling_hz):
             self._sample()
 
     def start(self) -> None:
-        self._points, self._stop = [], threading.Event()
+        self._points, self.failed, self._stop = [], [], threading.Event()
         self._sample()
         self._thread = threading.Thread(target=self._loop, daemon=True)
         self._thread.start()
@@ -82,6 +87,8 @@ class SampledMeter:
         if self._thread is not None:
             self._thread.join()
         self._sample()
+        if len(self._points) < 2:
+            raise RuntimeError(f"{len(self.failed)} of its readings failed ({self.failed[-1] if self.failed else 'none taken'})")
         return Energy(self.method, integrate(self._points), self._points[-1][0] - self._points[0][0], self.covers,
                       self.sampling_hz, len(self._points))
 
@@ -127,7 +134,16 @@ class Meters:
             meter.start()
 
     def stop(self) -> dict[str, Energy]:
-        return {meter.method: meter.stop() for meter in self.working}
+        """Each working meter's energy; one that fails here (a counter gone, every sample failed) is moved to the
+        unavailable ones with the reason, and the measurement it surrounded stands."""
+        readings = {}
+        for meter in list(self.working):
+            try:
+                readings[meter.method] = meter.stop()
+            except Exception as exc:  # noqa: BLE001 - a reader's failure must not cost the speed test
+                self.working.remove(meter)
+                self.unavailable[meter.method] = f"{UNAVAILABLE}: failed during the run ({exc.__class__.__name__}: {exc})"
+        return readings
 
     def describe(self) -> dict:
         """What the results say about energy: the method used for J/token and every reader's status."""

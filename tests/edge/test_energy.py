@@ -233,6 +233,50 @@ def test_meters_name_the_first_working_method_and_every_reason(tmp_path):
     assert set(readings) == {"fixed"} and isinstance(readings["fixed"], Energy)
 
 
+class Flaky(SampledMeter):
+    """A power reader whose readings fail at the given calls (a vcgencmd that timed out, a busy ADC)."""
+
+    method = "flaky"
+
+    def __init__(self, fail_at, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.fail_at, self.calls = fail_at, 0
+
+    def unavailable(self) -> None:
+        return None
+
+    def power_w(self) -> float:
+        self.calls += 1
+        if self.fail_at(self.calls):
+            raise TimeoutError("vcgencmd timed out")
+        return 4.0
+
+
+def test_a_failed_reading_costs_one_sample_not_the_meter():
+    meter = Flaky(lambda n: n == 2, sampling_hz=1000, clock=Clock(*[float(t) for t in range(10)]))
+    meter._sample(), meter._sample(), meter._sample()
+    assert meter.failed == ["TimeoutError: vcgencmd timed out"] and len(meter._points) == 2
+    assert integrate(meter._points) == pytest.approx(4.0 * 2)  # 4 W between the good readings at 0 s and 2 s
+
+
+def test_a_meter_that_fails_during_the_run_is_reported_and_the_others_stand(tmp_path):
+    root = tmp_path / "powercap"
+    zone = rapl_zone(root, "package-0", "intel-rapl:0", 1_000_000)
+    meters = Meters.detect([RaplMeter(root), Flaky(lambda n: True, sampling_hz=200), Fixed(sampling_hz=200)])
+    assert [m.method for m in meters.working] == ["rapl", "flaky", "fixed"]
+    meters.start()
+    (zone / "energy_uj").unlink()  # the counter went away (a hot-unplugged zone, a permission changed)
+    readings = meters.stop()
+    assert set(readings) == {"fixed"}
+    described = meters.describe()
+    assert described["method"] == "fixed"
+    assert described["methods"]["rapl"].startswith("unavailable: failed during the run (FileNotFoundError")
+    assert described["methods"]["flaky"].startswith("unavailable: failed during the run (RuntimeError")
+    assert "TimeoutError: vcgencmd timed out" in described["methods"]["flaky"]
+    meters.start()  # the next test goes on with the meter that works
+    assert set(meters.stop()) == {"fixed"}
+
+
 def test_this_host_says_what_it_can_measure():
     described = Meters.detect().describe()
     assert set(described["methods"]) == {"rapl", "nvml", "pi-pmic", "powermetrics"}
