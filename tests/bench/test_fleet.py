@@ -11,6 +11,7 @@ import csv
 import importlib.util
 import io
 import json
+import select
 import os
 import signal
 import subprocess
@@ -187,13 +188,17 @@ def test_the_coordinator_killed_and_resumed_ends_with_the_local_rows(cluster, lo
     command = [PY, "-m", "edgebench", "run", "--fleet", address, "--devices", ",".join(DEVICES), "--ladder", "source",
                "--suite", "disposition", "--limit", "3", "--budgets", "32", "--threads", "1", "--no-speed",
                "--no-drift", "--out", str(out)]
-    first = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    while not any(_stored(out / d) for d in DEVICES):
-        assert first.poll() is None and time.monotonic() < deadline, first.stderr.read().decode()
-        time.sleep(0.2)
+    first = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    # killed as soon as it says it stored its first cell (its own line, read as it comes: polling the stores let
+    # a quick run end between two looks); every device still has a cell to run then
+    said, deadline = b"", time.monotonic() + 120
+    while b"done on" not in said:
+        assert first.poll() is None and time.monotonic() < deadline, said.decode(errors="replace")
+        if select.select([first.stdout], [], [], 0.5)[0]:
+            said += os.read(first.stdout.fileno(), 65536)
     first.kill()  # the coordinator alone; its file server must end by itself
     first.wait()
+    assert any(_stored(out / d) for d in DEVICES)
     resumed = subprocess.run(command + ["--resume"], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr
     local_samples = _content(local_run)[0]
