@@ -30,11 +30,10 @@ import json
 import os
 import shutil
 import time
-import types
-import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.bundle_checks import check_artifact_kind, check_bounds, check_item_record, check_plan, typed
 from bench.execute import REFERENCE_FILE, PlanConfig, load_items
 from bench.suites import FILE_SUITES, get_suite
 from bench.suites.base import Item, SuiteSpec
@@ -86,6 +85,7 @@ class Bundle:
     origin: dict  # model, adapter, ladder, host and time the bundle was made from
     manifest: dict = field(repr=False, default_factory=dict)
     settings: dict = field(default_factory=dict)  # the PLAN_SETTINGS of the machine that bundled
+    items: tuple[Item, ...] = field(default=(), repr=False)  # items.jsonl, read and checked by read_bundle
 
     def device_settings(self, settings):
         """This device's runtime settings with the plan's own (PLAN_SETTINGS) over them."""
@@ -112,17 +112,16 @@ class Bundle:
         """suite name -> (suite, its items), as bench/execute.py:load_items gives them, from the bundle's items.
         The suite object scores; its version must be the bundle's, or the scores would not be comparable."""
         items: dict[str, list[Item]] = {name: [] for name in self.suites}
-        for line in (self.folder / ITEMS_FILE).read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                item = decode_item(json.loads(line))
-                items[item.suite].append(item)
+        for item in self.items or read_items(self.folder, self.suites):
+            items[item.suite].append(item)
         loaded = {}
         for name, entry in self.suites.items():
             suite = get_suite(str(self.folder / entry["file"]) if entry.get("file") else name)
-            wanted = entry["spec"]["version"]
+            wanted = entry["spec"].get("version")
             if suite.spec.version != wanted:
                 raise EdgebenchError(f"the bundle's suite {name} is version {wanted!r}, this edgebench has "
                                      f"{suite.spec.version!r}: install edgebench {self.origin.get('edgebench', '')} here")
+            _score_once(suite, items[name])
             loaded[name] = (suite, items[name])
         return loaded
 
@@ -130,6 +129,24 @@ class Bundle:
         """What the run folder stores as its plan: where it came from and the bundle that carried it."""
         return {**{k: self.origin.get(k) for k in ("model", "adapter", "ladder")}, "config": plan_dict(self.config),
                 "bundle": {"path": str(self.folder), "sha256": self.digest, "created": self.origin.get("created")}}
+
+
+def _score_once(suite, items: list[Item]) -> None:
+    """Score a made-up answer to every item whose record is plain JSON, so that a record its scorer cannot read
+    (a gold removed by hand) is named now, before the run, not as a traceback half-way through it. Records of
+    a type (HumanEval's problems) were checked by their constructor; their scoring runs programs."""
+    plain = [item for item in items if not dataclasses.is_dataclass(item.source)]
+    try:
+        suite.evaluate([(item, "I am not sure; I think it is 42, but I may be wrong.") for item in plain])
+    except Exception as exc:  # noqa: BLE001 - whatever a scorer raises on a damaged record is reported as such
+        for item in plain:  # name the first item whose record fails alone
+            try:
+                suite.evaluate([(item, "I am not sure; I think it is 42.")])
+            except Exception:  # noqa: BLE001
+                raise EdgebenchError(f"the bundle's item {item.id} ({item.suite}) cannot be scored ({exc.__class__.__name__}: "
+                                     f"{str(exc)[:120]}); make the bundle again") from None
+        raise EdgebenchError(f"the bundle's items of suite {suite.spec.name} cannot be scored "
+                             f"({exc.__class__.__name__}: {str(exc)[:120]}); make the bundle again") from None
 
 
 # ---- the plan as JSON ----
@@ -148,35 +165,8 @@ def plan_from_dict(data: dict) -> PlanConfig:
                              "install the edgebench that wrote it")
     values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
     if isinstance(values.get("speed"), dict):
-        values["speed"] = _typed(SpeedConfig, {k: tuple(v) if isinstance(v, list) else v for k, v in values["speed"].items()})
-    return _typed(PlanConfig, values)
-
-
-def _typed(cls, values: dict):
-    """cls(**values), each value checked against its field's annotation first."""
-    hints = typing.get_type_hints(cls)
-    for name, value in values.items():
-        if name in hints and not _fits(value, hints[name]):
-            raise ValueError(f"{cls.__name__}.{name} = {value!r} is not a {hints[name]}")
-    return cls(**values)
-
-
-def _fits(value, hint) -> bool:
-    """Whether a JSON-decoded value fits a simple annotation: unions, tuple[X, ...], dict, plain classes."""
-    origin, args = typing.get_origin(hint), typing.get_args(hint)
-    if origin in (typing.Union, types.UnionType):
-        return any(_fits(value, a) for a in args)
-    if hint is type(None):
-        return value is None
-    if origin is tuple:
-        return isinstance(value, tuple) and all(_fits(v, args[0]) for v in value)
-    if origin is dict or hint is dict:
-        return isinstance(value, dict)
-    if hint is float:
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    if hint is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    return isinstance(value, hint) if isinstance(hint, type) else True
+        values["speed"] = typed(SpeedConfig, {k: tuple(v) if isinstance(v, list) else v for k, v in values["speed"].items()})
+    return typed(PlanConfig, values)
 
 
 # ---- items ----
@@ -327,28 +317,70 @@ def read_bundle(path: Path, verify: bool = True) -> Bundle:
         verify_files(folder, manifest)
     try:
         plan = json.loads((folder / PLAN_FILE).read_text(encoding="utf-8"))
+        check_plan(plan)
+        config = plan_from_dict(plan["config"])
+        check_bounds(config)
+        if len(config.suites) != len(plan["suites"]):
+            raise ValueError(f"config.suites names {len(config.suites)} suite(s), the plan's suites {len(plan['suites'])}")
         judge = JudgeSettings(**plan["judge"])
         if judge.judge == "llm" and judge.model.startswith("judge/"):
             _listed(folder, manifest, judge.model, "the judge model")
             judge = dataclasses.replace(judge, model=str(folder / judge.model))
         artifacts = tuple(BundledArtifact(**a) for a in plan["artifacts"])
         for a in artifacts:
-            _listed(folder, manifest, a.path, f"artifact {a.artifact.get('name', '?')}")
+            _listed(folder, manifest, a.path, f"artifact {a.artifact['name']}")
+            check_artifact_kind(a.artifact, folder / a.path, a.path)
         reference = plan["reference"]
-        if reference is not None and plan_from_dict(plan["config"]).drift:
+        if reference is not None and config.drift:
             _listed(folder, manifest, REFERENCE_FILE, "the drift reference")
             if reference.get("path"):
                 _listed(folder, manifest, reference["path"], "the drift reference's artifact")
         for name, entry in plan["suites"].items():
             if entry.get("file"):
                 _listed(folder, manifest, entry["file"], f"suite {name}")
-        return Bundle(folder, plan_from_dict(plan["config"]), artifacts, reference, judge, plan["suites"],
-                      plan["origin"], manifest, plan.get("settings") or {})
     except EdgebenchError:
         raise
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise EdgebenchError(f"{folder / PLAN_FILE} is not a bundle plan ({exc.__class__.__name__}: {exc}); "
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        raise EdgebenchError(f"{folder / PLAN_FILE} is not a bundle plan ({exc.__class__.__name__}: {str(exc)[:160]}); "
                              "make the bundle again") from None
+    items = read_items(folder, plan["suites"])
+    if reference is not None and config.drift:
+        from edge.drift import Reference
+
+        Reference.load(folder / REFERENCE_FILE)  # arrays and their meta, checked before a run folder exists
+    return Bundle(folder, config, artifacts, reference, judge, plan["suites"], plan["origin"], manifest,
+                  plan.get("settings") or {}, tuple(items))
+
+
+def read_items(folder: Path, suites: dict) -> list[Item]:
+    """items.jsonl decoded, each line checked: its fields, a suite of the plan, an id not seen before in that
+    suite, and as many items per suite as the plan says; a bad line is named."""
+    path = folder / ITEMS_FILE
+    items, seen = [], set()
+    try:
+        for line, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if not text.strip():
+                continue
+            data = json.loads(text)
+            check_item_record(data, line)
+            if data["suite"] not in suites:
+                raise ValueError(f"line {line} is an item of suite {data['suite']!r}, which the plan does not run")
+            if (data["suite"], data["id"]) in seen:
+                raise ValueError(f"line {line} repeats item {data['id']} of suite {data['suite']}")
+            seen.add((data["suite"], data["id"]))
+            items.append(decode_item(data))
+    except EdgebenchError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
+        where = f"line {line}: " if "line" in locals() and not str(exc).startswith("line") else ""
+        raise EdgebenchError(f"{path} is not the bundle's items ({where}{exc.__class__.__name__}: {str(exc)[:160]}); "
+                             "make the bundle again") from None
+    for name, entry in suites.items():
+        count = sum(item.suite == name for item in items)
+        if count != entry["items"]:
+            raise EdgebenchError(f"{path} holds {count} item(s) of suite {name}, the plan {entry['items']}; "
+                                 "make the bundle again")
+    return items
 
 
 def _listed(folder: Path, manifest: dict, inside: str, what: str) -> None:
@@ -370,15 +402,18 @@ def _manifest(folder: Path) -> dict:
         raise EdgebenchError(f"{folder} is not an edgebench bundle (no {BUNDLE_FILE}); make one with: edgebench bundle --out DIR")
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         raise EdgebenchError(f"{path} cannot be read ({exc.__class__.__name__}); copy the bundle again") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or not isinstance(manifest.get("files"), dict):
         raise EdgebenchError(f"{path} is not an edgebench bundle manifest; copy the bundle again")
-    if manifest.get("version") != VERSION:
+    if type(manifest.get("version")) is not int or manifest["version"] != VERSION:
         raise EdgebenchError(f"{folder} is a bundle of format {manifest.get('version')!r} (this edgebench reads {VERSION}); "
                              f"install edgebench {manifest.get('edgebench', '')} to run it")
     for name, entry in manifest["files"].items():
-        if not (isinstance(entry, dict) and isinstance(entry.get("sha256"), str) and type(entry.get("size")) is int):
+        if not name or "\0" in name or len(name) > 1024 or any(len(part) > 255 for part in name.split("/")):
+            raise EdgebenchError(f"{path} names a file no bundle holds ({name[:60]!r}); copy the bundle again")
+        if not (isinstance(entry, dict) and isinstance(entry.get("sha256"), str) and type(entry.get("size")) is int
+                and entry["size"] >= 0):
             raise EdgebenchError(f"{path}: the entry of {name} has no sha256 and size; copy the bundle again")
     if PLAN_FILE not in manifest["files"] or ITEMS_FILE not in manifest["files"]:
         raise EdgebenchError(f"{path} lists no {PLAN_FILE} or {ITEMS_FILE}; make the bundle again")
@@ -402,7 +437,8 @@ def verify_files(folder: Path, manifest: dict) -> None:
             raise EdgebenchError(f"bundle {folder}: {name} is a link, not a file (a bundle holds its own files); "
                                  "copy the bundle again with links resolved (rsync -L, cp -L)")
         if not path.is_file():
-            raise EdgebenchError(f"bundle {folder}: {name} is missing; copy the bundle again")
+            raise EdgebenchError(f"bundle {folder}: {name} is missing" + (" (or not a regular file)" if path.exists() else "")
+                                 + "; copy the bundle again")
         try:
             matches = path.stat().st_size == entry["size"] and file_sha256(path) == entry["sha256"]
         except OSError as exc:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -77,14 +78,18 @@ class Reference:
     @classmethod
     def load(cls, path: Path) -> "Reference":
         try:
-            with np.load(path) as data:
+            with np.load(path) as data:  # allow_pickle stays False: a reference holds arrays, never objects
                 fields = {k: data[k] for k in data.files}
-        except (OSError, ValueError, KeyError) as exc:
-            raise EdgebenchError(f"{path} is not a drift reference ({exc}); make one with: edgebench drift REF --save-reference FILE")
-        meta = json.loads(str(fields.pop("meta")))
+            meta = json.loads(str(fields.pop("meta")))
+            if not isinstance(meta, dict):
+                raise ValueError("its meta is not a JSON object")
+            reference = cls(meta=meta, **fields)
+        except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as exc:
+            raise EdgebenchError(f"{path} is not a drift reference ({exc.__class__.__name__}: {str(exc)[:120]}); "
+                                 "make one with: edgebench drift REF --save-reference FILE") from None
         if meta.get("format_version") != FORMAT_VERSION or meta.get("corpus_sha256") != corpus_sha256():
             raise EdgebenchError(f"{path} was made for another corpus or format version; make it again with --save-reference")
-        return cls(meta=meta, **fields)
+        return reference
 
 
 def _scored(backend, ids: list[int]):

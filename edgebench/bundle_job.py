@@ -87,25 +87,34 @@ def run_bundle(bundle: Path | Bundle, *, out: Path | None = None, resume: bool =
     settings = bundle.device_settings(settings)  # the plan's own runtime settings (bench/bundle.py:PLAN_SETTINGS)
     if parallel is not None:  # this device's --parallel over the plan's count
         settings = dataclasses.replace(settings, parallel=parallel)
+    if max(bundle.config.budgets) + 512 > settings.n_ctx:  # check_budgets' advice (--budgets) is not a --bundle flag
+        raise EdgebenchError(f"the bundle's largest budget ({max(bundle.config.budgets)}) leaves no room for prompts in "
+                             f"this device's {settings.n_ctx}-token context; make the bundle with lower --budgets")
     check_budgets(bundle.config, settings)
     loaded = bundle.loaded()
     artifacts = _runnable(_chosen(bundle.artifact_list(), labels), say)
     reference = bundle.reference_artifact() if bundle.config.drift else None
     out = out or default_out(resume=resume)
     record = {**bundle.plan_record(), "labels": labels}
-    with Store.open(out, write=True, resume=resume) as store:  # refuses a second writer before any work
-        if resume and store.meta("plan") not in (None, record):
-            raise EdgebenchError(f"{out} holds a run of another plan or bundle; resume it with the same bundle or choose another --out")
-        store.set_meta("plan", record)
-        record_device(store, host, profile, settings)
-        if reference is not None:
-            _place_reference(bundle.folder / REFERENCE_FILE, out / REFERENCE_FILE)
-        judge = bundle.judge
-        local = judge.judge == "llm" and not judge.endpoint
-        with llm_judge_from_flags(judge.judge, judge.model, judge.endpoint, judge.api_key_env,
-                                  settings if local else None) as llm_judge, RichProgress() as progress:
-            run_plan(store, artifacts, reference, bundle.config, settings, host, llm_judge, progress, loaded)
-        record_finish(store, progress)
+    created = not out.exists()
+    try:
+        with Store.open(out, write=True, resume=resume) as store:  # refuses a second writer before any work
+            if resume and store.meta("plan") not in (None, record):
+                raise EdgebenchError(f"{out} holds a run of another plan or bundle; resume it with the same bundle or choose another --out")
+            store.set_meta("plan", record)
+            record_device(store, host, profile, settings)
+            if reference is not None:
+                _place_reference(bundle.folder / REFERENCE_FILE, out / REFERENCE_FILE)
+            judge = bundle.judge
+            local = judge.judge == "llm" and not judge.endpoint
+            with llm_judge_from_flags(judge.judge, judge.model, judge.endpoint, judge.api_key_env,
+                                      settings if local else None) as llm_judge, RichProgress() as progress:
+                run_plan(store, artifacts, reference, bundle.config, settings, host, llm_judge, progress, loaded)
+            record_finish(store, progress)
+    except BaseException:
+        if created:
+            _remove_if_empty(out)
+        raise
     closing_report(out, progress, say, show_report, again=f"--bundle {bundle.folder}")
     return out
 
@@ -133,6 +142,18 @@ def _runnable(artifacts: list[Artifact], say) -> list[Artifact]:
     if not kept:
         raise EdgebenchError("no artifact of the bundle has its runtime installed here: pip install 'edgebench[edge]'")
     return kept
+
+
+def _remove_if_empty(out: Path) -> None:
+    """A run folder this call made that holds no result yet (a refusal or a failure before the first row): removed,
+    so nothing half-written is left. One with rows stays, for --resume."""
+    try:
+        with Store.open(out, write=False) as store:
+            rows = store.db.execute("SELECT (SELECT COUNT(*) FROM samples) + (SELECT COUNT(*) FROM measurements)").fetchone()[0]
+    except Exception:  # noqa: BLE001 - no store (it failed before one existed) or a broken one: nothing worth keeping
+        rows = 0
+    if not rows:
+        shutil.rmtree(out, ignore_errors=True)
 
 
 def _place_reference(source: Path, dest: Path) -> None:

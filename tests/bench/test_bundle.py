@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import struct
 from pathlib import Path
 
 import pytest
@@ -35,7 +36,7 @@ def plan(tmp_path: Path, **changes) -> PlanConfig:
 def fake_artifact(tmp_path: Path) -> Artifact:
     path = tmp_path / "models" / "tiny.gguf"
     path.parent.mkdir()
-    path.write_bytes(b"GGUF" + bytes(range(256)) * 8)
+    path.write_bytes(b"GGUF" + struct.pack("<IQQ", 3, 0, 0) + bytes(range(256)) * 8)  # a GGUF header: no tensors, no keys
     return Artifact(path=path, format="gguf", quant="q4_k_m", size_bytes=path.stat().st_size, n_params=1000, name="tiny")
 
 
@@ -180,7 +181,8 @@ def test_a_malformed_manifest_entry_is_one_line(written, entry):
 
 
 @pytest.mark.parametrize("path, said", [("../../models/tiny.gguf", "outside the bundle"), ("/etc/hostname", "outside the bundle"),
-                                        ("plan-unlisted.gguf", "does not list"), ("nothing/here", "does not list")])
+                                        ("plan-unlisted.gguf", "does not list"), ("nothing/here", "does not list"),
+                                        ("items.jsonl", "is not a GGUF file")])
 def test_a_plan_naming_an_unlisted_artifact_is_refused(written, path, said):
     if path == "plan-unlisted.gguf":
         (written / path).write_bytes(b"GGUF")
@@ -196,6 +198,103 @@ def test_a_plan_naming_an_unlisted_artifact_is_refused(written, path, said):
 def test_a_plan_of_the_wrong_shape_is_one_line(written, change):
     _rewrite(written, "plan.json", change)
     with pytest.raises(EdgebenchError, match="is not a bundle plan"):
+        read_bundle(written)
+
+
+def _rewrite_lines(written: Path, change) -> None:
+    """items.jsonl's lines changed (a list of texts in, a list out) and its manifest entry updated to match."""
+    from bench.bundle import file_sha256
+
+    path = written / "items.jsonl"
+    path.write_text("".join(line + "\n" for line in change(path.read_text().splitlines())))
+    manifest = json.loads((written / BUNDLE_FILE).read_text())
+    manifest["files"]["items.jsonl"] = {"sha256": file_sha256(path), "size": path.stat().st_size}
+    (written / BUNDLE_FILE).write_text(json.dumps(manifest))
+
+
+def _edit_item(n: int, change):
+    def edit(lines):
+        data = json.loads(lines[n])
+        change(data)
+        return lines[:n] + [json.dumps(data)] + lines[n + 1:]
+    return edit
+
+
+@pytest.mark.parametrize("change, said", [
+    (lambda lines: lines[:2] + ["{not json"] + lines[2:], "line 3"),
+    (lambda lines: lines[:1] + ["[1, 2]"] + lines[1:], "line 2 is not a JSON object"),
+    (_edit_item(0, lambda d: d.pop("messages")), "line 1 has no messages"),
+    (_edit_item(0, lambda d: d.update(messages="hi")), "line 1 has no messages"),
+    (_edit_item(0, lambda d: d.update(messages=[{"role": "user"}])), "not a chat of role and content"),
+    (_edit_item(0, lambda d: d.update(id=7)), "line 1 has no id"),
+    (_edit_item(0, lambda d: d.update(suite="nosuch")), "suite 'nosuch', which the plan does not run"),
+    (lambda lines: lines + lines[:1], "repeats item"),
+    (lambda lines: lines[1:], "holds 1 item\\(s\\) of suite"),
+    (lambda lines: [], "holds 0 item"),
+    (_edit_item(0, lambda d: d["source"].update(fields={})), "cannot be scored"),
+    (_edit_item(0, lambda d: d["source"].update(type="os.system")), "record type this edgebench does not know"),
+])
+def test_hand_edited_items_are_refused_by_line_before_any_run(written, change, said):
+    _rewrite_lines(written, change)
+    with pytest.raises(EdgebenchError, match=said):
+        read_bundle(written).loaded()
+
+
+@pytest.mark.parametrize("change, said", [
+    (lambda p: p["config"].update(limit=-1), "config.limit = -1"),
+    (lambda p: p["config"].update(temperature=float("nan")), "config.temperature = nan"),
+    (lambda p: p["config"].update(temperature=-1), "config.temperature = -1"),
+    (lambda p: p["config"].update(budgets=[0]), "config.budgets = 0"),
+    (lambda p: p["config"].update(limits={"disposition": 0}), "config.limits.disposition = 0"),
+    (lambda p: p["config"].update(sustain_s=True), "is not a"),
+    (lambda p: p.update(settings={"parallel": 0}), "settings.parallel = 0"),
+    (lambda p: p.update(settings={"parallel": 1.5}), "settings.parallel"),
+    (lambda p: p.update(artifacts=[]), "names no artifacts"),
+    (lambda p: p["artifacts"][0]["artifact"].update(size_bytes="big"), "size_bytes is not a int"),
+    (lambda p: p["config"].update(suites=["disposition"]), "names 1 suite"),
+])
+def test_a_plan_outside_what_run_accepts_is_refused(written, change, said):
+    _rewrite(written, "plan.json", change)
+    with pytest.raises(EdgebenchError, match=said):
+        read_bundle(written)
+
+
+def test_a_plan_part_this_edgebench_does_not_know_is_refused(written):
+    _rewrite(written, "plan.json", lambda p: p.update(hooks=["rm -rf /"]))
+    with pytest.raises(EdgebenchError, match="parts this edgebench does not know \\(hooks\\)"):
+        read_bundle(written)
+
+
+def test_a_folder_format_naming_a_file_is_refused(written):
+    _rewrite(written, "plan.json", lambda p: p["artifacts"][0]["artifact"].update(format="mlx"))
+    with pytest.raises(EdgebenchError, match="is a mlx artifact, but it is a file"):
+        read_bundle(written)
+
+
+@pytest.mark.parametrize("manifest_change, said", [
+    (lambda m: m.update(version=True), "format True"),
+    (lambda m: m["files"].update({"items\0.jsonl": {"sha256": "0", "size": 1}}), "names a file no bundle holds"),
+    (lambda m: m["files"].update({"x" * 300: {"sha256": "0", "size": 1}}), "names a file no bundle holds"),
+    (lambda m: m["files"]["items.jsonl"].update(size=-1), "no sha256 and size"),
+])
+def test_odd_manifests_are_one_line(written, manifest_change, said):
+    manifest = json.loads((written / BUNDLE_FILE).read_text())
+    manifest_change(manifest)
+    (written / BUNDLE_FILE).write_text(json.dumps(manifest))
+    with pytest.raises(EdgebenchError, match=said):
+        read_bundle(written)
+
+
+@pytest.mark.parametrize("name", [BUNDLE_FILE, "plan.json"])
+def test_deeply_nested_json_is_one_line(written, name):
+    (written / name).write_text("[" * 200_000 + "]" * 200_000)
+    if name == "plan.json":
+        from bench.bundle import file_sha256
+
+        manifest = json.loads((written / BUNDLE_FILE).read_text())
+        manifest["files"][name] = {"sha256": file_sha256(written / name), "size": (written / name).stat().st_size}
+        (written / BUNDLE_FILE).write_text(json.dumps(manifest))
+    with pytest.raises(EdgebenchError):
         read_bundle(written)
 
 
@@ -262,3 +361,20 @@ def test_a_converted_artifact_keeps_its_identity_and_nothing_else_of_its_folder_
     (copied,) = read_bundle(tmp_path / "b").artifact_list()
     assert sorted(p.name for p in copied.path.parent.iterdir()) == ["manifest.json", "tiny.gguf"]
     assert artifact_identity(copied) == artifact_identity(artifact)
+
+
+@pytest.mark.parametrize("content", [b"not a zip at all", b"PK\x03\x04truncated", "pickle", "no-arrays"])
+def test_a_drift_reference_that_is_no_reference_is_one_line(tmp_path, content):
+    import numpy as np
+
+    from edge.drift import Reference
+
+    path = tmp_path / "reference.npz"
+    if content == "pickle":
+        np.savez(path, meta=np.array([{"a": 1}], dtype=object))  # an object array: loading it would unpickle
+    elif content == "no-arrays":
+        np.savez(path, meta=np.array(json.dumps({"format_version": 1})))
+    else:
+        path.write_bytes(content)
+    with pytest.raises(EdgebenchError, match="is not a drift reference"):
+        Reference.load(path)

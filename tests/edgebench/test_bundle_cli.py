@@ -66,3 +66,39 @@ def test_a_converted_ladder_keeps_its_identities_and_its_f16_is_the_reference(em
     assert [artifact_identity(a) for a in copied] == [artifact_identity(identify(f)) for f in folders]
     assert bundle.reference["path"] == bundle.artifacts[0].path  # the report compares against it on the device
     assert bundle.reference_artifact().path == copied[0].path
+
+
+@pytest.mark.parametrize("stores_a_row", [False, True])
+def test_a_run_that_fails_before_its_first_row_leaves_no_folder(tmp_path, monkeypatch, stores_a_row):
+    """A bundle run that fails before storing anything removes the run folder it made (nothing half-written);
+    one that stored a row keeps it for --resume."""
+    import edgebench.bundle_job as bundle_job
+    from bench.bundle import write_bundle
+    from tests.bench.test_bundle import JUDGE, fake_artifact, plan
+
+    write_bundle(tmp_path / "b", [fake_artifact(tmp_path)], None, plan(tmp_path), JUDGE, None, {})
+
+    def failing_plan(store, artifacts, *args):
+        if stores_a_row:
+            store.add_measurement("digest", "llamacpp", "speed", {"tests": []})
+        raise RuntimeError("the runtime crashed the whole process")
+
+    monkeypatch.setattr(bundle_job, "run_plan", failing_plan)
+    monkeypatch.setattr(bundle_job, "_runnable", lambda artifacts, say: artifacts)
+    with pytest.raises(RuntimeError):
+        bundle_job.run_bundle(tmp_path / "b", out=tmp_path / "run", say=lambda text: None, show_report=False)
+    assert (tmp_path / "run").exists() == stores_a_row
+
+
+def test_budgets_too_large_for_the_device_say_how_to_make_the_bundle(tmp_path):
+    import dataclasses
+
+    import edgebench.bundle_job as bundle_job
+    from bench.bundle import write_bundle
+    from tests.bench.test_bundle import JUDGE, fake_artifact, plan
+
+    written = write_bundle(tmp_path / "b", [fake_artifact(tmp_path)], None, plan(tmp_path, budgets=(16, 30000)), JUDGE,
+                           None, {})
+    with pytest.raises(EdgebenchError, match="make the bundle with lower --budgets"):
+        bundle_job.run_bundle(dataclasses.replace(written), out=tmp_path / "run", say=lambda text: None, show_report=False)
+    assert not (tmp_path / "run").exists()
