@@ -92,9 +92,16 @@ def detect_gpu(host: dict) -> tuple[str, str | None]:
     if host["os"] == "darwin" and host["arch"] == "arm64":
         return "metal", host["cpu"]
     if shutil.which("nvidia-smi"):
-        name = _run(["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"]).splitlines()
-        if name:
-            return "cuda", name[0].strip()
+        # nvidia-smi prints its own failures on stdout ("NVIDIA-SMI has failed because it couldn't communicate with
+        # the NVIDIA driver", "No devices were found") and exits non-zero: only a clean answer names a GPU
+        try:
+            done = subprocess.run(["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"], capture_output=True,
+                                  text=True, timeout=10)
+        except (OSError, subprocess.SubprocessError):
+            return "none", None
+        names = [line.strip() for line in done.stdout.splitlines() if line.strip()]
+        if done.returncode == 0 and names:
+            return "cuda", names[0]
     return "none", None
 
 

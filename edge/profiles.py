@@ -24,6 +24,9 @@ from edge.repack import choose_repack
 # devices.toml is a link to this file, the one a user edits in a checkout.
 PACKAGED_DEVICES_TOML = Path(__file__).resolve().parent / "data" / "devices.toml"
 MATCH_KEYS = ("os", "arch", "gpu", "board")
+# The most of a host's RAM a profile's memory budget may claim: the rest is the OS's and the harness's (rpi5's 3 GB
+# of a 4 GB board). A laptop-cpu profile (8 GB) detected on a 4 GB Pi 4 gets 3 GB, not 8.
+RAM_SHARE = 0.75
 REQUIRED_KEYS = ("description", "backends", "threads", "gpu_layers", "memory_budget_gb", "ladder")
 PARALLEL_ENV = "EDGEBENCH_PARALLEL"  # overrides every profile's parallel count (tests run the suite at 1 and at the default)
 
@@ -42,16 +45,17 @@ class Profile:
     tested: str = "untested"
     repack: str = "auto"  # llama.cpp weight repacking: auto, on, off (see edge/repack.py)
     parallel: int = 1  # suite items generated together in one context where the backend can batch; 1: one at a time
-    match: dict[str, str] = field(default_factory=dict)
+    match: dict[str, str | tuple[str, ...]] = field(default_factory=dict)  # a list in devices.toml: any of its values
 
     def matches(self, host: dict) -> bool:
         """True if every match key of this profile agrees with the host facts."""
         for key, wanted in self.match.items():
-            have = str(host.get(key) or "")
+            have = str(host.get(key) or "").lower()
+            choices = [w.lower() for w in (wanted if isinstance(wanted, tuple) else (wanted,))]  # any of them
             if key == "board":
-                if wanted.lower() not in have.lower():
+                if not any(choice in have for choice in choices):
                     return False
-            elif have.lower() != str(wanted).lower():
+            elif have not in choices:
                 return False
         return True
 
@@ -115,7 +119,7 @@ def _profile_from_table(path: Path, name: str, table: dict) -> Profile:
             tested=str(table.get("tested", "untested")),
             repack=str(table.get("repack", "auto")),
             parallel=_int(table.get("parallel", 1), minimum=1),
-            match={k: str(v) for k, v in match.items()},
+            match={k: tuple(_str_list(v)) if isinstance(v, list) else str(v) for k, v in match.items()},
         )
     except (TypeError, ValueError) as exc:
         raise EdgebenchError(f"{where}: {exc}")
@@ -168,6 +172,9 @@ def resolve_settings(profile: Profile, host: dict, repack: str | None = None, **
         repack_why=choice.why,
         parallel=parallel_from_env() or profile.parallel,
     )
+    ram_gb = float(host.get("ram_gb") or 0)
+    if ram_gb and settings.memory_budget_gb > ram_gb * RAM_SHARE:  # a profile written for a bigger machine than this
+        settings = replace(settings, memory_budget_gb=round(ram_gb * RAM_SHARE, 2))
     given = {k: v for k, v in overrides.items() if v is not None}
     return replace(settings, **given)
 

@@ -22,6 +22,8 @@ def test_shipped_profiles_have_the_required_devices():
     ({**LINUX_X86, "gpu": "cuda"}, "cuda-gpu"),
     ({"os": "linux", "arch": "aarch64", "gpu": "none", "board": "Raspberry Pi 5 Model B Rev 1.0"}, "rpi5"),
     ({"os": "linux", "arch": "aarch64", "gpu": "none", "board": "Raspberry Pi 4 Model B"}, "laptop-cpu"),
+    ({"os": "linux", "arch": "aarch64", "gpu": "none", "board": "Raspberry Pi Compute Module 5 Rev 1.0"}, "rpi5"),
+    ({"os": "linux", "arch": "aarch64", "gpu": "none", "board": "Raspberry Pi 500 Rev 1.0"}, "rpi5"),
 ])
 def test_pick_profile_matches_host(host, expected):
     assert pick_profile(load_profiles(), host).name == expected
@@ -80,3 +82,41 @@ def test_malformed_devices_toml_is_one_clear_error(tmp_path, text, message):
     path.write_text(text)
     with pytest.raises(EdgebenchError, match=message):
         load_profiles(path)
+
+
+@pytest.mark.parametrize("ram_gb, profile, budget", [(3.7, "laptop-cpu", 2.78), (24.0, "laptop-cpu", 8.0),
+                                                     (7.4, "cuda-gpu", 5.55), (3.95, "rpi5", 2.96), (0, "laptop-cpu", 8.0)])
+def test_a_budget_never_claims_more_than_the_host_has(ram_gb, profile, budget):
+    """A profile picked (or forced) on a smaller machine than it was written for: a Pi 4 on laptop-cpu, a Jetson
+    on cuda-gpu. 0: RAM unknown, the profile's budget stands."""
+    assert resolve_settings(load_profiles()[profile], {**LINUX_X86, "ram_gb": ram_gb}).memory_budget_gb == budget
+
+
+def test_a_match_list_in_devices_toml_matches_any_of_its_values(tmp_path, monkeypatch):
+    (tmp_path / "d.toml").write_text(
+        '[profiles.board]\ndescription = "x"\nbackends = ["llamacpp"]\nthreads = 0\ngpu_layers = 0\n'
+        'memory_budget_gb = 1.0\nladder = ["gguf:q4_k_m"]\nmatch = { arch = ["aarch64", "arm64"], board = ["Orange Pi", "Rock"] }\n'
+        '[profiles.fallback]\ndescription = "x"\nbackends = ["llamacpp"]\nthreads = 0\ngpu_layers = 0\n'
+        'memory_budget_gb = 1.0\nladder = ["gguf:q4_k_m"]\n')
+    profiles = load_profiles(tmp_path / "d.toml")
+    assert pick_profile(profiles, {"arch": "arm64", "board": "Radxa ROCK 5B"}).name == "board"
+    assert pick_profile(profiles, {"arch": "aarch64", "board": "Orange Pi 5"}).name == "board"
+    assert pick_profile(profiles, {"arch": "x86_64", "board": "Orange Pi 5"}).name == "fallback"
+
+
+@pytest.mark.parametrize("stdout, code, expected", [
+    ("NVIDIA GeForce RTX 4090\n", 0, ("cuda", "NVIDIA GeForce RTX 4090")),
+    ("NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure that the latest NVIDIA "
+     "driver is installed and running.\n", 9, ("none", None)),
+    ("No devices were found\n", 6, ("none", None)),
+    ("", 0, ("none", None)),
+])
+def test_a_gpu_is_named_only_by_a_clean_nvidia_smi_answer(tmp_path, monkeypatch, stdout, code, expected):
+    from edge.host import detect_gpu
+
+    fake = tmp_path / "nvidia-smi"
+    fake.write_text(f"#!/bin/sh\nprintf '%s' '{stdout.replace(chr(39), '')}'\nexit {code}\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
+    want = (expected[0], expected[1].replace("'", "") if expected[1] else None)
+    assert detect_gpu({"os": "linux", "arch": "x86_64"}) == want
