@@ -130,8 +130,13 @@ class Meters:
         return found
 
     def start(self) -> None:
-        for meter in self.working:
-            meter.start()
+        """Start every working meter; one that fails to start is moved to the unavailable ones with the reason."""
+        for meter in list(self.working):
+            try:
+                meter.start()
+            except Exception as exc:  # noqa: BLE001 - a reader's failure must not cost the speed test
+                self.working.remove(meter)
+                self.unavailable[meter.method] = f"{UNAVAILABLE}: failed to start ({exc.__class__.__name__}: {exc})"
 
     def stop(self) -> dict[str, Energy]:
         """Each working meter's energy; one that fails here (a counter gone, every sample failed) is moved to the

@@ -19,6 +19,7 @@ class NvmlMeter:
     def __init__(self, nvml=None, clock=time.monotonic) -> None:
         self._nvml, self.clock = nvml, clock  # nvml: the pynvml module (tests pass a fake)
         self._handles: list = []
+        self.skipped: list[str] = []  # GPUs without a total-energy counter, with NVML's reason
         self._start: list[int] = []
         self._started = 0.0
 
@@ -36,18 +37,27 @@ class NvmlMeter:
             return "nvidia-ml-py is not installed (pip install nvidia-ml-py)"
         try:
             nvml.nvmlInit()
-            self._handles = [nvml.nvmlDeviceGetHandleByIndex(i) for i in range(nvml.nvmlDeviceGetCount())]
-            if not self._handles:
-                return "NVML found no NVIDIA GPU"
-            for handle in self._handles:
+            handles = [nvml.nvmlDeviceGetHandleByIndex(i) for i in range(nvml.nvmlDeviceGetCount())]
+        except Exception as exc:  # pynvml raises NVMLError subclasses: no driver, no library
+            return f"NVML cannot be used ({exc})"
+        if not handles:
+            return "NVML found no NVIDIA GPU"
+        # a GPU without the counter (older than Volta) is left out and named; the others are still measured
+        self._handles, self.skipped = [], []
+        for index, handle in enumerate(handles):
+            try:
                 nvml.nvmlDeviceGetTotalEnergyConsumption(handle)
-        except Exception as exc:  # pynvml raises NVMLError subclasses: no driver, not supported (pre-Volta)
-            return f"NVML cannot read a total-energy counter ({exc})"
+                self._handles.append(handle)
+            except Exception as exc:  # noqa: BLE001 - NVMLError_NotSupported and the like
+                self.skipped.append(f"GPU {index} ({exc})")
+        if not self._handles:
+            return f"NVML cannot read a total-energy counter on any GPU: {'; '.join(self.skipped)}"
         return None
 
     @property
     def covers(self) -> str:
-        return f"NVML total energy of {len(self._handles)} GPU board(s)"
+        left_out = f"; not counted, no energy counter: {', '.join(self.skipped)}" if self.skipped else ""
+        return f"NVML total energy of {len(self._handles)} GPU board(s){left_out}"
 
     def _read(self) -> list[int]:
         return [int(self._module().nvmlDeviceGetTotalEnergyConsumption(h)) for h in self._handles]

@@ -47,6 +47,11 @@ class PiPmicMeter(SampledMeter):
             return f"{self.command[0]} not found (a Raspberry Pi OS tool)"
         try:
             _, self._rails = rail_power_w(self._output())
+        except subprocess.CalledProcessError as exc:
+            said = " ".join((exc.stderr or exc.stdout or "").split())[:160]
+            hint = ("; is this user in the video group? (sudo usermod -aG video $USER)" if "vcio" in said or
+                    "ermission" in said else "; only a Raspberry Pi 5 has the PMIC ADC")
+            return f"{' '.join(self.command)} failed (exit code {exc.returncode}: {said or 'no output'}){hint}"
         except (OSError, subprocess.SubprocessError) as exc:
             return f"{' '.join(self.command)} failed ({exc.__class__.__name__}); only a Raspberry Pi 5 has the PMIC ADC"
         if not self._rails:

@@ -66,6 +66,8 @@ class PowermetricsMeter:
         self._process.terminate()
         text, _ = self._process.communicate(timeout=10)
         found = blocks(text, self.interval_ms)
+        if not found:  # it exited at once (an unknown sampler, a VM without the counters): no figure, not 0 J
+            raise RuntimeError(f"{self.command[0]} printed no power samples (exit code {self._process.returncode})")
         # a block only partly inside the work counts whole: at 100 ms that is at most one interval too many
         joules = sum(s * w for s, w in found)
         return Energy(self.method, joules, seconds, self.covers, 1000.0 / self.interval_ms, len(found))

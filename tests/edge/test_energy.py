@@ -82,9 +82,56 @@ def test_rapl_counter_wraps_at_its_max_range(tmp_path):
 
 
 def test_rapl_psys_is_used_alone(tmp_path):
-    rapl_zone(tmp_path, "package-0", "intel-rapl:0", 0)
-    rapl_zone(tmp_path, "psys", "intel-rapl:1", 0)
-    assert [z.name for z in RaplMeter(tmp_path).zones()] == ["intel-rapl:1"]
+    package = rapl_zone(tmp_path, "package-0", "intel-rapl:0", 0)
+    psys = rapl_zone(tmp_path, "psys", "intel-rapl:1", 0)
+    meter = RaplMeter(tmp_path, clock=Clock(0.0, 1.0), poll_s=None)
+    meter.start()
+    (package / "energy_uj").write_text("3000000\n")
+    (psys / "energy_uj").write_text("5000000\n")  # the platform: the package and the rest
+    energy = meter.stop()
+    assert energy.joules == pytest.approx(5.0) and energy.covers == "RAPL psys"
+
+
+def test_rapl_psys_that_never_moves_falls_back_to_the_packages(tmp_path):
+    package = rapl_zone(tmp_path, "package-0", "intel-rapl:0", 0)
+    rapl_zone(tmp_path, "psys", "intel-rapl:1", 0)  # firmware that does not fill it
+    meter = RaplMeter(tmp_path, clock=Clock(0.0, 1.0), poll_s=None)
+    meter.start()
+    (package / "energy_uj").write_text("3000000\n")
+    energy = meter.stop()
+    assert energy.joules == pytest.approx(3.0) and energy.covers == "RAPL package-0"
+
+
+def test_rapl_adds_each_packages_dram_but_not_its_core(tmp_path):
+    """A two-socket server: RAPL's DRAM domain is outside the package domain; PP0 (core) is inside it."""
+    zones = {}
+    for n in (0, 1):
+        zones[f"p{n}"] = rapl_zone(tmp_path, f"package-{n}", f"intel-rapl:{n}", 0)
+        zones[f"c{n}"] = rapl_zone(tmp_path, "core", f"intel-rapl:{n}:0", 0)
+        zones[f"d{n}"] = rapl_zone(tmp_path, "dram", f"intel-rapl:{n}:1", 0)
+    rapl_zone(tmp_path, "package-0", "intel-rapl-mmio:0", 0)  # the same package through MMIO: not a second one
+    meter = RaplMeter(tmp_path, clock=Clock(0.0, 1.0), poll_s=None)
+    meter.start()
+    for key, joules in {"p0": 100, "p1": 90, "c0": 80, "c1": 70, "d0": 25, "d1": 15}.items():
+        (zones[key] / "energy_uj").write_text(f"{joules * 1_000_000}\n")
+    energy = meter.stop()
+    assert energy.joules == pytest.approx(100 + 90 + 25 + 15)
+    assert energy.covers == "RAPL package-0 + package-0 dram + package-1 + package-1 dram"
+
+
+def test_rapl_polls_catch_every_wrap_of_a_small_counter(tmp_path):
+    """AMD Zen's counter wraps at about 65.5 kJ: a sustained run at high power wraps it more than once, which
+    two readings (start, end) cannot see; a reading every poll does."""
+    top = 65_532_610_987
+    zone = rapl_zone(tmp_path, "package-0", "intel-rapl:0", 60_000_000_000, max_uj=top)
+    meter = RaplMeter(tmp_path, clock=Clock(0.0, 300.0), poll_s=None)
+    meter.start()
+    reading = 60_000_000_000
+    for _ in range(3):  # 3 polls, 23 kJ apart: 69 kJ in all, more than the counter's range
+        reading = (reading + 23_000_000_000) % top
+        (zone / "energy_uj").write_text(f"{reading}\n")
+        meter.poll()
+    assert meter.stop().joules == pytest.approx(69_000.0)
 
 
 def test_rapl_without_zones_or_permission_is_unavailable_with_the_reason(tmp_path):
@@ -138,10 +185,30 @@ def test_nvml_sums_every_gpu_counter():
 
 
 def test_nvml_unavailable_reasons(monkeypatch):
-    assert "NVML cannot read" in NvmlMeter(FakeNvml(fail=RuntimeError("Driver Not Loaded"))).unavailable()
+    assert "NVML cannot be used (Driver Not Loaded)" in NvmlMeter(FakeNvml(fail=RuntimeError("Driver Not Loaded"))).unavailable()
     assert "no NVIDIA GPU" in NvmlMeter(FakeNvml(gpus=0)).unavailable()
     monkeypatch.setitem(sys.modules, "pynvml", None)  # an import of it fails
     assert "pip install nvidia-ml-py" in NvmlMeter().unavailable()
+
+
+class OneOldGpu(FakeNvml):
+    """Two GPUs, the second older than Volta: no total-energy counter."""
+
+    def nvmlDeviceGetTotalEnergyConsumption(self, handle):
+        if handle == 1:
+            raise RuntimeError("Not Supported")
+        return super().nvmlDeviceGetTotalEnergyConsumption(handle)
+
+
+def test_nvml_measures_the_gpus_with_a_counter_and_names_the_others():
+    meter = NvmlMeter(OneOldGpu(gpus=2, step=1500), clock=Clock(0.0, 0.5))
+    assert meter.unavailable() is None
+    meter.start()
+    energy = meter.stop()
+    assert energy.joules == pytest.approx(1.5)
+    assert "1 GPU board(s)" in energy.covers and "not counted, no energy counter: GPU 1 (Not Supported)" in energy.covers
+    both_old = type("BothOld", (OneOldGpu,), {"nvmlDeviceGetHandleByIndex": lambda self, i: 1})  # every GPU is GPU 1
+    assert "on any GPU: GPU 0 (Not Supported); GPU 1 (Not Supported)" in NvmlMeter(both_old(gpus=2)).unavailable()
 
 
 def test_pmic_power_is_current_times_voltage_over_paired_rails():
@@ -171,6 +238,36 @@ def test_pmic_meter_samples_a_fake_vcgencmd(tmp_path):
     assert energy.samples >= 3 and energy.sampling_hz == 50
     assert energy.joules == pytest.approx(1.965 * energy.seconds, rel=1e-6)  # constant power x time
     assert "3 rails" in energy.covers
+
+
+def test_pmic_without_access_to_vcio_says_to_join_the_video_group(tmp_path):
+    script = tmp_path / "vcgencmd"
+    script.write_text("#!/bin/sh\necho 'VCHI initialization failed' >&2\necho 'failed to open /dev/vcio: Permission denied' >&2\nexit 255\n")
+    script.chmod(0o755)
+    reason = PiPmicMeter((str(script), "pmic_read_adc")).unavailable()
+    assert "exit code 255: VCHI initialization failed failed to open /dev/vcio: Permission denied" in reason
+    assert "video group" in reason
+
+
+def test_powermetrics_that_prints_no_sample_is_not_zero_joules(tmp_path):
+    script = tmp_path / "powermetrics"
+    script.write_text("#!/bin/sh\necho 'powermetrics: unrecognized sampler: gpu_power' >&2\nexit 64\n")
+    script.chmod(0o755)
+    meters = Meters.detect([PowermetricsMeter((str(script),), platform="darwin", is_root=lambda: True),
+                            Fixed(sampling_hz=100)])
+    meters.start()
+    assert set(meters.stop()) == {"fixed"}
+    said = meters.describe()["methods"]["powermetrics"]
+    assert said.startswith("unavailable: failed during the run (RuntimeError: ") and said.endswith(
+        "powermetrics printed no power samples (exit code 64))")
+
+
+def test_a_meter_that_cannot_start_is_reported_and_the_others_run(tmp_path):
+    meters = Meters.detect([PowermetricsMeter((str(tmp_path / "gone"),), platform="darwin", is_root=lambda: True),
+                            Fixed(sampling_hz=100)])
+    meters.start()
+    assert set(meters.stop()) == {"fixed"}
+    assert meters.describe()["methods"]["powermetrics"].startswith("unavailable: failed to start (FileNotFoundError")
 
 
 def test_pmic_unavailable_without_vcgencmd_or_rails(tmp_path):
