@@ -43,13 +43,16 @@ class Sensors:
     thermal_root: Path = thermal.THERMAL_ROOT
     cpu_root: Path = thermal.CPU_ROOT
     throttled_command: tuple[str, ...] = thermal.THROTTLED_COMMAND
+    arm_clock_command: tuple[str, ...] = thermal.ARM_CLOCK_COMMAND
 
     def read(self) -> dict:
-        """One reading: hottest zone (C), mean clock (MHz), Pi throttle flags now, the kernel's throttle events."""
+        """One reading: hottest zone (C), clock (MHz: the Pi firmware's where it says, else cpufreq's mean), Pi
+        throttle flags now, the kernel's throttle events."""
         pi = thermal.pi_throttled(self.throttled_command)
         count = thermal.throttle_counts(self.cpu_root)
+        firmware_clock = thermal.pi_arm_clock_mhz(self.arm_clock_command) if isinstance(pi, dict) else None
         return {"temp_c": thermal.hottest_c(thermal.temperatures_c(self.thermal_root)),
-                "clock_mhz": thermal.mean_mhz(thermal.clocks_mhz(self.cpu_root)),
+                "clock_mhz": firmware_clock or thermal.mean_mhz(thermal.clocks_mhz(self.cpu_root)),
                 "throttle_now": pi["now"] if isinstance(pi, dict) else None,
                 "throttle_events": count if isinstance(count, int) else None}
 

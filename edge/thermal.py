@@ -25,14 +25,21 @@ def _read_int(path: Path) -> int | None:
         return None
 
 
+# Zones that are not a temperature: a fixed value some boards report (NVIDIA Jetson's PMIC-Die is 100 C always).
+PLACEHOLDER_ZONES = {"PMIC-Die"}
+# Readings outside this range (C) are a sensor's "no data" (Jetson Orin's cv zones read -256), not a temperature.
+PLAUSIBLE_C = (-40.0, 150.0)
+
+
 def temperatures_c(root: Path = THERMAL_ROOT) -> dict[str, float] | str:
-    """{zone type: degrees C} for every readable thermal zone, or "unavailable"."""
+    """{zone type: degrees C} for every readable thermal zone that measures something, or "unavailable"."""
     readings = {}
     for zone in sorted(root.glob("thermal_zone*")):
         value = _read_int(zone / "temp")
         if value is not None:
             kind = (zone / "type").read_text().strip() if (zone / "type").is_file() else zone.name
-            readings[f"{zone.name}:{kind}"] = value / 1000.0
+            if kind not in PLACEHOLDER_ZONES and PLAUSIBLE_C[0] <= value / 1000.0 <= PLAUSIBLE_C[1]:
+                readings[f"{zone.name}:{kind}"] = value / 1000.0
     return readings or UNAVAILABLE
 
 
@@ -87,13 +94,42 @@ def pi_throttled(command: tuple[str, ...] = THROTTLED_COMMAND) -> dict | str:
 
 
 def throttle_counts(root: Path = CPU_ROOT) -> int | str:
-    """Linux x86's thermal throttle events since boot, summed over CPUs (core and package counters)."""
-    total, found = 0, False
-    for counter in root.glob("cpu[0-9]*/thermal_throttle/*_throttle_count"):
-        value = _read_int(counter)
+    """Linux x86's thermal throttle events since boot: every CPU's core counter, and each package's counter once
+    (the kernel repeats a package's counter in the folder of each of its CPUs)."""
+    total, found, packages = 0, False, set()
+    for cpu in sorted(root.glob("cpu[0-9]*")):
+        value = _read_int(cpu / "thermal_throttle" / "core_throttle_count")
         if value is not None:
             total, found = total + value, True
+        package = _read_int(cpu / "topology" / "physical_package_id")
+        value = _read_int(cpu / "thermal_throttle" / "package_throttle_count")
+        if value is not None and package not in packages:
+            packages.add(package)
+            total, found = total + value, True
     return total if found else f"{UNAVAILABLE}: no thermal_throttle counters under {root}"
+
+
+ARM_CLOCK_COMMAND = ("vcgencmd", "measure_clock", "arm")
+
+
+def pi_arm_clock_mhz(command: tuple[str, ...] = ARM_CLOCK_COMMAND) -> float | None:
+    """The ARM clock the Pi firmware runs now (`frequency(0)=2400000000` on a Pi 5, `frequency(48)=...` before),
+    or None where there is no such firmware. cpufreq shows the clock the kernel asked for, which the firmware caps
+    when it throttles; this is the clock it gives."""
+    import shutil
+    import subprocess
+
+    if shutil.which(command[0]) is None:
+        return None
+    try:
+        output = subprocess.run(command, capture_output=True, text=True, timeout=5).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    _, sep, value = output.strip().partition("=")
+    try:
+        return int(value) / 1e6 if sep and output.startswith("frequency(") else None
+    except ValueError:
+        return None
 
 
 def hottest_c(readings: dict | str) -> float | None:

@@ -145,3 +145,40 @@ def test_a_short_real_sustained_run(default_gguf, tmp_path):
     assert summary["window_s"] == 3 and summary["last_over_first"] > 0
     assert summary["first_throttle_s"] is not None or summary["throttle_source"]
     assert result["peak_rss_bytes"] > 0
+
+
+def test_a_package_counter_counts_once_per_package(tmp_path):
+    """The kernel repeats each package's throttle counter in the folder of every CPU of that package."""
+    for n in range(4):
+        cpu = tmp_path / f"cpu{n}"
+        (cpu / "thermal_throttle").mkdir(parents=True)
+        (cpu / "topology").mkdir()
+        (cpu / "topology" / "physical_package_id").write_text(f"{n // 2}\n")  # two packages of two CPUs
+        (cpu / "thermal_throttle" / "core_throttle_count").write_text("12\n")
+        (cpu / "thermal_throttle" / "package_throttle_count").write_text(f"{40 if n < 2 else 5}\n")
+    assert thermal.throttle_counts(tmp_path) == 4 * 12 + 40 + 5
+
+
+def test_placeholder_and_no_data_zones_are_not_temperatures(tmp_path):
+    """A Jetson's PMIC-Die reads 100 C always; an Orin's cv zones read -256 C when idle."""
+    for n, (kind, millic) in enumerate([("CPU-therm", 46500), ("PMIC-Die", 100000), ("CV0-therm", -256000)]):
+        zone = tmp_path / f"thermal_zone{n}"
+        zone.mkdir()
+        (zone / "type").write_text(kind + "\n")
+        (zone / "temp").write_text(f"{millic}\n")
+    assert thermal.temperatures_c(tmp_path) == {"thermal_zone0:CPU-therm": 46.5}
+
+
+def test_the_pi_firmwares_clock_is_the_clock_where_it_speaks(tmp_path):
+    """cpufreq says the clock the kernel asked for (2400 MHz); a throttled Pi's firmware gives less."""
+    sensors = fake_sysfs(tmp_path, khz=(2400000,) * 4)
+    script = tmp_path / "vcgencmd"
+    script.write_text('#!/bin/sh\nif [ "$1" = measure_clock ]; then echo "frequency(0)=1500000000"; '
+                      'else echo "throttled=0x80008"; fi\n')
+    script.chmod(0o755)
+    pi = Sensors(sensors.thermal_root, sensors.cpu_root, (str(script), "get_throttled"),
+                 (str(script), "measure_clock", "arm"))
+    reading = pi.read()
+    assert reading["clock_mhz"] == 1500.0 and reading["throttle_now"] == ["soft temperature limit"]
+    assert sensors.read()["clock_mhz"] == 2400.0  # no firmware here: cpufreq's
+    assert thermal.pi_arm_clock_mhz(("no-such-vcgencmd-here", "measure_clock", "arm")) is None
