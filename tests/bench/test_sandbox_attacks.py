@@ -526,9 +526,6 @@ except KeyboardInterrupt:
 '''
 
 
-@pytest.mark.skipif(os.environ.get("EDGEBENCH_CTRL_C_TEST") != "1", reason=(
-    "passes alone (EDGEBENCH_CTRL_C_TEST=1 pytest -k ctrl_c) but timed out twice in the full suite on a fresh "
-    "clone, cause not yet found: kept out of CI until it is"))
 def test_ctrl_c_stops_a_hung_score_at_once():
     before = _ours()
     # SIGINT at its default in the child, whatever the test process inherited (an ignored SIGINT is inherited
@@ -540,7 +537,9 @@ def test_ctrl_c_stops_a_hung_score_at_once():
         assert child.stdout.readline().strip() == "started"
         time.sleep(3)  # every worker now holds a hung or looping sample
         child.send_signal(signal.SIGINT)
-        out, err = child.communicate(timeout=15)
+        # well inside the samples' own 60 s deadline, with room for a loaded host (it timed out at 15 s twice in
+        # full suites on a machine shared with other jobs, and passed in every run alone or with tests/bench)
+        out, err = child.communicate(timeout=40)
     finally:
         child.kill()
     assert child.returncode == 130 and "interrupted" in out, err[-2000:]
