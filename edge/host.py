@@ -45,14 +45,30 @@ def detect_host(with_llama_info: bool = True) -> dict:
     return host
 
 
-def cpu_model() -> str:
-    if sys.platform == "darwin":
+# Arm Ltd's cores by their "CPU part" in /proc/cpuinfo (implementer 0x41), for kernels that give no "model name":
+# a Pi's /proc/cpuinfo names the board ("Model") and the SoC family ("Hardware: BCM2835" on every Pi), not the core.
+ARM_CORES = {"0xd03": "Cortex-A53", "0xd04": "Cortex-A35", "0xd05": "Cortex-A55", "0xd07": "Cortex-A57",
+             "0xd08": "Cortex-A72", "0xd09": "Cortex-A73", "0xd0a": "Cortex-A75", "0xd0b": "Cortex-A76",
+             "0xd0c": "Neoverse-N1", "0xd0d": "Cortex-A77", "0xd40": "Neoverse-V1", "0xd41": "Cortex-A78",
+             "0xd42": "Cortex-A78AE", "0xd44": "Cortex-X1", "0xd46": "Cortex-A510", "0xd47": "Cortex-A710",
+             "0xd48": "Cortex-X2", "0xd49": "Neoverse-N2", "0xd4d": "Cortex-A715", "0xd4f": "Neoverse-V2",
+             "0xd80": "Cortex-A520", "0xd81": "Cortex-A720"}
+
+
+def cpu_model(cpuinfo: str | None = None) -> str:
+    if cpuinfo is None and sys.platform == "darwin":
         return _run(["sysctl", "-n", "machdep.cpu.brand_string"]) or platform.processor()
-    for line in _read("/proc/cpuinfo").splitlines():
-        # x86 says "model name"; many ARM kernels only give "Model" or "Hardware".
+    fields: dict[str, str] = {}
+    for line in (_read("/proc/cpuinfo") if cpuinfo is None else cpuinfo).splitlines():
         key, _, value = line.partition(":")
-        if key.strip() in ("model name", "Model", "Hardware") and value.strip():
-            return value.strip()
+        fields.setdefault(key.strip(), value.strip())  # the first CPU's
+    if fields.get("model name"):  # x86, and some ARM kernels
+        return fields["model name"]
+    if fields.get("CPU implementer") == "0x41" and fields.get("CPU part", "").lower() in ARM_CORES:
+        return f"ARM {ARM_CORES[fields['CPU part'].lower()]}"
+    for key in ("Model", "Hardware"):  # other ARM kernels: the board or the SoC, better than nothing
+        if fields.get(key):
+            return fields[key]
     return platform.processor() or "unknown"
 
 

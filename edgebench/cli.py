@@ -181,7 +181,7 @@ def devices(
 
     from edgebench.console import devices_table, print_tables
     from edge.host import detect_host
-    from edge.profiles import load_profiles, pick_profile, resolve_settings
+    from edge.profiles import RAM_SHARE, load_profiles, pick_profile, resolve_settings
 
     host = detect_host()
     profiles = load_profiles()
@@ -190,10 +190,14 @@ def devices(
     if json_out:
         data = {"host": host, "detected": detected, "repack": {"enabled": settings.repack, "why": settings.repack_why},
                 "parallel": settings.parallel,  # what a run here gets: the detected profile's, or $EDGEBENCH_PARALLEL
+                "memory_budget_gb": settings.memory_budget_gb,  # the detected profile's, capped by this host's RAM
                 "profiles": {n: asdict(p) for n, p in profiles.items()}}
         print(json.dumps(data, indent=2))
     else:
-        print_tables(devices_table(profiles, detected, settings.repack_why))
+        budget = profiles[detected].memory_budget_gb
+        capped = (f"memory budget on this host: {settings.memory_budget_gb:g} GiB, not {detected}'s {budget:g} "
+                  f"(at most {RAM_SHARE:.0%} of its {host.get('ram_gb')} GiB RAM)") if settings.memory_budget_gb < budget else ""
+        print_tables(devices_table(profiles, detected, settings.repack_why, capped))
 
 
 @app.command()

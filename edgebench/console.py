@@ -14,7 +14,7 @@ from rich.text import Text
 from edge.profiles import Profile
 
 
-def devices_table(profiles: dict[str, Profile], detected: str, repack_note: str = "") -> Table:
+def devices_table(profiles: dict[str, Profile], detected: str, repack_note: str = "", budget_note: str = "") -> Table:
     table = Table(title="Device profiles (* = detected host)", title_justify="left")
     for col in ("", "profile", "backends", "threads", "gpu layers", "memory GiB", "repack", "parallel", "ladder", "tested"):
         table.add_column(col)
@@ -23,8 +23,10 @@ def devices_table(profiles: dict[str, Profile], detected: str, repack_note: str 
         threads = str(p.threads) if p.threads else "auto"
         table.add_row(mark, p.name, ", ".join(p.backends), threads, str(p.gpu_layers),
                       f"{p.memory_budget_gb:g}", p.repack, str(p.parallel), ", ".join(p.ladder), p.tested)
-    if repack_note:
-        table.caption, table.caption_justify = f"llama.cpp weight repacking on this host: {repack_note}", "left"
+    notes = ([f"llama.cpp weight repacking on this host: {repack_note}"] if repack_note else []) + \
+        ([budget_note] if budget_note else [])
+    if notes:
+        table.caption, table.caption_justify = "\n".join(notes), "left"
     return table
 
 

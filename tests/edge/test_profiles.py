@@ -120,3 +120,30 @@ def test_a_gpu_is_named_only_by_a_clean_nvidia_smi_answer(tmp_path, monkeypatch,
     monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
     want = (expected[0], expected[1].replace("'", "") if expected[1] else None)
     assert detect_gpu({"os": "linux", "arch": "x86_64"}) == want
+
+
+PI5_CPUINFO = """processor	: 0
+BogoMIPS	: 108.00
+Features	: fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics fphp asimdhp cpuid asimdrdm lrcpc dcpop asimddp
+CPU implementer	: 0x41
+CPU architecture: 8
+CPU variant	: 0x4
+CPU part	: 0xd0b
+CPU revision	: 1
+
+Revision	: d04170
+Serial		: 1234567890abcdef
+Model		: Raspberry Pi 5 Model B Rev 1.0
+"""
+
+
+@pytest.mark.parametrize("cpuinfo, name", [
+    (PI5_CPUINFO, "ARM Cortex-A76"),
+    (PI5_CPUINFO.replace("0xd0b", "0xd08").replace("Revision", "Hardware\t: BCM2835\nRevision"), "ARM Cortex-A72"),
+    ("processor\t: 0\nmodel name\t: AMD EPYC 7B13\n", "AMD EPYC 7B13"),
+    ("processor\t: 0\nCPU implementer\t: 0x51\nCPU part\t: 0x001\nHardware\t: Qualcomm X\n", "Qualcomm X"),
+])
+def test_the_cpu_is_named_by_its_core_not_the_board(cpuinfo, name):
+    from edge.host import cpu_model
+
+    assert cpu_model(cpuinfo) == name
