@@ -21,6 +21,26 @@ from edge.errors import EdgebenchError
 from edge.profiles import RuntimeSettings
 
 
+# onnxruntime-genai's GPU builds are packages of their own; the provider name its Config takes for each. A profile
+# that offloads (gpu_layers != 0) runs on the first one installed; without any, on the CPU, and the backend says so.
+GPU_BUILDS = (("onnxruntime-genai-cuda", "cuda"), ("onnxruntime-genai-directml", "dml"))
+
+
+def gpu_provider(installed=None) -> str | None:
+    """The GPU provider of the onnxruntime-genai build installed here, or None (the CPU build)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    def has(dist: str) -> bool:
+        try:
+            version(dist)
+            return True
+        except PackageNotFoundError:
+            return False
+
+    installed = installed or has
+    return next((provider for dist, provider in GPU_BUILDS if installed(dist)), None)
+
+
 def _chat_template(folder: Path) -> str | None:
     jinja = folder / "chat_template.jinja"
     if jinja.is_file():
@@ -44,6 +64,13 @@ class OnnxBackend:
             config = og.Config(str(folder))
             if settings.threads:  # the profile's threads, as llama.cpp gets them
                 config.overlay(json.dumps({"model": {"decoder": {"session_options": {"intra_op_num_threads": settings.threads}}}}))
+            self.provider = gpu_provider() if settings.gpu_layers else None
+            if self.provider:  # the whole graph on the GPU: onnxruntime-genai does not split it by layers
+                config.clear_providers()
+                config.append_provider(self.provider)
+            self.provider_why = (f"{self.provider} (the profile offloads)" if self.provider else
+                                 "cpu" + (": no GPU build of onnxruntime-genai installed (onnxruntime-genai-cuda, "
+                                          "onnxruntime-genai-directml)" if settings.gpu_layers else ""))
             self.model = og.Model(config)
             self.tokenizer = og.Tokenizer(self.model)
         except Exception as exc:  # onnxruntime-genai raises plain RuntimeError/OrtException on bad folders

@@ -152,6 +152,8 @@ def measure(artifact_path: str, backend_name: str, settings: RuntimeSettings, co
     }
     if hasattr(backend, "repack"):  # llama.cpp: weight repacking (llama-bench's "repack" field) and why
         out["repack"], out["repack_why"] = backend.repack, backend.repack_why
+    if hasattr(backend, "provider_why"):  # ONNX: the execution provider it ran on, and why
+        out["provider"] = backend.provider_why
     if hasattr(backend, "peak_memory_bytes"):
         out["mlx_peak_bytes"] = backend.peak_memory_bytes()
     backend.close()
