@@ -62,10 +62,13 @@ def cpu_model(cpuinfo: str | None = None) -> str:
     for line in (_read("/proc/cpuinfo") if cpuinfo is None else cpuinfo).splitlines():
         key, _, value = line.partition(":")
         fields.setdefault(key.strip(), value.strip())  # the first CPU's
-    if fields.get("model name"):  # x86, and some ARM kernels
+    generic = fields.get("model name", "").startswith("ARMv")  # "ARMv8 Processor rev 1 (v8l)" (Jetson): no name
+    if fields.get("model name") and not generic:  # x86, and some ARM kernels
         return fields["model name"]
     if fields.get("CPU implementer") == "0x41" and fields.get("CPU part", "").lower() in ARM_CORES:
         return f"ARM {ARM_CORES[fields['CPU part'].lower()]}"
+    if fields.get("model name"):
+        return fields["model name"]
     for key in ("Model", "Hardware"):  # other ARM kernels: the board or the SoC, better than nothing
         if fields.get(key):
             return fields[key]

@@ -141,6 +141,8 @@ Model		: Raspberry Pi 5 Model B Rev 1.0
     (PI5_CPUINFO, "ARM Cortex-A76"),
     (PI5_CPUINFO.replace("0xd0b", "0xd08").replace("Revision", "Hardware\t: BCM2835\nRevision"), "ARM Cortex-A72"),
     ("processor\t: 0\nmodel name\t: AMD EPYC 7B13\n", "AMD EPYC 7B13"),
+    ("model name\t: ARMv8 Processor rev 1 (v8l)\nCPU implementer\t: 0x41\nCPU part\t: 0xd42\n", "ARM Cortex-A78AE"),
+    ("model name\t: ARMv8 Processor rev 1 (v8l)\nCPU implementer\t: 0x41\nCPU part\t: 0xfff\n", "ARMv8 Processor rev 1 (v8l)"),
     ("processor\t: 0\nCPU implementer\t: 0x51\nCPU part\t: 0x001\nHardware\t: Qualcomm X\n", "Qualcomm X"),
 ])
 def test_the_cpu_is_named_by_its_core_not_the_board(cpuinfo, name):
