@@ -322,6 +322,9 @@ def read_bundle(path: Path, verify: bool = True) -> Bundle:
         check_bounds(config)
         if len(config.suites) != len(plan["suites"]):
             raise ValueError(f"config.suites names {len(config.suites)} suite(s), the plan's suites {len(plan['suites'])}")
+        named = [n for n in config.suites if Path(n).suffix not in FILE_SUITES and n not in plan["suites"]]
+        if named:  # the plan's record would name suites other than the ones run
+            raise ValueError(f"config.suites names {', '.join(named)}, which the plan's suites do not hold")
         judge = JudgeSettings(**plan["judge"])
         if judge.judge == "llm" and judge.model.startswith("judge/"):
             _listed(folder, manifest, judge.model, "the judge model")

@@ -252,6 +252,8 @@ def test_hand_edited_items_are_refused_by_line_before_any_run(written, change, s
     (lambda p: p.update(artifacts=[]), "names no artifacts"),
     (lambda p: p["artifacts"][0]["artifact"].update(size_bytes="big"), "size_bytes is not a int"),
     (lambda p: p["config"].update(suites=["disposition"]), "names 1 suite"),
+    (lambda p: p["config"].update(suites=["nosuch", "humaneval", "bank:feedback+factual", p["config"]["suites"][3]]),
+     "names nosuch, which the plan's suites do not hold"),
 ])
 def test_a_plan_outside_what_run_accepts_is_refused(written, change, said):
     _rewrite(written, "plan.json", change)
