@@ -27,7 +27,8 @@ def detect_host(with_llama_info: bool = True) -> dict:
     host = {
         "hostname": platform.node() or "unknown",  # names the device in a report that merges several
         "os": platform.system().lower(),
-        "arch": platform.machine().lower(),
+        "arch": native_arch(),
+        "python_arch": platform.machine().lower(),  # differs under Rosetta 2: its runtimes are x86 builds (no Metal)
         "cpu": cpu_model(),
         "logical_cores": os.cpu_count() or 1,
         "physical_cores": physical_cores(),
@@ -53,6 +54,15 @@ ARM_CORES = {"0xd03": "Cortex-A53", "0xd04": "Cortex-A35", "0xd05": "Cortex-A55"
              "0xd42": "Cortex-A78AE", "0xd44": "Cortex-X1", "0xd46": "Cortex-A510", "0xd47": "Cortex-A710",
              "0xd48": "Cortex-X2", "0xd49": "Neoverse-N2", "0xd4d": "Cortex-A715", "0xd4f": "Neoverse-V2",
              "0xd80": "Cortex-A520", "0xd81": "Cortex-A720"}
+
+
+def native_arch() -> str:
+    """The machine's architecture, not the interpreter's: an x86_64 Python under Rosetta 2 on an Apple Silicon Mac
+    says x86_64, and the Mac would be taken for an Intel laptop (no Metal, the wrong profile)."""
+    arch = platform.machine().lower()
+    if sys.platform == "darwin" and arch == "x86_64" and _run(["sysctl", "-n", "sysctl.proc_translated"]) == "1":
+        return "arm64"
+    return arch
 
 
 def cpu_model(cpuinfo: str | None = None) -> str:

@@ -149,3 +149,20 @@ def test_the_cpu_is_named_by_its_core_not_the_board(cpuinfo, name):
     from edge.host import cpu_model
 
     assert cpu_model(cpuinfo) == name
+
+
+@pytest.mark.parametrize("system, machine, translated, arch", [("darwin", "x86_64", "1", "arm64"),
+                                                              ("darwin", "x86_64", "0", "x86_64"),
+                                                              ("darwin", "arm64", "", "arm64"),
+                                                              ("linux", "x86_64", "1", "x86_64")])
+def test_rosetta_is_seen_through(monkeypatch, system, machine, translated, arch):
+    """An x86_64 Python under Rosetta 2 on an Apple Silicon Mac: the Mac is still apple-silicon."""
+    import platform
+    import sys
+
+    import edge.host as host
+
+    monkeypatch.setattr(sys, "platform", system)
+    monkeypatch.setattr(platform, "machine", lambda: machine)
+    monkeypatch.setattr(host, "_run", lambda cmd: translated if cmd[-1] == "sysctl.proc_translated" else "")
+    assert host.native_arch() == arch
