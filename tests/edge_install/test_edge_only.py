@@ -45,6 +45,10 @@ def test_every_device_command_runs_without_torch(installed, default_gguf, tmp_pa
     record = json.loads(speed.stdout)
     assert record["tests"][0]["avg_ts"] > 0 and isinstance(record["repack"], bool) and record["repack_why"]
 
+    fit = device(installed, "fit", str(default_gguf), "--profile", "rpi5", "--json", cwd=tmp_path)
+    assert ok(fit), fit.stderr
+    assert {(r["configuration"], r["fits"]) for r in json.loads(fit.stdout)} == {("speed", True), ("suites", True)}
+
     other = tmp_path / "other.gguf"
     shutil.copy(default_gguf, other)
     drift = device(installed, "drift", str(default_gguf), str(other), "--reference", str(default_gguf), "--windows", "1",
