@@ -102,13 +102,14 @@ def check_config(config: PlanConfig, settings) -> dict[str, tuple]:
     return load_items(config)
 
 
-def check_budgets(config: PlanConfig, settings) -> None:
-    """Refuse budgets that are not positive or leave no room for prompts in the device's context."""
+def check_budgets(config: PlanConfig, settings, advice: str = "lower --budgets") -> None:
+    """Refuse budgets that are not positive or leave no room for prompts in the device's context. `advice` is what
+    the user can do about the second (a bundle's budgets are changed where it is made, not with --budgets)."""
     if not config.budgets or min(config.budgets) <= 0:
         raise EdgebenchError("budgets must be positive integers, e.g. --budgets 256,512,1024")
     if max(config.budgets) + 512 > settings.n_ctx:
         raise EdgebenchError(f"the largest budget ({max(config.budgets)}) leaves no room for prompts in a "
-                             f"{settings.n_ctx}-token context; lower --budgets")
+                             f"{settings.n_ctx}-token context; {advice}")
 
 
 def load_items(config: PlanConfig) -> dict[str, tuple]:
