@@ -172,6 +172,10 @@ class Store:
         """Artifacts with at least one sample row."""
         return {row[0] for row in self.db.execute("SELECT DISTINCT artifact_hash FROM samples")}
 
+    def holds_results(self) -> bool:
+        """Whether any sample or measurement was stored (a folder without either holds nothing to resume)."""
+        return self.db.execute("SELECT EXISTS (SELECT 1 FROM samples) OR EXISTS (SELECT 1 FROM measurements)").fetchone()[0] == 1
+
     def samples(self, artifact_hash: str | None = None) -> list[dict]:
         sql, args = "SELECT * FROM samples", ()
         if artifact_hash:

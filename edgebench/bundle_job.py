@@ -146,10 +146,10 @@ def _remove_if_empty(out: Path) -> None:
     so nothing half-written is left. One with rows stays, for --resume."""
     try:
         with Store.open(out, write=False) as store:
-            rows = store.db.execute("SELECT (SELECT COUNT(*) FROM samples) + (SELECT COUNT(*) FROM measurements)").fetchone()[0]
+            keep = store.holds_results()
     except Exception:  # noqa: BLE001 - no store (it failed before one existed) or a broken one: nothing worth keeping
-        rows = 0
-    if not rows:
+        keep = False
+    if not keep:
         shutil.rmtree(out, ignore_errors=True)
 
 
