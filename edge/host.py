@@ -121,15 +121,10 @@ def detect_gpu(host: dict) -> tuple[str, str | None]:
     if host["os"] == "darwin" and host["arch"] == "arm64":
         return "metal", host["cpu"]
     if shutil.which("nvidia-smi"):
-        # nvidia-smi prints its own failures on stdout ("NVIDIA-SMI has failed because it couldn't communicate with
-        # the NVIDIA driver", "No devices were found") and exits non-zero: only a clean answer names a GPU
-        try:
-            done = subprocess.run(["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"], capture_output=True,
-                                  text=True, timeout=10)
-        except (OSError, subprocess.SubprocessError):
-            return "none", None
-        names = [line.strip() for line in done.stdout.splitlines() if line.strip()]
-        if done.returncode == 0 and names:
+        # only a clean answer names a GPU: "No devices were found" and the driver's failures exit non-zero
+        names = [line.strip() for line in _run(["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"],
+                                               timeout=10).splitlines() if line.strip()]
+        if names:
             return "cuda", names[0]
     return "none", None
 
@@ -162,11 +157,14 @@ def _read(path: str) -> str:
         return ""
 
 
-def _run(cmd: list[str]) -> str:
+def _run(cmd: list[str], timeout: float = 5) -> str:
+    """The command's answer, or "" when it fails: a tool that exits non-zero may still print its complaint on
+    stdout (nvidia-smi's "has failed because it couldn't communicate with the NVIDIA driver"), which is no answer."""
     try:
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=5).stdout.strip()
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     except (OSError, subprocess.SubprocessError):
         return ""
+    return done.stdout.strip() if done.returncode == 0 else ""
 
 
 def cpu_has_amx(cpuinfo: str | None = None) -> bool:
