@@ -79,17 +79,24 @@ def decode_throttled(text: str) -> dict | None:
             "since_boot": [n for n in named if "occurred" in n]}
 
 
-def pi_throttled(command: tuple[str, ...] = THROTTLED_COMMAND) -> dict | str:
-    """The Pi firmware's throttle flags, decoded, or "unavailable: why"."""
+def _firmware(command: tuple[str, ...]) -> tuple[str | None, str]:
+    """(what the Pi firmware's tool printed, "") or (None, "unavailable: why")."""
     import shutil
     import subprocess
 
     if shutil.which(command[0]) is None:
-        return f"{UNAVAILABLE}: {command[0]} not found (Raspberry Pi OS only)"
+        return None, f"{UNAVAILABLE}: {command[0]} not found (Raspberry Pi OS only)"
     try:
-        output = subprocess.run(command, capture_output=True, text=True, timeout=5).stdout
+        return subprocess.run(command, capture_output=True, text=True, timeout=5).stdout, ""
     except (OSError, subprocess.SubprocessError) as exc:
-        return f"{UNAVAILABLE}: {' '.join(command)} failed ({exc.__class__.__name__})"
+        return None, f"{UNAVAILABLE}: {' '.join(command)} failed ({exc.__class__.__name__})"
+
+
+def pi_throttled(command: tuple[str, ...] = THROTTLED_COMMAND) -> dict | str:
+    """The Pi firmware's throttle flags, decoded, or "unavailable: why"."""
+    output, why = _firmware(command)
+    if output is None:
+        return why
     return decode_throttled(output) or f"{UNAVAILABLE}: {' '.join(command)} printed {output.strip()[:40]!r}"
 
 
@@ -116,14 +123,8 @@ def pi_arm_clock_mhz(command: tuple[str, ...] = ARM_CLOCK_COMMAND) -> float | No
     """The ARM clock the Pi firmware runs now (`frequency(0)=2400000000` on a Pi 5, `frequency(48)=...` before),
     or None where there is no such firmware. cpufreq shows the clock the kernel asked for, which the firmware caps
     when it throttles; this is the clock it gives."""
-    import shutil
-    import subprocess
-
-    if shutil.which(command[0]) is None:
-        return None
-    try:
-        output = subprocess.run(command, capture_output=True, text=True, timeout=5).stdout
-    except (OSError, subprocess.SubprocessError):
+    output, _ = _firmware(command)
+    if output is None:
         return None
     _, sep, value = output.strip().partition("=")
     try:
