@@ -24,7 +24,7 @@ PLAN_BOUNDS = {"limit": 1, "drift_windows": 1, "decide_chunk": 1, "sustain_s": 0
 SPEED_BOUNDS = {"prompt_sizes": 1, "gen_tokens": 1, "depths": 0, "repetitions": 1, "warmup": 0, "cooldown_s": 0.0,
                 "load_repetitions": 1}
 ARTIFACT_FIELDS = {"format": str, "quant": str, "size_bytes": int, "n_params": int, "name": str}
-FOLDER_FORMATS = {"mlx", "onnx", "hf"}  # artifacts a runtime loads as a folder; the others are one file
+FOLDER_FORMATS = set(FORMAT_BACKEND) - {"gguf"}  # a GGUF is one file; every other format a folder (edge/artifacts.py)
 ITEM_FIELDS = {"suite": str, "id": str, "split": str, "family": str, "messages": list, "source": dict}
 
 

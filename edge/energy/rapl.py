@@ -69,7 +69,8 @@ class RaplMeter:
 
     @property
     def covers(self) -> str:
-        return "RAPL " + " + ".join(_label(z) for z in (self._used or self.groups()[0] or self.groups()[1]))
+        psys, packages = self.groups()
+        return "RAPL " + " + ".join(_label(z) for z in (self._used or psys or packages))
 
     def start(self) -> None:
         zones = self.zones()
