@@ -359,7 +359,7 @@ def read_items(folder: Path, suites: dict) -> list[Item]:
     """items.jsonl decoded, each line checked: its fields, a suite of the plan, an id not seen before in that
     suite, and as many items per suite as the plan says; a bad line is named."""
     path = folder / ITEMS_FILE
-    items, seen = [], set()
+    items, seen, line = [], set(), 0
     try:
         for line, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             if not text.strip():
@@ -375,7 +375,7 @@ def read_items(folder: Path, suites: dict) -> list[Item]:
     except EdgebenchError:
         raise
     except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
-        where = f"line {line}: " if "line" in locals() and not str(exc).startswith("line") else ""
+        where = f"line {line}: " if line and not str(exc).startswith("line") else ""
         raise EdgebenchError(f"{path} is not the bundle's items ({where}{exc.__class__.__name__}: {str(exc)[:160]}); "
                              "make the bundle again") from None
     for name, entry in suites.items():
